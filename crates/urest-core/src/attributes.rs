@@ -1,0 +1,568 @@
+//! State attributes: the flat JSON object of a noun.
+//!
+//! A noun's state is an object of key → integer, string or boolean, for
+//! example `{"desired": 1, "current": 0}`. Each noun declares its keys in a
+//! [schema](AttributeSpec); request bodies are decoded against that schema
+//! (so unknown keys and wrong types are caught with the key named, and a
+//! rejected body changes nothing) and states are encoded into a
+//! caller-provided buffer. Both use `serde` and `serde-json-core`; nothing
+//! allocates.
+
+use core::fmt;
+
+use heapless::{String, Vec};
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserializer, Serialize};
+
+/// The most attributes one noun's state may hold.
+pub const MAX_ATTRIBUTES: usize = 12;
+
+/// The longest string value, in bytes.
+pub const MAX_STRING: usize = 32;
+
+/// The longest key that an error can name, in bytes (longer keys are cut).
+pub const MAX_KEY: usize = 32;
+
+/// A string value or key, stored inline.
+pub type Text = String<MAX_STRING>;
+
+/// One attribute value.
+///
+/// ```
+/// use urest_core::attributes::Value;
+///
+/// let on = Value::Int(1);
+/// assert_eq!(on.as_int(), Some(1));
+/// assert_eq!(Value::Bool(true).as_int(), None);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Value {
+    /// A JSON integer.
+    Int(i64),
+    /// A JSON boolean.
+    Bool(bool),
+    /// A JSON string of at most [`MAX_STRING`] bytes.
+    Str(Text),
+}
+
+impl Value {
+    /// The integer, if this is one.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(value) => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(value) => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// A string value from static text, cut to [`MAX_STRING`] bytes.
+    pub fn text(text: &str) -> Value {
+        Value::Str(truncated(text))
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Int(value) => serializer.serialize_i64(*value),
+            Value::Bool(value) => serializer.serialize_bool(*value),
+            Value::Str(value) => serializer.serialize_str(value),
+        }
+    }
+}
+
+/// The type of an attribute and the values it accepts.
+///
+/// ```
+/// use urest_core::attributes::Kind;
+///
+/// let switch = Kind::Int { min: 0, max: 1 };
+/// assert_eq!(switch.type_name(), "integer");
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Kind {
+    /// An integer in `min..=max`.
+    Int {
+        /// Smallest accepted value.
+        min: i64,
+        /// Largest accepted value.
+        max: i64,
+    },
+    /// `true` or `false`.
+    Bool,
+    /// A string of at most `max_len` bytes (never more than [`MAX_STRING`]).
+    Str {
+        /// Longest accepted string, in bytes.
+        max_len: usize,
+    },
+}
+
+impl Kind {
+    /// The JSON type name, as used in error messages and the index.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Kind::Int { .. } => "integer",
+            Kind::Bool => "boolean",
+            Kind::Str { .. } => "string",
+        }
+    }
+}
+
+/// Whether clients may write an attribute.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Access {
+    /// Reported by GET; rejected in a request body.
+    ReadOnly,
+    /// Reported by GET and accepted by PUT and POST.
+    ReadWrite,
+}
+
+/// One key of a noun's schema.
+///
+/// ```
+/// use urest_core::attributes::{Access, AttributeSpec, Kind};
+///
+/// const DESIRED: AttributeSpec = AttributeSpec {
+///     key: "desired",
+///     kind: Kind::Int { min: 0, max: 1 },
+///     access: Access::ReadWrite,
+///     doc: "where the output is going: 0 off, 1 on",
+/// };
+/// assert!(DESIRED.is_writable());
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AttributeSpec {
+    /// The JSON key. Matched exactly (keys are case-sensitive, as in JSON).
+    pub key: &'static str,
+    /// Its type and range.
+    pub kind: Kind,
+    /// Whether clients may write it.
+    pub access: Access,
+    /// One line for people reading the index.
+    pub doc: &'static str,
+}
+
+impl AttributeSpec {
+    /// Whether a request body may carry this key.
+    pub fn is_writable(&self) -> bool {
+        self.access == Access::ReadWrite
+    }
+}
+
+/// What is wrong with one attribute of a request.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Problem {
+    /// The noun has no attribute of that name.
+    Unknown,
+    /// The attribute exists but clients may not write it.
+    ReadOnly,
+    /// The value has the wrong JSON type; the expected kind is given.
+    WrongType(Kind),
+    /// An integer outside the accepted range.
+    OutOfRange {
+        /// Smallest accepted value.
+        min: i64,
+        /// Largest accepted value.
+        max: i64,
+    },
+    /// A string longer than the attribute accepts.
+    TooLong {
+        /// Longest accepted string, in bytes.
+        max_len: usize,
+    },
+    /// The key appears twice in one body.
+    Duplicate,
+    /// The verb needs this attribute and the body lacks it.
+    Missing,
+}
+
+/// An attribute error: which key, and what is wrong with it.
+///
+/// ```
+/// use urest_core::attributes::{AttributeError, Problem};
+///
+/// let error = AttributeError::new("colour", Problem::Unknown);
+/// assert_eq!(error.key(), "colour");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AttributeError {
+    key: String<MAX_KEY>,
+    problem: Problem,
+}
+
+impl AttributeError {
+    /// An error about `key` (cut to [`MAX_KEY`] bytes).
+    pub fn new(key: &str, problem: Problem) -> Self {
+        AttributeError {
+            key: truncated(key),
+            problem,
+        }
+    }
+
+    /// The key the error is about.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// What is wrong with it.
+    pub fn problem(&self) -> Problem {
+        self.problem
+    }
+}
+
+impl fmt::Display for AttributeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = &self.key;
+        match self.problem {
+            Problem::Unknown => write!(f, "unknown attribute \"{key}\""),
+            Problem::ReadOnly => write!(f, "attribute \"{key}\" is read-only"),
+            Problem::WrongType(kind) => {
+                write!(f, "attribute \"{key}\" must be {}", kind.type_name())?;
+                match kind {
+                    Kind::Int { min, max } => write!(f, " in {min}..={max}"),
+                    Kind::Str { max_len } => write!(f, " of at most {max_len} bytes"),
+                    Kind::Bool => Ok(()),
+                }
+            }
+            Problem::OutOfRange { min, max } => {
+                write!(f, "attribute \"{key}\" must be in {min}..={max}")
+            }
+            Problem::TooLong { max_len } => {
+                write!(f, "attribute \"{key}\" must be at most {max_len} bytes")
+            }
+            Problem::Duplicate => write!(f, "attribute \"{key}\" appears more than once"),
+            Problem::Missing => write!(f, "attribute \"{key}\" is required"),
+        }
+    }
+}
+
+/// Why a request body could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum DecodeError {
+    /// Not a JSON object (or not JSON at all).
+    Malformed(serde_json_core::de::Error),
+    /// Well-formed JSON that the schema refuses.
+    Attribute(AttributeError),
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Malformed(error) => write!(f, "body is not a JSON object: {error}"),
+            DecodeError::Attribute(error) => error.fmt(f),
+        }
+    }
+}
+
+/// A flat set of attributes: a decoded request body, or a noun's state.
+///
+/// Keys are the `&'static str` of the noun's schema, so a patch never
+/// borrows the request buffer.
+///
+/// ```
+/// use urest_core::attributes::{Access, Attributes, AttributeSpec, Kind, Value};
+///
+/// const SCHEMA: &[AttributeSpec] = &[AttributeSpec {
+///     key: "led",
+///     kind: Kind::Int { min: 0, max: 1 },
+///     access: Access::ReadWrite,
+///     doc: "0 off, 1 on",
+/// }];
+///
+/// let patch = Attributes::decode(br#"{"led": 1}"#, SCHEMA, &mut [0; 32]).unwrap();
+/// assert_eq!(patch.get("led"), Some(&Value::Int(1)));
+///
+/// let mut buffer = [0u8; 64];
+/// let len = patch.encode(&mut buffer).unwrap();
+/// assert_eq!(&buffer[..len], br#"{"led":1}"#);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attributes {
+    entries: Vec<(&'static str, Value), MAX_ATTRIBUTES>,
+}
+
+impl Attributes {
+    /// No attributes.
+    pub const fn new() -> Self {
+        Attributes { entries: Vec::new() }
+    }
+
+    /// Add or replace `key`. Returns the value back if the set is full.
+    pub fn set(&mut self, key: &'static str, value: Value) -> Result<(), Value> {
+        if let Some(entry) = self.entries.iter_mut().find(|(k, _)| *k == key) {
+            entry.1 = value;
+            return Ok(());
+        }
+        self.entries.push((key, value)).map_err(|(_, value)| value)
+    }
+
+    /// The value of `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The integer value of `key`, if present and an integer.
+    pub fn int(&self, key: &str) -> Option<i64> {
+        self.get(key).and_then(Value::as_int)
+    }
+
+    /// Whether there are no attributes.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// How many attributes there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The attributes in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.entries.iter().map(|(k, v)| (*k, v))
+    }
+
+    /// Decode a request body against `schema`.
+    ///
+    /// An empty body (or one of only whitespace) decodes as no attributes.
+    /// Every key must be in the schema and writable, every value of the right
+    /// type and in range; the first offending key is named in the error.
+    /// `scratch` holds unescaped strings and bounds their length.
+    pub fn decode(
+        body: &[u8],
+        schema: &'static [AttributeSpec],
+        scratch: &mut [u8],
+    ) -> Result<Attributes, DecodeError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Attributes::new());
+        }
+        let mut failure = None;
+        let seed = PatchSeed {
+            schema,
+            failure: &mut failure,
+        };
+        let mut deserializer = serde_json_core::de::Deserializer::new(body, Some(scratch));
+        let decoded = seed.deserialize(&mut deserializer);
+        let decoded = decoded.and_then(|patch| deserializer.end().map(|_| patch));
+        match decoded {
+            Ok(patch) => Ok(patch),
+            Err(error) => match failure {
+                Some(attribute) if is_attribute_failure(&error) => {
+                    Err(DecodeError::Attribute(attribute))
+                }
+                _ => Err(DecodeError::Malformed(error)),
+            },
+        }
+    }
+
+    /// Encode as a JSON object into `buffer`, returning the length written.
+    pub fn encode(&self, buffer: &mut [u8]) -> Result<usize, serde_json_core::ser::Error> {
+        serde_json_core::to_slice(self, buffer)
+    }
+}
+
+impl Serialize for Attributes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        for (key, value) in &self.entries {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+fn truncated<const N: usize>(text: &str) -> String<N> {
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.push(c).is_err() {
+            break;
+        }
+    }
+    out
+}
+
+/// Drives serde-json-core with the schema, so each value is parsed as the
+/// type its key expects and a mismatch can name the key.
+struct PatchSeed<'f> {
+    schema: &'static [AttributeSpec],
+    failure: &'f mut Option<AttributeError>,
+}
+
+impl<'de> DeserializeSeed<'de> for PatchSeed<'_> {
+    type Value = Attributes;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Attributes, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PatchSeed<'_> {
+    type Value = Attributes;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of attributes")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Attributes, A::Error> {
+        let mut patch = Attributes::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let Some(spec) = self.schema.iter().find(|spec| spec.key == key.as_str()) else {
+                return Err(self.fail(&key, Problem::Unknown));
+            };
+            if !spec.is_writable() {
+                return Err(self.fail(&key, Problem::ReadOnly));
+            }
+            if patch.get(spec.key).is_some() {
+                return Err(self.fail(&key, Problem::Duplicate));
+            }
+            // Left in place if the value is of another JSON type: serde-json-core
+            // fails inside its own parser then, before any visitor sees it.
+            *self.failure = Some(AttributeError::new(&key, Problem::WrongType(spec.kind)));
+            let value = match map.next_value_seed(ValueSeed(spec.kind))? {
+                Ok(value) => value,
+                Err(problem) => return Err(self.fail(&key, problem)),
+            };
+            *self.failure = None;
+            if patch.set(spec.key, value).is_err() {
+                return Err(self.fail(&key, Problem::Unknown));
+            }
+        }
+        Ok(patch)
+    }
+}
+
+impl PatchSeed<'_> {
+    fn fail<E: de::Error>(&mut self, key: &str, problem: Problem) -> E {
+        *self.failure = Some(AttributeError::new(key, problem));
+        E::custom("attribute rejected")
+    }
+}
+
+/// Whether serde-json-core stopped because of the attribute being decoded
+/// (a rejection of ours, or a value of another JSON type) rather than because
+/// the body is not JSON.
+fn is_attribute_failure(error: &serde_json_core::de::Error) -> bool {
+    use serde_json_core::de::Error;
+    matches!(
+        error,
+        Error::CustomError | Error::InvalidType | Error::InvalidNumber | Error::ExpectedSomeIdent
+    )
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = String<MAX_KEY>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = String<MAX_KEY>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(truncated(key))
+    }
+}
+
+/// Parses one value as `kind`; range and length problems come back as
+/// `Ok(Err(problem))` so the caller can name the key.
+struct ValueSeed(Kind);
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = Result<Value, Problem>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        match self.0 {
+            // Through f64 so that `1.5` is a wrong type for this key, not a
+            // syntax error further on.
+            Kind::Int { .. } => deserializer.deserialize_f64(self),
+            Kind::Bool => deserializer.deserialize_bool(self),
+            Kind::Str { .. } => deserializer.deserialize_str(self),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed {
+    type Value = Result<Value, Problem>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.type_name())
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(match self.0 {
+            Kind::Int { min, max } if (min..=max).contains(&value) => Ok(Value::Int(value)),
+            Kind::Int { min, max } => Err(Problem::OutOfRange { min, max }),
+            kind => Err(Problem::WrongType(kind)),
+        })
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        // Integers beyond 2^53 are not exact in f64; none of ours is that large.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        let whole = value.is_finite() && value == (value as i64) as f64;
+        match self.0 {
+            Kind::Int { .. } if whole && value.abs() <= EXACT => self.visit_i64(value as i64),
+            Kind::Int { min, max } if whole => Ok(Err(Problem::OutOfRange { min, max })),
+            kind => Ok(Err(Problem::WrongType(kind))),
+        }
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        match i64::try_from(value) {
+            Ok(value) => self.visit_i64(value),
+            Err(_) => Ok(match self.0 {
+                Kind::Int { min, max } => Err(Problem::OutOfRange { min, max }),
+                kind => Err(Problem::WrongType(kind)),
+            }),
+        }
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(match self.0 {
+            Kind::Bool => Ok(Value::Bool(value)),
+            kind => Err(Problem::WrongType(kind)),
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(match self.0 {
+            Kind::Str { max_len } if value.len() <= max_len.min(MAX_STRING) => {
+                Ok(Value::Str(truncated(value)))
+            }
+            Kind::Str { max_len } => Err(Problem::TooLong {
+                max_len: max_len.min(MAX_STRING),
+            }),
+            kind => Err(Problem::WrongType(kind)),
+        })
+    }
+}

@@ -1,0 +1,416 @@
+//! The pure state machine behind a [`RampController`](super::RampController):
+//! which transition runs, which wait, and what level to write when.
+//!
+//! Nothing here sleeps or touches hardware. A runner asks [`Schedule::poll`]
+//! what to write now and when to ask again; the verbs call
+//! [`Schedule::submit`] and [`Schedule::reset`]. Host tests drive it with any
+//! arrival times they like.
+
+use core::num::NonZeroU16;
+use core::time::Duration;
+
+use heapless::Deque;
+
+use crate::ramp::{Easing, Level, Ramp};
+use crate::resource::Outcome;
+use crate::time::Instant;
+
+/// How a noun answers a change that arrives while another is under way.
+///
+/// ```
+/// use urest_core::controller::Policy;
+///
+/// assert_eq!(Policy::Fifo.name(), "fifo");
+/// assert_eq!(Policy::from_name("preempt"), Some(Policy::Preempt));
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Policy {
+    /// Accept it and apply it after the changes before it, strictly in the
+    /// order of acceptance (the seed's "defer"). A full queue refuses with
+    /// the time until a place frees up.
+    Fifo,
+    /// Refuse it with the time until the noun is free (the seed's "block").
+    Reject,
+    /// Start it at once from the level the output has now: the latest
+    /// command wins, with no jump.
+    Preempt,
+}
+
+impl Policy {
+    /// Every policy, for listing.
+    pub const ALL: [Policy; 3] = [Policy::Fifo, Policy::Reject, Policy::Preempt];
+
+    /// The lower-case name used in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Fifo => "fifo",
+            Policy::Reject => "reject",
+            Policy::Preempt => "preempt",
+        }
+    }
+
+    /// The policy of that name, if there is one.
+    pub fn from_name(name: &str) -> Option<Policy> {
+        Policy::ALL.into_iter().find(|policy| policy.name() == name)
+    }
+}
+
+/// Identifies one accepted change. Tickets are issued in increasing order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Ticket(u32);
+
+impl Ticket {
+    /// The ticket's number.
+    pub fn number(self) -> u32 {
+        self.0
+    }
+}
+
+/// How a transition moves: steps for a full swing, time per step, easing.
+///
+/// ```
+/// use core::num::NonZeroU16;
+/// use core::time::Duration;
+/// use urest_core::controller::RampShape;
+///
+/// let seed = RampShape::SEED;
+/// assert_eq!(seed.steps, NonZeroU16::new(10).unwrap());
+/// assert_eq!(seed.step_time, Duration::from_secs(1));
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RampShape {
+    /// Steps from fully off to fully on; shorter swings take proportionally
+    /// fewer (at least one).
+    pub steps: NonZeroU16,
+    /// How long each step holds.
+    pub step_time: Duration,
+    /// How progress maps onto level.
+    pub easing: Easing,
+}
+
+impl RampShape {
+    /// The seed's PWM LED: ten linear steps of one second.
+    pub const SEED: RampShape = RampShape {
+        steps: match NonZeroU16::new(10) {
+            Some(steps) => steps,
+            None => NonZeroU16::MIN,
+        },
+        step_time: Duration::from_secs(1),
+        easing: Easing::Linear,
+    };
+
+    /// How long a full swing takes.
+    pub fn full_swing(&self) -> Duration {
+        self.step_time
+            .checked_mul(u32::from(self.steps.get()))
+            .unwrap_or(Duration::MAX)
+    }
+
+    fn ramp(&self, from: Level, to: Level, start: Instant) -> Ramp {
+        Ramp::between(from, to, start, self.steps, self.step_time, self.easing)
+    }
+}
+
+/// Why a change was refused. Nothing was changed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Refusal {
+    /// The Reject policy is busy until the running transition ends.
+    Busy {
+        /// Time until the noun is free.
+        retry_after: Duration,
+    },
+    /// The Fifo queue is full until the running transition ends.
+    QueueFull {
+        /// Time until a place in the queue frees up.
+        retry_after: Duration,
+    },
+}
+
+/// What the runner should do now.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Step {
+    /// The level the output must show from now on.
+    pub level: Level,
+    /// When to poll again, or `None` to wait for the next change.
+    pub wake_at: Option<Instant>,
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Running {
+    ramp: Ramp,
+    ticket: Ticket,
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Waiting {
+    target: Level,
+    shape: RampShape,
+    ticket: Ticket,
+}
+
+/// The transitions of one output, under one [`Policy`], with room for `Q`
+/// waiting changes.
+///
+/// ```
+/// use urest_core::controller::{Policy, RampShape, Refusal, Schedule};
+/// use urest_core::ramp::LEVEL_MAX;
+/// use urest_core::time::Instant;
+///
+/// let mut schedule: Schedule<4> = Schedule::new(Policy::Reject, 0);
+/// let t0 = Instant::ZERO;
+/// assert!(schedule.submit(LEVEL_MAX, RampShape::SEED, t0).is_ok());
+/// let later = Instant::from_millis(4_000);
+/// assert_eq!(
+///     schedule.submit(0, RampShape::SEED, later),
+///     Err(Refusal::Busy { retry_after: core::time::Duration::from_secs(6) })
+/// );
+/// ```
+#[derive(Clone, Debug)]
+pub struct Schedule<const Q: usize> {
+    policy: Policy,
+    written: Level,
+    resting: Level,
+    running: Option<Running>,
+    waiting: Deque<Waiting, Q>,
+    issued: u32,
+}
+
+impl<const Q: usize> Schedule<Q> {
+    /// An idle schedule whose output rests at `level`.
+    pub const fn new(policy: Policy, level: Level) -> Self {
+        Schedule {
+            policy,
+            written: level,
+            resting: level,
+            running: None,
+            waiting: Deque::new(),
+            issued: 0,
+        }
+    }
+
+    /// The policy for changes that arrive while busy.
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    /// The level last handed to the output.
+    pub fn written(&self) -> Level {
+        self.written
+    }
+
+    /// The level the last completed transition reached.
+    pub fn resting(&self) -> Level {
+        self.resting
+    }
+
+    /// Where the running transition goes, or the resting level when idle.
+    pub fn heading_to(&self) -> Level {
+        self.running.map_or(self.resting, |running| running.ramp.to_level())
+    }
+
+    /// Where the output ends once every waiting change has run.
+    pub fn eventual(&self) -> Level {
+        self.waiting
+            .back()
+            .map_or(self.heading_to(), |waiting| waiting.target)
+    }
+
+    /// How many changes wait behind the running one.
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// Whether a transition is running.
+    pub fn is_busy(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// The ticket of the running transition.
+    pub fn running_ticket(&self) -> Option<Ticket> {
+        self.running.map(|running| running.ticket)
+    }
+
+    /// Whether `ticket` is neither running nor waiting: it completed, or a
+    /// later change or a reset superseded it.
+    pub fn is_settled(&self, ticket: Ticket) -> bool {
+        self.running_ticket() != Some(ticket)
+            && self.waiting.iter().all(|waiting| waiting.ticket != ticket)
+    }
+
+    /// When the running transition is expected to end.
+    pub fn running_until(&self) -> Option<Instant> {
+        self.running.map(|running| running.ramp.end())
+    }
+
+    /// When every accepted change is expected to be complete (now, if idle).
+    pub fn settled_at(&self, now: Instant) -> Instant {
+        let Some(running) = self.running else {
+            return now;
+        };
+        let mut at = running.ramp.end();
+        let mut level = running.ramp.to_level();
+        for waiting in self.waiting.iter() {
+            at = waiting.shape.ramp(level, waiting.target, at).end();
+            level = waiting.target;
+        }
+        at
+    }
+
+    /// Accept or refuse a change to `target`, according to the policy.
+    ///
+    /// A change to where the output is already going is not made twice: a
+    /// client's retry gets the ticket of the change it repeats (or
+    /// [`Outcome::Done`] when the output is already there and idle).
+    pub fn submit(
+        &mut self,
+        target: Level,
+        shape: RampShape,
+        now: Instant,
+    ) -> Result<Outcome, Refusal> {
+        let Some(running) = self.running else {
+            if target == self.written {
+                self.resting = target;
+                return Ok(Outcome::Done);
+            }
+            return Ok(self.start(target, shape, now));
+        };
+        match self.policy {
+            Policy::Fifo => {
+                if target == self.eventual() {
+                    return Ok(self.repeat_last(now));
+                }
+                let waiting = Waiting {
+                    target,
+                    shape,
+                    ticket: self.issue(),
+                };
+                if self.waiting.push_back(waiting).is_err() {
+                    self.issued -= 1;
+                    return Err(Refusal::QueueFull {
+                        retry_after: running.ramp.remaining(now),
+                    });
+                }
+                Ok(Outcome::Accepted {
+                    ticket: waiting.ticket,
+                    position: self.position_of_last(),
+                    completes_at: self.settled_at(now),
+                })
+            }
+            Policy::Reject => {
+                if target == running.ramp.to_level() {
+                    return Ok(self.accepted_running(running));
+                }
+                Err(Refusal::Busy {
+                    retry_after: running.ramp.remaining(now),
+                })
+            }
+            Policy::Preempt => {
+                if target == running.ramp.to_level() {
+                    return Ok(self.accepted_running(running));
+                }
+                Ok(self.start(target, shape, now))
+            }
+        }
+    }
+
+    /// Cancel every waiting change and head for `target` from the current
+    /// level at once, whatever the policy: the way back to defaults is never
+    /// refused.
+    pub fn reset(&mut self, target: Level, shape: RampShape, now: Instant) -> Outcome {
+        self.waiting.clear();
+        if let Some(running) = self.running {
+            if running.ramp.to_level() == target {
+                return self.accepted_running(running);
+            }
+        } else if target == self.written {
+            self.resting = target;
+            return Outcome::Done;
+        }
+        self.start(target, shape, now)
+    }
+
+    /// Advance to `now`: finish the running transition if it is over, start
+    /// the next waiting one, and say what the output must show.
+    ///
+    /// The runner must write [`Step::level`] before anything else happens;
+    /// the schedule counts it as written.
+    pub fn poll(&mut self, now: Instant) -> Step {
+        let Some(running) = self.running else {
+            return self.idle();
+        };
+        if !running.ramp.is_finished(now) {
+            self.written = running.ramp.level_at(now);
+            return Step {
+                level: self.written,
+                wake_at: running.ramp.next_step_after(now),
+            };
+        }
+        self.written = running.ramp.to_level();
+        self.resting = self.written;
+        self.running = None;
+        let Some(next) = self.waiting.pop_front() else {
+            return self.idle();
+        };
+        // The next ramp starts where this one ended, so its first step holds.
+        let ramp = next.shape.ramp(self.written, next.target, now);
+        self.running = Some(Running {
+            ramp,
+            ticket: next.ticket,
+        });
+        Step {
+            level: self.written,
+            wake_at: ramp.next_step_after(now).or(Some(now)),
+        }
+    }
+
+    fn idle(&self) -> Step {
+        Step {
+            level: self.written,
+            wake_at: None,
+        }
+    }
+
+    fn issue(&mut self) -> Ticket {
+        self.issued = self.issued.wrapping_add(1);
+        Ticket(self.issued)
+    }
+
+    /// Replace whatever runs with a ramp from the level on the output now.
+    fn start(&mut self, target: Level, shape: RampShape, now: Instant) -> Outcome {
+        let running = Running {
+            ramp: shape.ramp(self.written, target, now),
+            ticket: self.issue(),
+        };
+        self.running = Some(running);
+        self.accepted_running(running)
+    }
+
+    fn accepted_running(&self, running: Running) -> Outcome {
+        Outcome::Accepted {
+            ticket: running.ticket,
+            position: 0,
+            completes_at: running.ramp.end(),
+        }
+    }
+
+    fn repeat_last(&self, now: Instant) -> Outcome {
+        match (self.waiting.back(), self.running) {
+            (Some(last), _) => Outcome::Accepted {
+                ticket: last.ticket,
+                position: self.position_of_last(),
+                completes_at: self.settled_at(now),
+            },
+            (None, Some(running)) => self.accepted_running(running),
+            (None, None) => Outcome::Done,
+        }
+    }
+
+    fn position_of_last(&self) -> u16 {
+        u16::try_from(self.waiting.len()).unwrap_or(u16::MAX)
+    }
+}

@@ -1,0 +1,7 @@
+//! Ready-made nouns: the seed's PWM LED and simple LED.
+
+mod pwm_led;
+mod simple_led;
+
+pub use pwm_led::PwmLed;
+pub use simple_led::SimpleLed;
