@@ -307,7 +307,9 @@ pub struct Attributes {
 impl Attributes {
     /// No attributes.
     pub const fn new() -> Self {
-        Attributes { entries: Vec::new() }
+        Attributes {
+            entries: Vec::new(),
+        }
     }
 
     /// Add or replace `key`. Returns the value back if the set is full.

@@ -210,7 +210,8 @@ impl<const Q: usize> Schedule<Q> {
 
     /// Where the running transition goes, or the resting level when idle.
     pub fn heading_to(&self) -> Level {
-        self.running.map_or(self.resting, |running| running.ramp.to_level())
+        self.running
+            .map_or(self.resting, |running| running.ramp.to_level())
     }
 
     /// Where the output ends once every waiting change has run.
