@@ -1,0 +1,1 @@
+//! The urest host server (under construction).
