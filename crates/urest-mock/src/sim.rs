@@ -89,7 +89,27 @@ impl Simulation {
 
     /// Poll `future` to completion in virtual time, giving up with
     /// [`Stalled`] on deadlock or when time would pass `limit`.
+    ///
+    /// Runs one after another may share a simulation: the clock carries on
+    /// from where the last run left it, so measure from `clock().now()`.
     pub fn run<F: Future>(&'static self, limit: Instant, future: F) -> Result<F::Output, Stalled> {
+        self.forget_sleepers();
+        let result = self.poll_to_end(limit, future);
+        // The futures that slept are gone with `future`.
+        self.forget_sleepers();
+        result
+    }
+
+    fn forget_sleepers(&self) {
+        critical_section::with(|cs| self.sleepers.borrow_ref_mut(cs).clear());
+        self.overflowed.store(false, Ordering::SeqCst);
+    }
+
+    fn poll_to_end<F: Future>(
+        &'static self,
+        limit: Instant,
+        future: F,
+    ) -> Result<F::Output, Stalled> {
         let waker = self.waker();
         let mut context = Context::from_waker(&waker);
         let mut future = pin!(future);
