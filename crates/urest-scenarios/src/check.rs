@@ -1,0 +1,65 @@
+//! Failing a scenario with a message that says what was expected.
+
+use core::fmt::{self, Debug, Write};
+
+use heapless::String;
+use urest_mock::Stalled;
+
+/// Why a scenario failed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Failure {
+    message: String<200>,
+}
+
+impl Failure {
+    /// A failure described by `args` (cut to 200 bytes).
+    pub fn new(args: fmt::Arguments<'_>) -> Failure {
+        let mut message = String::new();
+        // A message too long for the buffer is cut, which is fine for a report.
+        let _ = message.write_fmt(args);
+        Failure { message }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<Stalled> for Failure {
+    fn from(stalled: Stalled) -> Failure {
+        Failure::new(format_args!("simulation stalled: {stalled:?}"))
+    }
+}
+
+/// Fail with `what` unless `condition` holds.
+pub fn ensure(condition: bool, what: &str) -> Result<(), Failure> {
+    if condition {
+        Ok(())
+    } else {
+        Err(Failure::new(format_args!("{what}")))
+    }
+}
+
+/// Fail unless `actual == expected`, showing both.
+pub fn ensure_eq<T: PartialEq + Debug>(actual: T, expected: T, what: &str) -> Result<(), Failure> {
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(Failure::new(format_args!(
+            "{what}: got {actual:?}, expected {expected:?}"
+        )))
+    }
+}
