@@ -592,12 +592,15 @@ fn shape_per_noun(sim: &'static Simulation) -> Result<(), Failure> {
     )
 }
 
+/// The key and problem a body should be refused for, or `None` if it is valid.
+type Expected = Option<(&'static str, Problem)>;
+
 fn bodies_decode_against_schema(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<8>(sim);
     let led = led::<8, 1>(&rec, Policy::Fifo, SEED);
     let schema = led.describe().attributes;
     let mut scratch = [0u8; 32];
-    let cases: [(&[u8], Option<(&str, Problem)>); 6] = [
+    let cases: [(&[u8], Expected); 6] = [
         (br#"{"colour": 1}"#, Some(("colour", Problem::Unknown))),
         (br#"{"current": 1}"#, Some(("current", Problem::ReadOnly))),
         (
