@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of urest: host tests of all crates (unit, doc, integration over
+# loopback), the no_std builds for Cortex-M, and the concurrency scenarios on
+# emulated Cortex-M0 and Cortex-M3/M4 under QEMU.
+#
+# On a fresh machine it installs what it needs first: the thumb targets
+# (rustup) and qemu-system-arm (apt-get, as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+targets=(thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf)
+installed=$(rustup target list --installed)
+for target in "${targets[@]}"; do
+  grep -qx "$target" <<<"$installed" || rustup target add "$target"
+done
+if ! command -v qemu-system-arm >/dev/null; then
+  apt-get update
+  apt-get install -y qemu-system-arm
+fi
+
+echo "== host tests"
+cargo test --workspace --locked
+
+echo "== no_std builds"
+for target in thumbv6m-none-eabi thumbv7em-none-eabihf; do
+  cargo build --locked -p urest-core -p urest-mock -p urest-http -p urest-scenarios --target "$target"
+done
+
+if [ -x qemu/run.sh ]; then
+  echo "== scenarios on emulated Cortex-M"
+  qemu/run.sh
+fi
