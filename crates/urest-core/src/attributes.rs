@@ -360,6 +360,13 @@ impl Attributes {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Attributes::new());
         }
+        // Syntax first, so that broken JSON is never mistaken for a value of
+        // the wrong type in the schema-driven pass below.
+        let mut syntax = serde_json_core::de::Deserializer::new(body, Some(&mut *scratch));
+        ObjectSyntax
+            .deserialize(&mut syntax)
+            .and_then(|()| syntax.end().map(|_| ()))
+            .map_err(DecodeError::Malformed)?;
         let mut failure = None;
         let seed = PatchSeed {
             schema,
@@ -473,6 +480,32 @@ fn is_attribute_failure(error: &serde_json_core::de::Error) -> bool {
     )
 }
 
+/// Accepts any JSON object, checking only its syntax.
+struct ObjectSyntax;
+
+impl<'de> DeserializeSeed<'de> for ObjectSyntax {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSyntax {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(KeySeed)?.is_some() {
+            map.next_value::<de::IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
 struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
@@ -531,7 +564,8 @@ impl<'de> Visitor<'de> for ValueSeed {
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
         // Integers beyond 2^53 are not exact in f64; none of ours is that large.
         const EXACT: f64 = 9_007_199_254_740_992.0;
-        let whole = value.is_finite() && value == (value as i64) as f64;
+        // Every f64 from 2^53 up is whole; below, the cast round-trips only if so.
+        let whole = value.is_finite() && (value.abs() >= EXACT || value == (value as i64) as f64);
         match self.0 {
             Kind::Int { .. } if whole && value.abs() <= EXACT => self.visit_i64(value as i64),
             Kind::Int { min, max } if whole => Ok(Err(Problem::OutOfRange { min, max })),

@@ -47,16 +47,24 @@ impl Easing {
     /// The eased fraction of the way through after `step` of `steps`, as a
     /// 16.16 fixed-point number in `0..=65536`.
     pub fn apply(self, step: u16, steps: u16) -> u32 {
+        let (numerator, denominator) = self.fraction(step, steps);
+        // numerator <= denominator, so the result is at most ONE.
+        ((u128::from(numerator) * u128::from(ONE)) / u128::from(denominator)) as u32
+    }
+
+    /// The eased fraction after `step` of `steps` as an exact ratio, so
+    /// levels round once, at the end.
+    fn fraction(self, step: u16, steps: u16) -> (u64, u64) {
         if steps == 0 || step >= steps {
-            return ONE as u32;
+            return (1, 1);
         }
-        let x = u64::from(step) * ONE / u64::from(steps);
-        let eased = match self {
-            Easing::Linear => x,
-            // 3x² - 2x³, kept in integers so Cortex-M0 needs no float library.
-            Easing::Smooth => x * x * (3 * ONE - 2 * x) / (ONE * ONE),
-        };
-        eased as u32
+        let (step, steps) = (u64::from(step), u64::from(steps));
+        match self {
+            Easing::Linear => (step, steps),
+            // Smoothstep 3x² - 2x³ with x = step / steps, in integers so a
+            // Cortex-M0 needs no float library.
+            Easing::Smooth => (step * step * (3 * steps - 2 * step), steps * steps * steps),
+        }
     }
 }
 
@@ -233,10 +241,13 @@ impl Ramp {
         if step >= steps {
             return self.to;
         }
-        let fraction = i64::from(self.easing.apply(step, steps));
-        let from = i64::from(self.from);
-        let span = i64::from(self.to) - from;
-        let level = from + (span * fraction + (ONE as i64) / 2).div_euclid(ONE as i64);
+        let (numerator, denominator) = self.easing.fraction(step, steps);
+        let (numerator, denominator) = (i128::from(numerator), i128::from(denominator));
+        let span = i128::from(self.to) - i128::from(self.from);
+        // Round the exact level half up, whichever way the ramp goes, so a
+        // ramp down passes through the same levels as the ramp up.
+        let exact_times_denominator = i128::from(self.from) * denominator + span * numerator;
+        let level = (2 * exact_times_denominator + denominator).div_euclid(2 * denominator);
         // A fraction in 0..=1 keeps the level between `from` and `to`.
         Level::try_from(level).unwrap_or(self.to)
     }
@@ -254,7 +265,7 @@ impl Ramp {
 
     /// A ramp that leaves `level` at `now` for `to`, keeping this ramp's step
     /// time and easing and taking as many steps as the distance needs at
-    /// `full_scale_steps` steps per full swing (at least one).
+    /// `full_scale_steps` steps per full swing (rounded, at least one).
     ///
     /// This is how a preempting command turns a ramp round without a jump.
     ///
@@ -282,7 +293,9 @@ impl Ramp {
     ) -> Ramp {
         let distance = u32::from(from.abs_diff(to));
         let full = u32::from(LEVEL_MAX);
-        let steps = (u32::from(full_scale_steps.get()) * distance).div_ceil(full);
+        // Rounded, not ceiled: a level that is a whole number of steps from
+        // the target up to rounding should take exactly that many.
+        let steps = (u32::from(full_scale_steps.get()) * distance + full / 2) / full;
         let steps = u16::try_from(steps)
             .ok()
             .and_then(NonZeroU16::new)

@@ -1,0 +1,194 @@
+//! Decoding request bodies against a schema and encoding states.
+
+use urest_core::attributes::{
+    Access, AttributeSpec, Attributes, DecodeError, Kind, Problem, Value, MAX_ATTRIBUTES,
+};
+
+const SCHEMA: &[AttributeSpec] = &[
+    AttributeSpec {
+        key: "level",
+        kind: Kind::Int { min: -5, max: 100 },
+        access: Access::ReadWrite,
+        doc: "a number",
+    },
+    AttributeSpec {
+        key: "enabled",
+        kind: Kind::Bool,
+        access: Access::ReadWrite,
+        doc: "a switch",
+    },
+    AttributeSpec {
+        key: "label",
+        kind: Kind::Str { max_len: 8 },
+        access: Access::ReadWrite,
+        doc: "a name",
+    },
+    AttributeSpec {
+        key: "uptime",
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        access: Access::ReadOnly,
+        doc: "read only",
+    },
+];
+
+fn decode(body: &str) -> Result<Attributes, DecodeError> {
+    Attributes::decode(body.as_bytes(), SCHEMA, &mut [0; 16])
+}
+
+fn refused(body: &str) -> (String, Problem) {
+    match decode(body) {
+        Err(DecodeError::Attribute(error)) => (error.key().to_owned(), error.problem()),
+        other => panic!("{body}: expected an attribute error, got {other:?}"),
+    }
+}
+
+#[test]
+fn all_three_types_decode() {
+    let patch = decode(r#"{"level": -5, "enabled": true, "label": "kitchen"}"#).unwrap();
+    assert_eq!(patch.get("level"), Some(&Value::Int(-5)));
+    assert_eq!(patch.get("enabled"), Some(&Value::Bool(true)));
+    assert_eq!(patch.get("label").and_then(Value::as_str), Some("kitchen"));
+    assert_eq!(patch.len(), 3);
+}
+
+#[test]
+fn empty_bodies_are_empty_patches() {
+    assert!(decode("").unwrap().is_empty());
+    assert!(decode(" \r\n").unwrap().is_empty());
+    assert!(decode("{}").unwrap().is_empty());
+}
+
+#[test]
+fn escaped_strings_are_unescaped() {
+    let patch = decode(r#"{"label": "a\"b\u00e9"}"#).unwrap();
+    assert_eq!(patch.get("label").and_then(Value::as_str), Some("a\"bé"));
+}
+
+#[test]
+fn integers_may_be_written_as_whole_floats_but_not_fractions() {
+    assert_eq!(decode(r#"{"level": 1e1}"#).unwrap().int("level"), Some(10));
+    assert_eq!(decode(r#"{"level": 2.0}"#).unwrap().int("level"), Some(2));
+    let integer = Kind::Int { min: -5, max: 100 };
+    assert_eq!(
+        refused(r#"{"level": 1.5}"#),
+        ("level".into(), Problem::WrongType(integer))
+    );
+}
+
+#[test]
+fn each_problem_names_its_key() {
+    let integer = Kind::Int { min: -5, max: 100 };
+    let cases = [
+        (r#"{"colour": 1}"#, "colour", Problem::Unknown),
+        (r#"{"uptime": 1}"#, "uptime", Problem::ReadOnly),
+        (
+            r#"{"level": 101}"#,
+            "level",
+            Problem::OutOfRange { min: -5, max: 100 },
+        ),
+        (
+            r#"{"level": 99999999999999999999}"#,
+            "level",
+            Problem::OutOfRange { min: -5, max: 100 },
+        ),
+        (r#"{"level": "1"}"#, "level", Problem::WrongType(integer)),
+        (r#"{"level": true}"#, "level", Problem::WrongType(integer)),
+        (r#"{"level": null}"#, "level", Problem::WrongType(integer)),
+        (r#"{"level": [1]}"#, "level", Problem::WrongType(integer)),
+        (
+            r#"{"enabled": 1}"#,
+            "enabled",
+            Problem::WrongType(Kind::Bool),
+        ),
+        (
+            r#"{"label": 1}"#,
+            "label",
+            Problem::WrongType(Kind::Str { max_len: 8 }),
+        ),
+        (
+            r#"{"label": "far too long"}"#,
+            "label",
+            Problem::TooLong { max_len: 8 },
+        ),
+        (r#"{"level": 1, "level": 2}"#, "level", Problem::Duplicate),
+    ];
+    for (body, key, problem) in cases {
+        assert_eq!(refused(body), (key.to_owned(), problem), "{body}");
+    }
+}
+
+#[test]
+fn the_first_bad_key_is_named_even_after_good_ones() {
+    assert_eq!(
+        refused(r#"{"level": 3, "enabled": false, "mystery": 0}"#),
+        ("mystery".into(), Problem::Unknown)
+    );
+}
+
+#[test]
+fn broken_json_is_malformed() {
+    for body in [
+        "{",
+        "[1, 2]",
+        "\"desired\"",
+        "1",
+        r#"{"level": }"#,
+        r#"{"level": 1,}"#,
+        r#"{"level": 1} trailing"#,
+        r#"{level: 1}"#,
+    ] {
+        assert!(
+            matches!(decode(body), Err(DecodeError::Malformed(_))),
+            "{body}: {:?}",
+            decode(body)
+        );
+    }
+}
+
+#[test]
+fn errors_read_as_sentences() {
+    let DecodeError::Attribute(error) = decode(r#"{"level": "x"}"#).unwrap_err() else {
+        panic!("expected an attribute error");
+    };
+    assert_eq!(
+        error.to_string(),
+        r#"attribute "level" must be integer in -5..=100"#
+    );
+}
+
+#[test]
+fn encoding_keeps_order_and_types() {
+    let mut state = Attributes::new();
+    state.set("desired", Value::Int(1)).unwrap();
+    state.set("ready", Value::Bool(false)).unwrap();
+    state.set("policy", Value::text("fi\"fo")).unwrap();
+    state.set("desired", Value::Int(0)).unwrap();
+    let mut buffer = [0u8; 64];
+    let len = state.encode(&mut buffer).unwrap();
+    assert_eq!(
+        std::str::from_utf8(&buffer[..len]).unwrap(),
+        r#"{"desired":0,"ready":false,"policy":"fi\"fo"}"#
+    );
+    assert!(
+        state.encode(&mut [0u8; 8]).is_err(),
+        "a short buffer is an error, not a panic"
+    );
+}
+
+#[test]
+fn a_full_set_refuses_more() {
+    const KEYS: [&str; MAX_ATTRIBUTES + 1] = [
+        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m",
+    ];
+    let mut state = Attributes::new();
+    for key in &KEYS[..MAX_ATTRIBUTES] {
+        state.set(key, Value::Int(0)).unwrap();
+    }
+    assert_eq!(
+        state.set(KEYS[MAX_ATTRIBUTES], Value::Int(7)),
+        Err(Value::Int(7))
+    );
+}

@@ -1,0 +1,135 @@
+//! The pure ramp: exact ends, monotonic steps, retargeting without a jump.
+
+use std::num::NonZeroU16;
+use std::time::Duration;
+
+use proptest::prelude::*;
+use urest_core::ramp::{Brightness, Easing, Ramp, LEVEL_MAX};
+use urest_core::time::Instant;
+
+fn steps(n: u16) -> NonZeroU16 {
+    NonZeroU16::new(n).unwrap()
+}
+
+#[test]
+fn the_seed_ramp_steps_once_a_second_and_ends_exactly() {
+    let ramp = Ramp::new(
+        0,
+        LEVEL_MAX,
+        Instant::ZERO,
+        steps(10),
+        Duration::from_secs(1),
+        Easing::Linear,
+    );
+    let levels: Vec<u16> = (0..=10)
+        .map(|s| ramp.level_at(Instant::from_millis(s * 1_000)))
+        .collect();
+    let expected: Vec<u16> = (0..=10u32)
+        .map(|k| ((u32::from(LEVEL_MAX) * k * 2 + 10) / 20) as u16)
+        .collect();
+    assert_eq!(levels, expected);
+    // Between steps the level holds.
+    assert_eq!(ramp.level_at(Instant::from_millis(1_999)), levels[1]);
+    assert!(ramp.is_finished(Instant::from_millis(10_000)));
+    assert!(!ramp.is_finished(Instant::from_millis(9_999)));
+    assert_eq!(ramp.next_step_after(Instant::from_millis(10_000)), None);
+    assert_eq!(
+        ramp.remaining(Instant::from_millis(7_250)),
+        Duration::from_millis(2_750)
+    );
+}
+
+#[test]
+fn a_zero_step_time_finishes_at_once() {
+    let ramp = Ramp::new(
+        0,
+        900,
+        Instant::from_millis(5),
+        steps(4),
+        Duration::ZERO,
+        Easing::Smooth,
+    );
+    assert_eq!(ramp.level_at(Instant::from_millis(5)), 900);
+    assert_eq!(ramp.next_step_after(Instant::from_millis(5)), None);
+}
+
+#[test]
+fn before_the_start_the_level_is_the_start_level() {
+    let ramp = Ramp::new(
+        100,
+        200,
+        Instant::from_millis(1_000),
+        steps(2),
+        Duration::from_secs(1),
+        Easing::Linear,
+    );
+    assert_eq!(ramp.level_at(Instant::ZERO), 100);
+}
+
+#[test]
+fn brightness_ends_exactly_at_zero_and_full_scale_for_any_timer() {
+    for max_duty in [1, 2, 255, 1_000, 1_023, 4_095, 20_000, 65_534, 65_535] {
+        for curve in [Brightness::Linear, Brightness::Perceptual] {
+            assert_eq!(curve.duty(0, max_duty), 0, "{curve:?} {max_duty}");
+            assert_eq!(
+                curve.duty(LEVEL_MAX, max_duty),
+                max_duty,
+                "{curve:?} {max_duty}"
+            );
+        }
+    }
+}
+
+#[test]
+fn perceptual_matches_cie_lightness() {
+    // L* = 50 is luminance 18.4 %: the classic "middle grey".
+    let duty = Brightness::Perceptual.duty(LEVEL_MAX / 2, 10_000);
+    assert!((1_830..=1_850).contains(&duty), "{duty}");
+    // Below L* = 8 the curve is linear: L* = 4 is 0.443 % luminance.
+    let duty = Brightness::Perceptual.duty(2_621, 10_000);
+    assert!((43..=45).contains(&duty), "{duty}");
+}
+
+proptest! {
+    #[test]
+    fn levels_move_monotonically_from_start_to_end(
+        from in any::<u16>(), to in any::<u16>(), n in 1u16..200,
+        smooth in any::<bool>(), step_ms in 1u64..2_000,
+    ) {
+        let easing = if smooth { Easing::Smooth } else { Easing::Linear };
+        let ramp = Ramp::new(from, to, Instant::ZERO, steps(n), Duration::from_millis(step_ms), easing);
+        let levels: Vec<u16> = (0..=n).map(|k| ramp.level_at_step(k)).collect();
+        prop_assert_eq!(levels[0], from);
+        prop_assert_eq!(levels[usize::from(n)], to);
+        prop_assert_eq!(ramp.level_at(ramp.end()), to);
+        let rising = to >= from;
+        for pair in levels.windows(2) {
+            let in_order = if rising { pair[0] <= pair[1] } else { pair[0] >= pair[1] };
+            prop_assert!(in_order, "{:?}", levels);
+        }
+    }
+
+    #[test]
+    fn duty_is_monotonic_in_level(a in any::<u16>(), b in any::<u16>(), max in 1u16..) {
+        let (low, high) = (a.min(b), a.max(b));
+        for curve in [Brightness::Linear, Brightness::Perceptual] {
+            prop_assert!(curve.duty(low, max) <= curve.duty(high, max));
+            prop_assert!(curve.duty(high, max) <= max);
+        }
+    }
+
+    #[test]
+    fn retargeting_starts_where_the_output_is(
+        at_ms in 0u64..12_000, to in any::<u16>(),
+    ) {
+        let second = Duration::from_secs(1);
+        let on = Ramp::new(0, LEVEL_MAX, Instant::ZERO, steps(10), second, Easing::Linear);
+        let now = Instant::from_millis(at_ms);
+        let level = on.level_at(now);
+        let turned = Ramp::between(level, to, now, steps(10), second, Easing::Linear);
+        prop_assert_eq!(turned.level_at(now), level);
+        prop_assert_eq!(turned.level_at(turned.end()), to);
+        // A shorter way takes no more steps than a full swing.
+        prop_assert!(turned.steps().get() <= 10);
+    }
+}
