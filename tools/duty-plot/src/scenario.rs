@@ -1,0 +1,297 @@
+//! The two-client story of the design note, played in virtual time and
+//! recorded at the pin.
+//!
+//! Client A asks for on at 0 s, client B for off at [`B_ARRIVES`], and every
+//! ramp has the seed's shape (ten steps of one second). [`without_lock`]
+//! plays it with the seed's naive ramps; [`with_policy`] plays it against a
+//! [`PwmLed`] whose controller runs in its own task. Each returns what the
+//! pin saw and what each client was told.
+
+use core::cell::RefCell;
+use core::fmt;
+
+use embassy_futures::join::join;
+use embassy_futures::select::{select, Either};
+use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+use urest_core::attributes::{Attributes, DecodeError};
+use urest_core::controller::{Policy, RampConfig, RampShape};
+use urest_core::nouns::PwmLed;
+use urest_core::resource::{Error, Outcome, Resource};
+use urest_core::time::{Clock, Instant};
+use urest_mock::{MockPwm, MockPwmError, Recorder, Simulation, Stalled, VirtualClock, Write};
+
+use crate::naive;
+
+/// Full scale of the recorded PWM: round, so the axis reads in tenths.
+pub const MAX_DUTY: u16 = 1_000;
+
+/// When client B's request arrives: mid-way through A's fourth step.
+pub const B_ARRIVES: Instant = Instant::from_millis(3_500);
+
+/// The shape of every ramp in the story: the seed's.
+pub const SHAPE: RampShape = RampShape::SEED;
+
+/// Writes a recording keeps; far more than the story makes.
+const CAPACITY: usize = 128;
+
+/// Changes a Fifo led lets wait; B's is the only one.
+const QUEUE: usize = 4;
+
+/// No run of the story comes near this; reaching it means something hangs.
+const TIME_LIMIT: Instant = Instant::from_millis(120_000);
+
+/// Whether a client asks for the LED on or off.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Switch {
+    /// `{"desired": 1}`.
+    On,
+    /// `{"desired": 0}`.
+    Off,
+}
+
+impl Switch {
+    /// The request body a client sends.
+    pub fn body(self) -> &'static [u8] {
+        match self {
+            Switch::On => br#"{"desired": 1}"#,
+            Switch::Off => br#"{"desired": 0}"#,
+        }
+    }
+
+    /// `"on"` or `"off"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Switch::On => "on",
+            Switch::Off => "off",
+        }
+    }
+}
+
+/// One client's request and the answer it got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Who asked: `"A"` or `"B"`.
+    pub client: &'static str,
+    /// When the request arrived.
+    pub at: Instant,
+    /// What it asked for.
+    pub switch: Switch,
+    /// What the noun answered, or `None` when no API stood between the
+    /// client and the pin (the naive ramps just start).
+    pub answer: Option<Result<Outcome, Error>>,
+}
+
+/// What the pin saw during one run of the story, and who asked for what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recording {
+    /// The policy of the noun, or `None` for the naive ramps.
+    pub policy: Option<Policy>,
+    /// Full scale of the PWM.
+    pub max_duty: u16,
+    /// Every write to the pin, oldest first.
+    pub writes: Vec<Write>,
+    /// The requests, in order of arrival.
+    pub requests: Vec<Request>,
+    /// When the run ended (after the last change settled).
+    pub ended: Instant,
+}
+
+impl Recording {
+    /// The duties written, oldest first.
+    pub fn duties(&self) -> Vec<u16> {
+        self.writes.iter().map(|write| write.duty).collect()
+    }
+
+    /// The duty the pin showed at `at`: the last write at or before it.
+    pub fn duty_at(&self, at: Instant) -> Option<u16> {
+        self.writes
+            .iter()
+            .take_while(|write| write.at <= at)
+            .last()
+            .map(|write| write.duty)
+    }
+
+    /// The request client `client` made, if any.
+    pub fn request_of(&self, client: &str) -> Option<&Request> {
+        self.requests
+            .iter()
+            .find(|request| request.client == client)
+    }
+}
+
+/// Why a run of the story could not be recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScenarioError {
+    /// The simulation deadlocked or ran past its time limit.
+    Stalled(Stalled),
+    /// The mock PWM refused a write.
+    Pwm(MockPwmError),
+    /// A client's request body did not decode (a bug in this tool).
+    Body(DecodeError),
+    /// More writes than the recording holds.
+    RecordingFull {
+        /// Writes that were not kept.
+        dropped: usize,
+    },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Stalled(stalled) => write!(f, "simulation stalled: {stalled:?}"),
+            ScenarioError::Pwm(error) => write!(f, "mock PWM refused a write: {error:?}"),
+            ScenarioError::Body(error) => write!(f, "request body rejected: {error}"),
+            ScenarioError::RecordingFull { dropped } => {
+                write!(f, "recording full: {dropped} writes not kept")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl From<Stalled> for ScenarioError {
+    fn from(stalled: Stalled) -> Self {
+        ScenarioError::Stalled(stalled)
+    }
+}
+
+impl From<MockPwmError> for ScenarioError {
+    fn from(error: MockPwmError) -> Self {
+        ScenarioError::Pwm(error)
+    }
+}
+
+type Pin<'r> = MockPwm<'r, &'static VirtualClock, CAPACITY>;
+
+/// The story with the seed's lock-less ramps: A's slow-on and B's slow-off
+/// run side by side on one pin and write it in turns.
+///
+/// ```
+/// use urest_mock::interleaving::find_interleaving;
+///
+/// let fight = duty_plot::scenario::without_lock().unwrap();
+/// assert!(find_interleaving(&fight.duties()).is_some());
+/// ```
+pub fn without_lock() -> Result<Recording, ScenarioError> {
+    let sim = fresh_simulation();
+    let recorder = Recorder::new(sim.clock());
+    let pin: RefCell<Pin<'_>> = RefCell::new(MockPwm::new(&recorder, MAX_DUTY));
+    let client_a = naive::slow_on(&pin, sim.delay(), SHAPE.steps, SHAPE.step_time);
+    let client_b = async {
+        sim.delay().until(B_ARRIVES).await;
+        naive::slow_off(&pin, sim.delay(), SHAPE.steps, SHAPE.step_time).await
+    };
+    let (a, b) = sim.run(TIME_LIMIT, join(client_a, client_b))?;
+    a?;
+    b?;
+    let requests = vec![
+        Request {
+            client: "A",
+            at: Instant::ZERO,
+            switch: Switch::On,
+            answer: None,
+        },
+        Request {
+            client: "B",
+            at: B_ARRIVES,
+            switch: Switch::Off,
+            answer: None,
+        },
+    ];
+    finish(sim, &recorder, None, requests)
+}
+
+/// The story against a [`PwmLed`] under `policy`, its controller's runner
+/// in a task of its own. The run lasts until every accepted change has
+/// settled, plus one step so the plot shows the output at rest.
+///
+/// ```
+/// use urest_core::controller::Policy;
+/// use urest_core::resource::ErrorKind;
+///
+/// let reject = duty_plot::scenario::with_policy(Policy::Reject).unwrap();
+/// let answer = reject.request_of("B").unwrap().answer.clone().unwrap();
+/// assert_eq!(answer.unwrap_err().kind(), ErrorKind::Busy);
+/// ```
+pub fn with_policy(policy: Policy) -> Result<Recording, ScenarioError> {
+    let sim = fresh_simulation();
+    let recorder = Recorder::new(sim.clock());
+    let config = RampConfig {
+        policy,
+        shape: SHAPE,
+        ..RampConfig::SEED
+    };
+    let led: PwmLed<NoopRawMutex, Pin<'_>, QUEUE> =
+        PwmLed::new(MockPwm::new(&recorder, MAX_DUTY), config);
+    let on = body(&led, Switch::On)?;
+    let off = body(&led, Switch::Off)?;
+
+    let clients = async {
+        let a = led.put(&on, sim.clock().now());
+        sim.delay().until(B_ARRIVES).await;
+        let b = led.put(&off, sim.clock().now());
+        let now = sim.clock().now();
+        let remaining = led.controller().snapshot(now).remaining;
+        sim.delay().until(now + remaining + SHAPE.step_time).await;
+        (a, b)
+    };
+    let runner = async {
+        let mut delay = sim.delay();
+        led.controller().run(sim.clock(), &mut delay).await
+    };
+    let (a, b) = match sim.run(TIME_LIMIT, select(runner, clients))? {
+        Either::First(Err(error)) => return Err(error.into()),
+        Either::First(Ok(never)) => match never {},
+        Either::Second(answers) => answers,
+    };
+    let requests = vec![
+        Request {
+            client: "A",
+            at: Instant::ZERO,
+            switch: Switch::On,
+            answer: Some(a),
+        },
+        Request {
+            client: "B",
+            at: B_ARRIVES,
+            switch: Switch::Off,
+            answer: Some(b),
+        },
+    ];
+    finish(sim, &recorder, Some(policy), requests)
+}
+
+/// Decode what a client sends, the way a server would, so the story goes
+/// through the same schema checks as a real request.
+fn body<R: Resource>(noun: &R, switch: Switch) -> Result<Attributes, ScenarioError> {
+    let mut scratch = [0u8; 32];
+    Attributes::decode(switch.body(), noun.describe().attributes, &mut scratch)
+        .map_err(ScenarioError::Body)
+}
+
+/// Each run gets a simulation of its own so its clock starts at zero. A
+/// simulation must outlive every waker it hands out, hence the leak; the
+/// tool makes a handful and exits.
+fn fresh_simulation() -> &'static Simulation {
+    Box::leak(Box::new(Simulation::new()))
+}
+
+fn finish(
+    sim: &Simulation,
+    recorder: &Recorder<&VirtualClock, CAPACITY>,
+    policy: Option<Policy>,
+    requests: Vec<Request>,
+) -> Result<Recording, ScenarioError> {
+    let dropped = recorder.dropped();
+    if dropped > 0 {
+        return Err(ScenarioError::RecordingFull { dropped });
+    }
+    Ok(Recording {
+        policy,
+        max_duty: MAX_DUTY,
+        writes: recorder.writes().into_iter().collect(),
+        requests,
+        ended: sim.clock().now(),
+    })
+}
