@@ -9,7 +9,6 @@
 
 mod fault;
 mod report;
-mod selfcheck;
 mod stack;
 
 use cortex_m_rt::entry;
@@ -26,7 +25,7 @@ fn main() -> ! {
     // Without a host console there is no one to report to; the exit code
     // still tells.
     let passed = match hio::hstdout() {
-        Ok(mut console) => report::run_all(selfcheck::SCENARIOS, &SIM, &mut console),
+        Ok(mut console) => report::run_all(urest_scenarios::SCENARIOS, &SIM, &mut console),
         Err(()) => false,
     };
     debug::exit(if passed {
