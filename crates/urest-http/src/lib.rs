@@ -1,2 +1,101 @@
-//! HTTP/1.1 front for urest nouns (under construction).
+//! An HTTP/1.1 front for urest nouns: `#![no_std]`, no allocator, generic
+//! over [`embedded_io_async`] streams, so the same code serves an
+//! embassy-net `TcpSocket` on a board and a socket on the host.
+//!
+//! A [`Server`] holds the nouns (`/green_led0` → a
+//! [`Resource`](urest_core::resource::Resource)) and answers requests on
+//! one connection at a time per call of [`Server::serve`]. Serve several
+//! connections by calling `serve` from several tasks, each with its own
+//! [`Buffers`] and delay: verbs never wait, so a slow client holds up only
+//! its own connection.
+//!
+//! The API it serves (routes, verbs, bodies, statuses) is described in
+//! `docs/http-api.md`. In short: `GET /` lists the nouns; `GET`, `HEAD`,
+//! `PUT`, `POST`, `DELETE` and `OPTIONS` act on `/name`; changes answer
+//! `200` with the state, or `202` with the state and a ticket when a slow
+//! noun will complete them later; errors are RFC 9457 problem details.
+//!
+//! ```
+//! use core::convert::Infallible;
+//! use embassy_futures::block_on;
+//! use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+//! use embedded_hal::digital::{ErrorType as PinErrorType, OutputPin};
+//! use embedded_hal_async::delay::DelayNs;
+//! use embedded_io_async::{ErrorType, Read, Write};
+//! use urest_core::nouns::SimpleLed;
+//! use urest_core::time::{Clock, Instant};
+//! use urest_http::{Buffers, Config, Noun, Server};
+//!
+//! // A pin, a clock and a delay for the example; a board has real ones.
+//! struct Pin;
+//! impl PinErrorType for Pin { type Error = Infallible; }
+//! impl OutputPin for Pin {
+//!     fn set_low(&mut self) -> Result<(), Infallible> { Ok(()) }
+//!     fn set_high(&mut self) -> Result<(), Infallible> { Ok(()) }
+//! }
+//! struct Boot;
+//! impl Clock for Boot { fn now(&self) -> Instant { Instant::ZERO } }
+//! struct NoDelay;
+//! impl DelayNs for NoDelay { async fn delay_ns(&mut self, _: u32) {} }
+//!
+//! // A connection whose peer sends one request and then closes.
+//! struct Connection<'r> { input: &'r [u8], output: Vec<u8> }
+//! impl ErrorType for Connection<'_> { type Error = Infallible; }
+//! impl Read for Connection<'_> {
+//!     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
+//!         let n = buf.len().min(self.input.len());
+//!         buf[..n].copy_from_slice(&self.input[..n]);
+//!         self.input = &self.input[n..];
+//!         Ok(n)
+//!     }
+//! }
+//! impl Write for Connection<'_> {
+//!     async fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
+//!         self.output.extend_from_slice(buf);
+//!         Ok(buf.len())
+//!     }
+//!     async fn flush(&mut self) -> Result<(), Infallible> { Ok(()) }
+//! }
+//!
+//! let led: SimpleLed<NoopRawMutex, Pin> = SimpleLed::new(Pin).unwrap();
+//! let nouns = [Noun { name: "led", resource: &led }];
+//! let server = Server::new(&nouns, Boot, Config::default());
+//!
+//! let mut connection = Connection {
+//!     input: b"PUT /led HTTP/1.1\r\nHost: board\r\nContent-Type: application/json\r\n\
+//!              Content-Length: 10\r\n\r\n{\"led\": 1}",
+//!     output: Vec::new(),
+//! };
+//! let (mut request, mut response) = ([0u8; 1024], [0u8; 1024]);
+//! let mut buffers = Buffers::new(&mut request, &mut response);
+//! block_on(server.serve(&mut connection, &mut NoDelay, &mut buffers)).unwrap();
+//!
+//! let answer = String::from_utf8(connection.output).unwrap();
+//! assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"));
+//! assert!(answer.ends_with("\r\n\r\n{\"led\":1}"));
+//! assert!(led.is_on());
+//! ```
 #![no_std]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod buffers;
+mod config;
+mod connection;
+mod dispatch;
+mod error;
+mod head;
+mod json;
+mod response;
+mod routing;
+mod server;
+
+pub use buffers::{Buffers, RESPONSE_HEAD_ROOM, SCRATCH_LEN};
+pub use config::Config;
+pub use error::ConnectionError;
+pub use response::write_no_free_slot;
+pub use server::{Noun, Observer, RequestInfo, Server};
+
+/// The HTTP parser whose [`Header`](httparse::Header) appears in
+/// [`RequestInfo`].
+pub use httparse;

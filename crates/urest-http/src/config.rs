@@ -1,0 +1,39 @@
+//! How long the server waits for a peer.
+
+use core::time::Duration;
+
+/// Settings shared by every connection of a [`Server`](crate::Server).
+///
+/// ```
+/// use core::time::Duration;
+/// use urest_http::Config;
+///
+/// assert_eq!(Config::default().read_timeout, Duration::from_secs(30));
+/// let impatient = Config { read_timeout: Duration::from_secs(5) };
+/// assert!(impatient.read_timeout < Config::default().read_timeout);
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// How long a peer may keep the server waiting.
+    ///
+    /// A request must arrive whole (head and body) within this time of its
+    /// first byte, or it is answered `408 Request Timeout` and the connection
+    /// closed. An idle keep-alive connection that sends nothing for this long
+    /// is closed without a response. A peer that stops taking a response for
+    /// this long is dropped too, so a stalled client never holds a connection
+    /// slot for ever.
+    pub read_timeout: Duration,
+}
+
+impl Config {
+    /// The original urest's timeout: thirty seconds.
+    pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            read_timeout: Self::DEFAULT_READ_TIMEOUT,
+        }
+    }
+}

@@ -1,0 +1,622 @@
+//! One connection: requests read off the stream within the time allowed,
+//! responses written back in order.
+//!
+//! The request buffer holds what has been received and not yet answered:
+//! the current request's head and body, then any bytes of the next
+//! (pipelined) request, which are moved to the front once the current one is
+//! answered.
+
+use embassy_futures::select::{select, Either};
+use embedded_hal_async::delay::DelayNs;
+use embedded_io_async::{Read, Write};
+use urest_core::time::{Clock, Instant};
+
+use crate::dispatch::Incoming;
+use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
+use crate::json::{Index, Overflow};
+use crate::response::{compose, Persistence, Problem, Reply};
+use crate::{Buffers, ConnectionError, RequestInfo, Server};
+
+/// A body too large for the request buffer is read and dropped, so that the
+/// connection can carry on, if at most this many of its bytes are still to
+/// come; a larger one closes the connection instead.
+const MAX_DRAIN: usize = 16 * 1024;
+
+/// The go-ahead for a client that sent `Expect: 100-continue`.
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// What one read brought.
+enum Received {
+    Data(usize),
+    Eof,
+    TimedOut,
+}
+
+/// Whether the connection carries on after an exchange.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum After {
+    KeepAlive,
+    Close,
+}
+
+impl After {
+    fn from(persistence: Persistence) -> After {
+        match persistence {
+            Persistence::Close => After::Close,
+            _ => After::KeepAlive,
+        }
+    }
+}
+
+type Served<E> = Result<After, ConnectionError<E>>;
+
+/// A request whose head is in, before its body is read.
+struct Started {
+    framing: Framing,
+    /// When its first byte was seen (or, if it was pipelined, when its turn came).
+    since: Instant,
+    persistence: Persistence,
+}
+
+impl Started {
+    fn head_only(&self) -> bool {
+        self.framing.method == Method::Head
+    }
+}
+
+impl<'a, C: Clock> Server<'a, C> {
+    pub(crate) async fn serve_connection<T: Read + Write, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        buffers: &mut Buffers<'_>,
+    ) -> Result<(), ConnectionError<T::Error>> {
+        if buffers.request.is_empty() || buffers.response.len() < Buffers::MIN_RESPONSE {
+            return Err(ConnectionError::BuffersTooSmall);
+        }
+        let mut filled = 0;
+        loop {
+            if self
+                .exchange(connection, delay, buffers, &mut filled)
+                .await?
+                == After::Close
+            {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Receive one request and answer it. `filled` counts the bytes at the
+    /// start of the request buffer that have arrived and are not answered.
+    async fn exchange<T: Read + Write, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        buffers: &mut Buffers<'_>,
+        filled: &mut usize,
+    ) -> Served<T::Error> {
+        let Some(request) = self
+            .receive_head(connection, delay, buffers, filled)
+            .await?
+        else {
+            return Ok(After::Close);
+        };
+        let framing = &request.framing;
+        let body_len = match framing.length {
+            Length::Exactly(len) => len,
+            Length::Absent if framing.method == Method::Put => {
+                let problem = Problem::new(
+                    411,
+                    format_args!("PUT needs a JSON body sent with a Content-Length header"),
+                );
+                return self
+                    .refuse_started(connection, delay, buffers, &request, problem)
+                    .await;
+            }
+            Length::Absent => 0,
+            Length::Encoded => {
+                let problem = Problem::new(
+                    411,
+                    format_args!(
+                        "send the body with a Content-Length header; Transfer-Encoding (such as chunked) is not accepted"
+                    ),
+                );
+                return self
+                    .refuse_started(connection, delay, buffers, &request, problem)
+                    .await;
+            }
+            Length::Invalid => {
+                let problem = Problem::new(
+                    400,
+                    format_args!("Content-Length must be a single decimal number of bytes"),
+                );
+                return self
+                    .refuse_started(connection, delay, buffers, &request, problem)
+                    .await;
+            }
+        };
+        let needed = match framing.head_len.checked_add(body_len) {
+            Some(needed) if needed <= buffers.request.len() => needed,
+            _ => {
+                return self
+                    .refuse_large_body(connection, delay, buffers, filled, &request, body_len)
+                    .await
+            }
+        };
+        if *filled < needed && framing.expects_continue {
+            self.send(connection, delay, CONTINUE, true).await?;
+        }
+        let deadline = request.since + self.config.read_timeout;
+        while *filled < needed {
+            let free = buffers.request.get_mut(*filled..).unwrap_or_default();
+            match self.receive(connection, delay, free, deadline).await? {
+                Received::Data(len) => *filled += len,
+                Received::Eof => return Err(ConnectionError::ClosedMidRequest),
+                Received::TimedOut => {
+                    let problem = self.timed_out();
+                    return self
+                        .refuse_started(connection, delay, buffers, &request, problem)
+                        .await;
+                }
+            }
+        }
+        let reply = self.answer(buffers, framing, needed);
+        let persistence = if reply.closes() {
+            Persistence::Close
+        } else {
+            request.persistence
+        };
+        self.respond(
+            connection,
+            delay,
+            buffers.response,
+            &reply,
+            request.head_only(),
+            persistence,
+        )
+        .await?;
+        consume(buffers.request, filled, needed);
+        Ok(After::from(persistence))
+    }
+
+    /// Read until a whole request head is in the buffer. `None` when the
+    /// connection ended between requests, or the head was refused (and
+    /// answered).
+    async fn receive_head<T: Read + Write, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        buffers: &mut Buffers<'_>,
+        filled: &mut usize,
+    ) -> Result<Option<Started>, ConnectionError<T::Error>> {
+        let waiting_since = self.clock.now();
+        let mut since = (*filled > 0).then_some(waiting_since);
+        loop {
+            let received = buffers.request.get(..*filled).unwrap_or_default();
+            let problem = match head::examine(received) {
+                Examined::Complete(framing) => {
+                    let persistence = match (framing.keep_alive, framing.minor_version) {
+                        (false, _) => Persistence::Close,
+                        (true, 0) => Persistence::KeepAliveConfirmed,
+                        (true, _) => Persistence::KeepAlive,
+                    };
+                    return Ok(Some(Started {
+                        framing,
+                        since: since.unwrap_or(waiting_since),
+                        persistence,
+                    }));
+                }
+                Examined::Partial if *filled < buffers.request.len() => None,
+                Examined::Partial => Some(Problem::new(
+                    431,
+                    format_args!(
+                        "the request head is longer than the {} bytes this server accepts",
+                        buffers.request.len()
+                    ),
+                )),
+                Examined::TooManyHeaders => Some(Problem::new(
+                    431,
+                    format_args!("the request has more than {MAX_HEADERS} headers"),
+                )),
+                Examined::Invalid(error) => Some(Problem::new(
+                    400,
+                    format_args!("the request line or a header is not valid HTTP/1.1: {error}"),
+                )),
+            };
+            if let Some(problem) = problem {
+                self.refuse(connection, delay, buffers, problem, false)
+                    .await?;
+                return Ok(None);
+            }
+            let deadline = since.unwrap_or(waiting_since) + self.config.read_timeout;
+            let free = buffers.request.get_mut(*filled..).unwrap_or_default();
+            match self.receive(connection, delay, free, deadline).await? {
+                Received::Data(len) => {
+                    since.get_or_insert_with(|| self.clock.now());
+                    *filled += len;
+                }
+                Received::Eof if *filled == 0 => return Ok(None),
+                Received::Eof => return Err(ConnectionError::ClosedMidRequest),
+                // An idle keep-alive connection is just closed.
+                Received::TimedOut if since.is_none() => return Ok(None),
+                Received::TimedOut => {
+                    self.refuse(connection, delay, buffers, self.timed_out(), false)
+                        .await?;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Answer `413` to a request whose body does not fit, draining the body
+    /// if that is cheap so the connection can carry on.
+    async fn refuse_large_body<T: Read + Write, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        buffers: &mut Buffers<'_>,
+        filled: &mut usize,
+        request: &Started,
+        body_len: usize,
+    ) -> Served<T::Error> {
+        let head_len = request.framing.head_len;
+        let room = buffers.request.len().saturating_sub(head_len);
+        let problem = Problem::new(
+            413,
+            format_args!(
+                "the body of {body_len} bytes is larger than the {room} bytes this server can take after this request's head"
+            ),
+        );
+        let arrived = filled.saturating_sub(head_len);
+        let mut unread = body_len.saturating_sub(arrived);
+        // A client waiting for `100 Continue` has not sent the body and
+        // will not, once refused; nothing is left to drain, but the client
+        // may not know that, so the connection is not trusted further.
+        let waiting_for_go_ahead = request.framing.expects_continue && arrived == 0;
+        if waiting_for_go_ahead || unread > MAX_DRAIN {
+            return self
+                .refuse_started(connection, delay, buffers, request, problem)
+                .await;
+        }
+        self.observe_head(buffers.request.get(..head_len).unwrap_or_default());
+        // The request is refused whole: its bytes make room for the rest of
+        // its body, and what follows the body is the next request.
+        *filled = 0;
+        let deadline = request.since + self.config.read_timeout;
+        while unread > 0 {
+            match self
+                .receive(connection, delay, buffers.request, deadline)
+                .await?
+            {
+                Received::Data(len) if len > unread => {
+                    *filled = len;
+                    consume(buffers.request, filled, unread);
+                    unread = 0;
+                }
+                Received::Data(len) => unread -= len,
+                Received::Eof => return Err(ConnectionError::ClosedMidRequest),
+                Received::TimedOut => {
+                    return self
+                        .refuse(
+                            connection,
+                            delay,
+                            buffers,
+                            self.timed_out(),
+                            request.head_only(),
+                        )
+                        .await;
+                }
+            }
+        }
+        let reply = Reply::Problem(problem);
+        self.respond(
+            connection,
+            delay,
+            buffers.response,
+            &reply,
+            request.head_only(),
+            request.persistence,
+        )
+        .await?;
+        Ok(After::from(request.persistence))
+    }
+
+    fn timed_out(&self) -> Problem {
+        Problem::new(
+            408,
+            format_args!(
+                "the request did not arrive whole within {:?}",
+                self.config.read_timeout
+            ),
+        )
+    }
+
+    /// Refuse a request whose head is in, telling the observer of it first.
+    async fn refuse_started<T: Read + Write, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        buffers: &mut Buffers<'_>,
+        request: &Started,
+        problem: Problem,
+    ) -> Served<T::Error> {
+        let head = buffers
+            .request
+            .get(..request.framing.head_len)
+            .unwrap_or_default();
+        self.observe_head(head);
+        self.refuse(connection, delay, buffers, problem, request.head_only())
+            .await
+    }
+
+    /// Answer with `problem` and close: what follows on the connection can no
+    /// longer be told apart from the refused request.
+    async fn refuse<T: Read + Write, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        buffers: &mut Buffers<'_>,
+        problem: Problem,
+        head_only: bool,
+    ) -> Served<T::Error> {
+        let reply = Reply::Problem(problem.closing());
+        self.respond(
+            connection,
+            delay,
+            buffers.response,
+            &reply,
+            head_only,
+            Persistence::Close,
+        )
+        .await?;
+        Ok(After::Close)
+    }
+
+    /// The reply to a request that has arrived whole (the first `needed`
+    /// bytes of the request buffer).
+    fn answer(&self, buffers: &mut Buffers<'_>, framing: &Framing, needed: usize) -> Reply<'a> {
+        let Buffers {
+            request, scratch, ..
+        } = buffers;
+        let head = request.get(..framing.head_len).unwrap_or_default();
+        let body = request.get(framing.head_len..needed).unwrap_or_default();
+        let reply = self.with_request(head, body, |info| {
+            let incoming = Incoming {
+                method: framing.method,
+                method_text: info.method,
+                target: info.path,
+                content_type: framing.content_type,
+                body,
+            };
+            self.dispatch(&incoming, scratch)
+        });
+        // The head parsed once already; this cannot fail.
+        reply.unwrap_or_else(|| {
+            Reply::Problem(
+                Problem::new(400, format_args!("the request head could not be read")).closing(),
+            )
+        })
+    }
+
+    fn observe_head(&self, head: &[u8]) {
+        self.with_request(head, &[], |_| ());
+    }
+
+    /// Parse `head` again, tell the observer of the request, and hand it on.
+    fn with_request<R>(
+        &self,
+        head: &[u8],
+        body: &[u8],
+        then: impl FnOnce(&RequestInfo<'_>) -> R,
+    ) -> Option<R> {
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut parsed = httparse::Request::new(&mut headers);
+        if !matches!(parsed.parse(head), Ok(httparse::Status::Complete(_))) {
+            return None;
+        }
+        let info = RequestInfo {
+            method: parsed.method.unwrap_or(""),
+            path: parsed.path.unwrap_or(""),
+            version: parsed.version.unwrap_or(1),
+            headers: parsed.headers,
+            body,
+        };
+        if let Some(observer) = self.observer {
+            observer.request(&info);
+        }
+        Some(then(&info))
+    }
+
+    /// Send `reply`; an index too large for the buffer goes out noun by
+    /// noun, and a reply that does not fit at all becomes a `500`.
+    async fn respond<T: Write, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        response: &mut [u8],
+        reply: &Reply<'_>,
+        head_only: bool,
+        persistence: Persistence,
+    ) -> Result<(), ConnectionError<T::Error>> {
+        let overflow = match compose(reply, self.nouns, response, persistence, head_only) {
+            Ok(composed) => {
+                self.send(
+                    connection,
+                    delay,
+                    response.get(..composed.len).unwrap_or_default(),
+                    true,
+                )
+                .await?;
+                self.observe_response(
+                    reply.status(),
+                    response.get(composed.body).unwrap_or_default(),
+                );
+                return Ok(());
+            }
+            Err(overflow) => overflow,
+        };
+        if matches!(reply, Reply::Index)
+            && self
+                .stream_index(connection, delay, response, head_only, persistence)
+                .await?
+                .is_ok()
+        {
+            return Ok(());
+        }
+        let Overflow = overflow;
+        let fallback = Reply::Problem(Problem::new(
+            500,
+            format_args!(
+                "the response does not fit this connection's {}-byte response buffer",
+                response.len()
+            ),
+        ));
+        let composed = compose(&fallback, self.nouns, response, persistence, head_only)
+            .map_err(|Overflow| ConnectionError::BuffersTooSmall)?;
+        self.send(
+            connection,
+            delay,
+            response.get(..composed.len).unwrap_or_default(),
+            true,
+        )
+        .await?;
+        self.observe_response(
+            fallback.status(),
+            response.get(composed.body).unwrap_or_default(),
+        );
+        Ok(())
+    }
+
+    /// Send the index in pieces: the head, then one noun at a time. Its
+    /// length is found by writing every piece once before sending any.
+    async fn stream_index<T: Write, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        response: &mut [u8],
+        head_only: bool,
+        persistence: Persistence,
+    ) -> Result<Result<(), Overflow>, ConnectionError<T::Error>> {
+        let index = Index { nouns: self.nouns };
+        let mut body_len = 0usize;
+        for piece in 0..index.piece_count() {
+            match index.write_piece(piece, response) {
+                Ok(len) => body_len = body_len.saturating_add(len),
+                Err(overflow) => return Ok(Err(overflow)),
+            }
+        }
+        let head = match Reply::Index.head(body_len, persistence).write(response) {
+            Ok(len) => len,
+            Err(overflow) => return Ok(Err(overflow)),
+        };
+        self.send(
+            connection,
+            delay,
+            response.get(..head).unwrap_or_default(),
+            head_only,
+        )
+        .await?;
+        if !head_only {
+            let last = index.piece_count() - 1;
+            for piece in 0..=last {
+                let len = index.write_piece(piece, response).unwrap_or(0);
+                self.send(
+                    connection,
+                    delay,
+                    response.get(..len).unwrap_or_default(),
+                    piece == last,
+                )
+                .await?;
+            }
+        }
+        self.observe_response(200, &[]);
+        Ok(Ok(()))
+    }
+
+    fn observe_response(&self, status: u16, body: &[u8]) {
+        if let Some(observer) = self.observer {
+            observer.response(status, body);
+        }
+    }
+
+    /// One read, unless `deadline` passes first.
+    async fn receive<T: Read, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        into: &mut [u8],
+        deadline: Instant,
+    ) -> Result<Received, ConnectionError<T::Error>> {
+        // An empty buffer would read as end of stream; callers never pass
+        // one, as the request buffer is checked before serving.
+        let capacity = into.len();
+        if capacity == 0 {
+            return Err(ConnectionError::BuffersTooSmall);
+        }
+        match select(connection.read(into), self.sleep_until(delay, deadline)).await {
+            Either::First(Ok(0)) => Ok(Received::Eof),
+            // A stream that claims more than it was given is not trusted.
+            Either::First(Ok(len)) => Ok(Received::Data(len.min(capacity))),
+            Either::First(Err(error)) => Err(ConnectionError::Io(error)),
+            Either::Second(()) => Ok(Received::TimedOut),
+        }
+    }
+
+    /// Write all of `bytes` (and flush, if asked), unless the peer takes
+    /// none of them for the read timeout.
+    async fn send<T: Write, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        bytes: &[u8],
+        flush: bool,
+    ) -> Result<(), ConnectionError<T::Error>> {
+        let deadline = self.clock.now() + self.config.read_timeout;
+        let transfer = async {
+            let mut rest = bytes;
+            while !rest.is_empty() {
+                let written = connection.write(rest).await.map_err(ConnectionError::Io)?;
+                if written == 0 {
+                    return Err(ConnectionError::WriteZero);
+                }
+                rest = rest.get(written..).unwrap_or_default();
+            }
+            if flush {
+                connection.flush().await.map_err(ConnectionError::Io)?;
+            }
+            Ok(())
+        };
+        match select(transfer, self.sleep_until(delay, deadline)).await {
+            Either::First(result) => result,
+            Either::Second(()) => Err(ConnectionError::Stalled),
+        }
+    }
+
+    /// Sleep until the clock reads `deadline`. Delays longer than a `u32` of
+    /// microseconds (71 minutes) are slept in parts.
+    async fn sleep_until<D: DelayNs>(&self, delay: &mut D, deadline: Instant) {
+        loop {
+            let now = self.clock.now();
+            if now >= deadline {
+                return;
+            }
+            let wait = deadline.duration_since(now).as_micros();
+            delay
+                .delay_us(u32::try_from(wait).unwrap_or(u32::MAX))
+                .await;
+        }
+    }
+}
+
+/// Drop the first `used` of the `filled` bytes at the start of `buffer`,
+/// moving the rest to the front.
+fn consume(buffer: &mut [u8], filled: &mut usize, used: usize) {
+    if let Some(received) = buffer.get_mut(..*filled) {
+        if let Some(rest) = received.get(used..).map(|rest| rest.len()) {
+            received.copy_within(used.., 0);
+            *filled = rest;
+            return;
+        }
+    }
+    *filled = 0;
+}

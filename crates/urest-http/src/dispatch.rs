@@ -1,0 +1,222 @@
+//! What a complete request means: the route, the verb, and the answer.
+//!
+//! Everything here is synchronous and runs after the whole request is in,
+//! so a verb is never called on half a body.
+
+use urest_core::attributes::{Attributes, DecodeError, Problem as AttributeProblem};
+use urest_core::resource::{Error, ErrorKind, Outcome, Resource};
+use urest_core::time::Clock;
+
+use crate::head::{ContentType, Method};
+use crate::response::{Problem, Reply, ALLOW_INDEX, ALLOW_NOUN};
+use crate::routing::{route, Route};
+use crate::{Noun, Server};
+
+/// A request whose head and body have arrived.
+pub(crate) struct Incoming<'r> {
+    pub method: Method,
+    /// The method as sent, for error details.
+    pub method_text: &'r str,
+    pub target: &'r str,
+    pub content_type: ContentType,
+    pub body: &'r [u8],
+}
+
+impl<'a, C: Clock> Server<'a, C> {
+    /// Answer one request. `scratch` unescapes JSON strings of the body.
+    pub(crate) fn dispatch(&self, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
+        match route(request.target, self.nouns) {
+            Route::Index => match request.method {
+                Method::Get | Method::Head => Reply::Index,
+                Method::Options => Reply::Options { allow: ALLOW_INDEX },
+                _ => Reply::Problem(not_allowed(request, ALLOW_INDEX)),
+            },
+            Route::Server => match request.method {
+                Method::Options => Reply::Options { allow: ALLOW_NOUN },
+                _ => Reply::Problem(Problem::new(
+                    400,
+                    format_args!("the target \"*\" is only for OPTIONS; use a path such as /"),
+                )),
+            },
+            Route::Unknown => Reply::Problem(Problem::new(
+                404,
+                format_args!("no noun at \"{}\"; GET / lists the nouns", request.target),
+            )),
+            Route::Noun(noun) => self.on_noun(noun, request, scratch),
+        }
+    }
+
+    fn on_noun(&self, noun: &'a Noun<'a>, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
+        let resource = noun.resource;
+        // One instant per request, so the verb and the state it reports agree.
+        let now = self.clock.now();
+        let outcome = match request.method {
+            Method::Get | Method::Head => return Reply::State(resource.get(now)),
+            Method::Options => return Reply::Description(noun),
+            Method::Delete => resource.delete(now),
+            Method::Put | Method::Post => match decode_body(noun, request, scratch) {
+                Ok(patch) if request.method == Method::Put => resource.put(&patch, now),
+                Ok(patch) => resource.post(&patch, now),
+                Err(refusal) => return Reply::Problem(refusal_problem(refusal, noun, request)),
+            },
+            Method::Other => return Reply::Problem(not_allowed(request, ALLOW_NOUN)),
+        };
+        match outcome {
+            Ok(Outcome::Done) => Reply::State(resource.get(now)),
+            Ok(Outcome::Accepted {
+                ticket,
+                position,
+                completes_at,
+            }) => {
+                let eta = completes_at.duration_since(now);
+                Reply::Accepted {
+                    state: resource.get(now),
+                    ticket: ticket.number(),
+                    position,
+                    eta_ms: millis_up(eta),
+                }
+            }
+            Err(error) => Reply::Problem(problem_of(&error, noun, request)),
+        }
+    }
+}
+
+/// Why a body is not a patch.
+enum BodyRefusal {
+    /// A body came without `Content-Type: application/json`.
+    NotJson(ContentType),
+    /// The body is not JSON, or not the noun's attributes.
+    Undecodable(DecodeError),
+}
+
+/// The body as a patch for `noun`.
+fn decode_body(
+    noun: &Noun<'_>,
+    request: &Incoming<'_>,
+    scratch: &mut [u8],
+) -> Result<Attributes, BodyRefusal> {
+    if !request.body.is_empty() && request.content_type != ContentType::Json {
+        return Err(BodyRefusal::NotJson(request.content_type));
+    }
+    let schema = noun.resource.describe().attributes;
+    Attributes::decode(request.body, schema, scratch).map_err(BodyRefusal::Undecodable)
+}
+
+fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
+    match refusal {
+        BodyRefusal::NotJson(content_type) => {
+            let sent = match content_type {
+                ContentType::Absent => "no Content-Type",
+                _ => "another Content-Type",
+            };
+            Problem::new(
+                415,
+                format_args!(
+                    "the body must be JSON, sent with Content-Type: application/json; this request has {sent}"
+                ),
+            )
+        }
+        BodyRefusal::Undecodable(error) => problem_of(&Error::from(error), noun, request),
+    }
+}
+
+/// The HTTP form of a core error (RFC 9457 problem details).
+fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
+    let retry_after = error.retry_after().unwrap_or_default();
+    match (error.kind(), error) {
+        (ErrorKind::Malformed, _) => Problem::new(400, format_args!("{error}")),
+        (ErrorKind::InvalidAttribute, Error::Attribute(attribute)) => {
+            let problem = match attribute.problem() {
+                // Say what would have been accepted, so the client can fix it.
+                AttributeProblem::Unknown | AttributeProblem::ReadOnly => Problem::new(
+                    422,
+                    format_args!("{error}; {} accepts {}", noun.name, Writable(noun.resource)),
+                ),
+                _ => Problem::new(422, format_args!("{error}")),
+            };
+            problem.about(attribute.key())
+        }
+        (ErrorKind::InvalidAttribute, _) => Problem::new(422, format_args!("{error}")),
+        (ErrorKind::Busy | ErrorKind::QueueFull, _) => {
+            Problem::new(503, format_args!("{} is {error}", noun.name)).retry_after(retry_after)
+        }
+        (ErrorKind::Conflict, _) => Problem::new(409, format_args!("{}: {error}", noun.name)),
+        (ErrorKind::NotSupported, _) => {
+            let allow = allow_without(request.method);
+            Problem::new(
+                405,
+                format_args!(
+                    "{} does not support {}; it allows {allow}",
+                    noun.name, request.method_text
+                ),
+            )
+            .allowing(allow)
+        }
+        (ErrorKind::Hardware, _) => Problem::new(
+            500,
+            format_args!("{}: {error}; nothing was changed", noun.name),
+        ),
+        _ => Problem::new(500, format_args!("{}: {error}", noun.name)),
+    }
+}
+
+fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
+    Problem::new(
+        405,
+        format_args!(
+            "{} is not allowed on \"{}\"; use one of {allow}",
+            request.method_text, request.target
+        ),
+    )
+    .allowing(allow)
+}
+
+/// `Allow` for a noun that refused `method` as unsupported. The core does not
+/// say which verbs a noun supports, so only the refused one is left out.
+fn allow_without(method: Method) -> &'static str {
+    match method {
+        Method::Put => "GET, HEAD, POST, DELETE, OPTIONS",
+        Method::Post => "GET, HEAD, PUT, DELETE, OPTIONS",
+        Method::Delete => "GET, HEAD, PUT, POST, OPTIONS",
+        _ => ALLOW_NOUN,
+    }
+}
+
+/// Milliseconds, rounded up so that an ETA is never early.
+fn millis_up(duration: core::time::Duration) -> u64 {
+    let micros = duration.as_micros();
+    u64::try_from(micros.div_ceil(1_000)).unwrap_or(u64::MAX)
+}
+
+/// The writable attributes of a noun, as `"desired", "steps"` for a detail.
+struct Writable<'r>(&'r dyn Resource);
+
+impl core::fmt::Display for Writable<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut first = true;
+        for spec in self
+            .0
+            .describe()
+            .attributes
+            .iter()
+            .filter(|spec| spec.is_writable())
+        {
+            if !first {
+                f.write_str(", ")?;
+            }
+            first = false;
+            write!(f, "\"{}\" ({}", spec.key, spec.kind.type_name())?;
+            match spec.kind {
+                urest_core::attributes::Kind::Int { min, max } => write!(f, " {min}..={max})")?,
+                urest_core::attributes::Kind::Str { max_len } => {
+                    write!(f, " of at most {max_len} bytes)")?
+                }
+                urest_core::attributes::Kind::Bool => f.write_str(")")?,
+            }
+        }
+        if first {
+            f.write_str("no attributes")?;
+        }
+        Ok(())
+    }
+}

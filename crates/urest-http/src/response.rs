@@ -1,0 +1,371 @@
+//! What the server answers, and how an answer becomes bytes.
+
+use core::fmt::{self, Write as _};
+use core::time::Duration;
+
+use heapless::String;
+use urest_core::attributes::{Attributes, MAX_KEY};
+
+use crate::buffers::RESPONSE_HEAD_ROOM;
+use crate::json::{self, AcceptedBody, Index, NounEntry, Overflow, ProblemBody};
+use crate::Noun;
+
+/// Longest `detail` of a problem, in bytes; longer ones are cut.
+const DETAIL_LEN: usize = 240;
+
+/// Every method a noun accepts, for `Allow`.
+pub(crate) const ALLOW_NOUN: &str = "GET, HEAD, PUT, POST, DELETE, OPTIONS";
+/// Every method the index accepts, for `Allow`.
+pub(crate) const ALLOW_INDEX: &str = "GET, HEAD, OPTIONS";
+
+pub(crate) const JSON: &str = "application/json";
+pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The reason phrase of each status this server sends (RFC 9110 §15).
+pub(crate) fn reason(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        200 => "OK",
+        202 => "Accepted",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Unknown",
+    }
+}
+
+/// A failed request, as RFC 9457 problem details plus the headers that go
+/// with it.
+#[derive(Clone, Debug)]
+pub(crate) struct Problem {
+    pub status: u16,
+    pub detail: String<DETAIL_LEN>,
+    pub attribute: Option<String<MAX_KEY>>,
+    pub allow: Option<&'static str>,
+    pub retry_after: Option<u32>,
+    /// The connection cannot carry another request after this one.
+    pub closes: bool,
+}
+
+impl Problem {
+    /// A problem with `status` and a detail formatted from `detail`, cut to
+    /// [`DETAIL_LEN`] bytes if need be.
+    pub(crate) fn new(status: u16, detail: fmt::Arguments<'_>) -> Problem {
+        let mut text = String::new();
+        // A detail that is cut short is still worth sending.
+        let _ = Truncating(&mut text).write_fmt(detail);
+        Problem {
+            status,
+            detail: text,
+            attribute: None,
+            allow: None,
+            retry_after: None,
+            closes: false,
+        }
+    }
+
+    /// The same problem, closing the connection after it is sent.
+    pub(crate) fn closing(mut self) -> Problem {
+        self.closes = true;
+        self
+    }
+
+    /// The same problem, with an `Allow` header.
+    pub(crate) fn allowing(mut self, allow: &'static str) -> Problem {
+        self.allow = Some(allow);
+        self
+    }
+
+    /// The same problem, naming the attribute at fault.
+    pub(crate) fn about(mut self, attribute: &str) -> Problem {
+        let mut name = String::new();
+        let _ = Truncating(&mut name).write_str(attribute);
+        self.attribute = Some(name);
+        self
+    }
+
+    /// The same problem, with `Retry-After` of `wait` in whole seconds.
+    pub(crate) fn retry_after(mut self, wait: Duration) -> Problem {
+        self.retry_after = Some(whole_seconds_up(wait));
+        self
+    }
+}
+
+/// Whole seconds, rounded up and at least one: a client told `0` would
+/// retry at once and meet the same refusal.
+pub(crate) fn whole_seconds_up(wait: Duration) -> u32 {
+    let seconds = wait
+        .as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0));
+    u32::try_from(seconds).unwrap_or(u32::MAX).max(1)
+}
+
+/// Pushes characters while they fit and quietly drops the rest.
+struct Truncating<'s, const N: usize>(&'s mut String<N>);
+
+impl<const N: usize> fmt::Write for Truncating<'_, N> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        for c in text.chars() {
+            if self.0.push(c).is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What to answer one request with.
+#[derive(Clone, Debug)]
+pub(crate) enum Reply<'n> {
+    /// `200` with a noun's state.
+    State(Attributes),
+    /// `202` with a noun's state and where the change stands.
+    Accepted {
+        state: Attributes,
+        ticket: u32,
+        position: u16,
+        eta_ms: u64,
+    },
+    /// `200` with the index of nouns.
+    Index,
+    /// `200` with one noun's description, for `OPTIONS`.
+    Description(&'n Noun<'n>),
+    /// `200` with no body, for `OPTIONS` on `/` or `*`.
+    Options { allow: &'static str },
+    /// An error.
+    Problem(Problem),
+}
+
+impl Reply<'_> {
+    pub(crate) fn status(&self) -> u16 {
+        match self {
+            Reply::Accepted { .. } => 202,
+            Reply::Problem(problem) => problem.status,
+            _ => 200,
+        }
+    }
+
+    /// Whether the connection must close after this reply.
+    pub(crate) fn closes(&self) -> bool {
+        matches!(self, Reply::Problem(problem) if problem.closes)
+    }
+
+    fn content_type(&self) -> Option<&'static str> {
+        match self {
+            Reply::Options { .. } => None,
+            Reply::Problem(_) => Some(PROBLEM_JSON),
+            _ => Some(JSON),
+        }
+    }
+
+    fn allow(&self) -> Option<&'static str> {
+        match self {
+            Reply::Description(_) => Some(ALLOW_NOUN),
+            Reply::Options { allow } => Some(allow),
+            Reply::Problem(problem) => problem.allow,
+            _ => None,
+        }
+    }
+
+    fn retry_after(&self) -> Option<u32> {
+        match self {
+            Reply::Problem(problem) => problem.retry_after,
+            _ => None,
+        }
+    }
+
+    /// Write the body at the start of `out`, returning its length.
+    pub(crate) fn write_body(&self, nouns: &[Noun<'_>], out: &mut [u8]) -> Result<usize, Overflow> {
+        match self {
+            Reply::State(state) => state.encode(out).map_err(|_| Overflow),
+            Reply::Accepted {
+                state,
+                ticket,
+                position,
+                eta_ms,
+            } => json::write(
+                &AcceptedBody {
+                    state,
+                    ticket: *ticket,
+                    position: *position,
+                    eta_ms: *eta_ms,
+                },
+                out,
+            ),
+            Reply::Index => Index { nouns }.write_whole(out),
+            Reply::Description(noun) => json::write(&NounEntry(noun), out),
+            Reply::Options { .. } => Ok(0),
+            Reply::Problem(problem) => json::write(
+                &ProblemBody {
+                    status: problem.status,
+                    title: reason(problem.status),
+                    detail: &problem.detail,
+                    attribute: problem.attribute.as_deref(),
+                },
+                out,
+            ),
+        }
+    }
+
+    /// The status line and headers for a body of `body_len` bytes.
+    pub(crate) fn head(&self, body_len: usize, connection: Persistence) -> ResponseHead {
+        ResponseHead {
+            status: self.status(),
+            content_type: self.content_type(),
+            content_length: body_len,
+            allow: self.allow(),
+            retry_after: self.retry_after(),
+            connection,
+        }
+    }
+}
+
+/// What the response says about the connection.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Persistence {
+    /// HTTP/1.1's default: stays open, nothing to say.
+    KeepAlive,
+    /// An HTTP/1.0 client asked to keep the connection: confirm it.
+    KeepAliveConfirmed,
+    /// `Connection: close`, and the server closes.
+    Close,
+}
+
+/// The status line and headers of a response.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct ResponseHead {
+    pub status: u16,
+    pub content_type: Option<&'static str>,
+    pub content_length: usize,
+    pub allow: Option<&'static str>,
+    pub retry_after: Option<u32>,
+    pub connection: Persistence,
+}
+
+impl ResponseHead {
+    /// Write the head, blank line included, at the start of `out`.
+    pub(crate) fn write(&self, out: &mut [u8]) -> Result<usize, Overflow> {
+        let mut writer = SliceWriter { out, len: 0 };
+        self.format(&mut writer).map_err(|_| Overflow)?;
+        Ok(writer.len)
+    }
+
+    fn format(&self, w: &mut SliceWriter<'_>) -> fmt::Result {
+        write!(w, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status))?;
+        if let Some(content_type) = self.content_type {
+            write!(w, "Content-Type: {content_type}\r\n")?;
+        }
+        write!(w, "Content-Length: {}\r\n", self.content_length)?;
+        if let Some(allow) = self.allow {
+            write!(w, "Allow: {allow}\r\n")?;
+        }
+        if let Some(seconds) = self.retry_after {
+            write!(w, "Retry-After: {seconds}\r\n")?;
+        }
+        match self.connection {
+            Persistence::KeepAlive => {}
+            Persistence::KeepAliveConfirmed => w.write_str("Connection: keep-alive\r\n")?,
+            Persistence::Close => w.write_str("Connection: close\r\n")?,
+        }
+        w.write_str("\r\n")
+    }
+}
+
+/// `fmt::Write` into a byte slice, failing when it is full.
+struct SliceWriter<'o> {
+    out: &'o mut [u8],
+    len: usize,
+}
+
+impl fmt::Write for SliceWriter<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let end = self.len.checked_add(text.len()).ok_or(fmt::Error)?;
+        let into = self.out.get_mut(self.len..end).ok_or(fmt::Error)?;
+        into.copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// A response composed in the response buffer.
+#[derive(Clone, Debug)]
+pub(crate) struct Composed {
+    /// Bytes to send from the start of the buffer.
+    pub len: usize,
+    /// Where the body lies in the buffer (empty for `HEAD`).
+    pub body: core::ops::Range<usize>,
+}
+
+/// Compose `reply` at the start of `buffer`: the body is written after
+/// [`RESPONSE_HEAD_ROOM`] bytes, the head before it, and the body moved down
+/// to follow the head. With `head_only` the body is measured but not kept.
+pub(crate) fn compose(
+    reply: &Reply<'_>,
+    nouns: &[Noun<'_>],
+    buffer: &mut [u8],
+    connection: Persistence,
+    head_only: bool,
+) -> Result<Composed, Overflow> {
+    let room = RESPONSE_HEAD_ROOM.min(buffer.len());
+    let (head_area, body_area) = buffer.split_at_mut(room);
+    let body_len = reply.write_body(nouns, body_area)?;
+    let head_len = reply.head(body_len, connection).write(head_area)?;
+    if head_only {
+        return Ok(Composed {
+            len: head_len,
+            body: head_len..head_len,
+        });
+    }
+    let gap = room - head_len;
+    let window = buffer.get_mut(head_len..room + body_len).ok_or(Overflow)?;
+    window.copy_within(gap.., 0);
+    Ok(Composed {
+        len: head_len + body_len,
+        body: head_len..head_len + body_len,
+    })
+}
+
+/// Writes a complete `503 Service Unavailable` response with
+/// `Retry-After` and `Connection: close` into `buffer`, for a server whose
+/// connection slots are all taken; returns its length, or `None` if
+/// `buffer` is too small (512 bytes always suffice).
+///
+/// Send it on the connection that could not be served, then close that
+/// connection.
+///
+/// ```
+/// let mut buffer = [0u8; 512];
+/// let len = urest_http::write_no_free_slot(&mut buffer, 2).unwrap();
+/// let response = core::str::from_utf8(&buffer[..len]).unwrap();
+/// assert!(response.starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
+/// assert!(response.contains("\r\nRetry-After: 2\r\n"));
+/// assert!(response.contains("\r\nConnection: close\r\n"));
+/// assert!(response.ends_with("}"));
+/// ```
+pub fn write_no_free_slot(buffer: &mut [u8], retry_after_secs: u32) -> Option<usize> {
+    let seconds = retry_after_secs.max(1);
+    let problem = Problem::new(
+        503,
+        format_args!("every connection slot is busy; try again in {seconds} s"),
+    )
+    .retry_after(Duration::from_secs(u64::from(seconds)))
+    .closing();
+    compose(
+        &Reply::Problem(problem),
+        &[],
+        buffer,
+        Persistence::Close,
+        false,
+    )
+    .ok()
+    .map(|composed| composed.len)
+}

@@ -1,0 +1,203 @@
+//! The server: its nouns, its clock, and who watches it.
+
+use core::fmt;
+
+use embedded_hal_async::delay::DelayNs;
+use embedded_io_async::{Read, Write};
+use urest_core::resource::Resource;
+use urest_core::time::Clock;
+
+use crate::{Buffers, Config, ConnectionError};
+
+/// A noun as served: the path segment it answers to and the resource
+/// behind it.
+///
+/// The name is matched without regard to ASCII case, so `/Green_LED0`
+/// reaches the noun named `green_led0`.
+///
+/// ```
+/// use core::convert::Infallible;
+/// use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+/// use embedded_hal::digital::{ErrorType, OutputPin};
+/// use urest_core::nouns::SimpleLed;
+/// use urest_http::Noun;
+///
+/// struct Pin;
+/// impl ErrorType for Pin { type Error = Infallible; }
+/// impl OutputPin for Pin {
+///     fn set_low(&mut self) -> Result<(), Infallible> { Ok(()) }
+///     fn set_high(&mut self) -> Result<(), Infallible> { Ok(()) }
+/// }
+///
+/// let led: SimpleLed<NoopRawMutex, Pin> = SimpleLed::new(Pin).unwrap();
+/// let noun = Noun { name: "led", resource: &led };
+/// assert_eq!(noun.resource.describe().kind, "simple_led");
+/// ```
+#[derive(Copy, Clone)]
+pub struct Noun<'a> {
+    /// The path segment, without the leading `/`.
+    pub name: &'a str,
+    /// The resource whose verbs the requests call.
+    pub resource: &'a dyn Resource,
+}
+
+impl fmt::Debug for Noun<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Noun")
+            .field("name", &self.name)
+            .field("kind", &self.resource.describe().kind)
+            .finish()
+    }
+}
+
+/// One request as received, for logging. Headers are (name, value) pairs.
+///
+/// ```
+/// use urest_http::httparse::Header;
+/// use urest_http::RequestInfo;
+///
+/// let headers = [Header { name: "Content-Type", value: b"application/json" }];
+/// let request = RequestInfo {
+///     method: "PUT",
+///     path: "/led",
+///     version: 1,
+///     headers: &headers,
+///     body: br#"{"led": 1}"#,
+/// };
+/// assert_eq!(request.header("content-type"), Some(&b"application/json"[..]));
+/// ```
+#[derive(Copy, Clone, Debug)]
+pub struct RequestInfo<'r> {
+    /// The method, as sent (`GET`, `PUT`, …).
+    pub method: &'r str,
+    /// The request target as sent, query string included.
+    pub path: &'r str,
+    /// The minor HTTP version: `0` for HTTP/1.0, `1` for HTTP/1.1.
+    pub version: u8,
+    /// The headers in the order sent.
+    pub headers: &'r [httparse::Header<'r>],
+    /// The body; empty when it was refused as too large before being kept.
+    pub body: &'r [u8],
+}
+
+impl<'r> RequestInfo<'r> {
+    /// The value of the first header called `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&'r [u8]> {
+        self.headers
+            .iter()
+            .find(|header| header.name.eq_ignore_ascii_case(name))
+            .map(|header| header.value)
+    }
+}
+
+/// Watches requests and responses, for logging. Both methods do nothing
+/// unless overridden, and must not wait: they run inside `serve`.
+///
+/// ```
+/// use core::cell::Cell;
+/// use urest_http::{Observer, RequestInfo};
+///
+/// /// Counts errors.
+/// #[derive(Default)]
+/// struct Errors(Cell<u32>);
+/// impl Observer for Errors {
+///     fn response(&self, status: u16, _body: &[u8]) {
+///         if status >= 400 {
+///             self.0.set(self.0.get() + 1);
+///         }
+///     }
+/// }
+///
+/// let errors = Errors::default();
+/// errors.response(404, b"{}");
+/// assert_eq!(errors.0.get(), 1);
+/// ```
+pub trait Observer {
+    /// A request has arrived whole (or its head has, if the body was refused)
+    /// and is about to be answered. Not called for requests whose head could
+    /// not be parsed.
+    fn request(&self, request: &RequestInfo<'_>) {
+        let _ = request;
+    }
+
+    /// A final response has been sent: its status and its body as sent
+    /// (empty for `HEAD`, and for an index too large for the response buffer,
+    /// which is sent in pieces).
+    fn response(&self, status: u16, body: &[u8]) {
+        let _ = (status, body);
+    }
+}
+
+/// Serves urest nouns over HTTP/1.1.
+///
+/// One `Server` is shared by every connection slot: [`serve`](Self::serve)
+/// takes `&self`, and all per-connection memory comes from the caller's
+/// [`Buffers`]. `C` is the clock that verbs and timeouts read; it must
+/// measure the same time as the delays passed to `serve`.
+///
+/// See the [crate documentation](crate) for a complete example.
+pub struct Server<'a, C: Clock> {
+    pub(crate) nouns: &'a [Noun<'a>],
+    pub(crate) clock: C,
+    pub(crate) config: Config,
+    pub(crate) observer: Option<&'a dyn Observer>,
+}
+
+impl<'a, C: Clock> Server<'a, C> {
+    /// A server for `nouns` (first match wins if two names are equal).
+    pub fn new(nouns: &'a [Noun<'a>], clock: C, config: Config) -> Self {
+        Server {
+            nouns,
+            clock,
+            config,
+            observer: None,
+        }
+    }
+
+    /// The same server, telling `observer` of every request and response.
+    pub fn with_observer(self, observer: &'a dyn Observer) -> Self {
+        Server {
+            observer: Some(observer),
+            ..self
+        }
+    }
+
+    /// The nouns served.
+    pub fn nouns(&self) -> &'a [Noun<'a>] {
+        self.nouns
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Serve requests on one connection until the peer closes it, asks for
+    /// `Connection: close`, times out, or an error makes the stream
+    /// unusable. Returns `Ok(())` on an orderly end; either way the caller
+    /// then closes the connection.
+    ///
+    /// Requests are answered in order, including pipelined ones. Each verb
+    /// is called only once its request has arrived whole and its body has
+    /// decoded, so a refused request changes nothing. `delay` times out
+    /// slow peers (see [`Config::read_timeout`]); it must sleep in the time
+    /// of the server's clock.
+    pub async fn serve<T: Read + Write, D: DelayNs>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        buffers: &mut Buffers<'_>,
+    ) -> Result<(), ConnectionError<T::Error>> {
+        self.serve_connection(connection, delay, buffers).await
+    }
+}
+
+impl<C: Clock> fmt::Debug for Server<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("nouns", &self.nouns)
+            .field("config", &self.config)
+            .field("observed", &self.observer.is_some())
+            .finish()
+    }
+}
