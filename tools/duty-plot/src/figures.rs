@@ -190,7 +190,7 @@ fn preempt_words(recording: &Recording) -> (String, Vec<String>) {
     )
 }
 
-/// One line per request: `B: off at 3.5 s → 503 busy, retry after 6.5 s`.
+/// One line per request: `B: off at 3.5 s → 503 busy, free again in 6.5 s`.
 fn answers_lines(recording: &Recording) -> Vec<String> {
     recording
         .requests
@@ -222,7 +222,7 @@ fn answer_words(request: &Request) -> String {
         ),
         Some(Err(error)) => match error.retry_after() {
             Some(after) => format!(
-                "503 {}, retry after {} s",
+                "503 {}, free again in {} s",
                 refusal_name(error),
                 after.as_millis() as f64 / 1_000.0
             ),
