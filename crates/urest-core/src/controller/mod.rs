@@ -183,6 +183,16 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> RampController<M, P, Q> {
         })
     }
 
+    /// The policy for changes that arrive while one runs.
+    pub fn policy(&self) -> Policy {
+        self.shared.lock(|shared| shared.borrow().schedule.policy())
+    }
+
+    /// The shape later transitions will take.
+    pub fn shape(&self) -> RampShape {
+        self.shared.lock(|shared| shared.borrow().shape)
+    }
+
     /// Set the shape of later transitions without starting one.
     pub fn set_shape(&self, shape: RampShape) {
         self.shared.lock(|shared| shared.borrow_mut().shape = shape);

@@ -285,17 +285,18 @@ impl<const Q: usize> Schedule<Q> {
                 if target == self.eventual() {
                     return Ok(self.repeat_last(now));
                 }
+                if self.waiting.is_full() {
+                    return Err(Refusal::QueueFull {
+                        retry_after: running.ramp.remaining(now),
+                    });
+                }
                 let waiting = Waiting {
                     target,
                     shape,
                     ticket: self.issue(),
                 };
-                if self.waiting.push_back(waiting).is_err() {
-                    self.issued -= 1;
-                    return Err(Refusal::QueueFull {
-                        retry_after: running.ramp.remaining(now),
-                    });
-                }
+                // Checked above: there is room.
+                let _ = self.waiting.push_back(waiting);
                 Ok(Outcome::Accepted {
                     ticket: waiting.ticket,
                     position: self.position_of_last(),
@@ -383,6 +384,12 @@ impl<const Q: usize> Schedule<Q> {
 
     /// Replace whatever runs with a ramp from the level on the output now.
     fn start(&mut self, target: Level, shape: RampShape, now: Instant) -> Outcome {
+        if target == self.written {
+            // Turned back to exactly where the output is: nothing to ramp.
+            self.running = None;
+            self.resting = target;
+            return Outcome::Done;
+        }
         let running = Running {
             ramp: shape.ramp(self.written, target, now),
             ticket: self.issue(),

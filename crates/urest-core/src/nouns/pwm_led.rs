@@ -158,13 +158,13 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> PwmLed<M, P, Q> {
 
     /// The shape asked for by `patch`, or `None` if it names neither
     /// `steps` nor `step_ms`.
-    fn shape_in(&self, patch: &Attributes, now: Instant) -> Option<RampShape> {
+    fn shape_in(&self, patch: &Attributes) -> Option<RampShape> {
         let steps = patch.int("steps");
         let step_ms = patch.int("step_ms");
         if steps.is_none() && step_ms.is_none() {
             return None;
         }
-        let mut shape = self.controller.snapshot(now).shape;
+        let mut shape = self.controller.shape();
         // The schema has bounded both, so the conversions cannot fail.
         if let Some(steps) = steps.and_then(|s| u16::try_from(s).ok()) {
             shape.steps = NonZeroU16::new(steps).unwrap_or(shape.steps);
@@ -177,8 +177,7 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> PwmLed<M, P, Q> {
 
     fn transition(&self, desired: i64, patch: &Attributes, now: Instant) -> Result<Outcome, Error> {
         let target: Level = if desired == 0 { 0 } else { LEVEL_MAX };
-        self.controller
-            .submit(target, self.shape_in(patch, now), now)
+        self.controller.submit(target, self.shape_in(patch), now)
     }
 }
 
@@ -190,7 +189,7 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Resource for PwmLed<M, P, Q> 
     fn describe(&self) -> Description {
         Description {
             kind: "pwm_led",
-            policy: Some(self.controller.snapshot(Instant::ZERO).policy),
+            policy: Some(self.controller.policy()),
             attributes: SCHEMA,
         }
     }
@@ -229,7 +228,7 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Resource for PwmLed<M, P, Q> 
         if let Some(desired) = patch.int("desired") {
             return self.transition(desired, patch, now);
         }
-        if let Some(shape) = self.shape_in(patch, now) {
+        if let Some(shape) = self.shape_in(patch) {
             self.controller.set_shape(shape);
             return Ok(Outcome::Done);
         }
