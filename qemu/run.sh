@@ -85,7 +85,7 @@ for entry in "${MACHINES[@]}"; do
   # its whole process group, QEMU included, if the program hangs.
   set +e
   timeout "$QEMU_TIMEOUT" cargo run --release --target "$target" \
-    </dev/null | tee "$log"
+    </dev/null 2>&1 | tee "$log"
   status="${PIPESTATUS[0]}"
   set -e
   summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)"
@@ -93,9 +93,11 @@ for entry in "${MACHINES[@]}"; do
     echo "$machine: timed out after ${QEMU_TIMEOUT}s"
     failed_machines+=("$machine")
   elif [[ "$status" -ne 0 ]]; then
-    # On the micro:bit a "Lockup" from QEMU usually means the stack
-    # overflowed into unmapped memory below 0x20000000.
     echo "$machine: exited with status $status"
+    if grep -q 'Lockup' "$log"; then
+      # The fault handler itself had no stack: see machines/*/memory.x.
+      echo "$machine: QEMU reports a lockup, most likely a stack overflow"
+    fi
     failed_machines+=("$machine")
   elif [[ ! "$summary" =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then
     echo "$machine: exited with success but did not report all scenarios passing"
