@@ -1,0 +1,230 @@
+//! Which target reaches what: the index, nouns by name in any case, and
+//! OPTIONS.
+
+mod support;
+
+use std::cell::RefCell;
+
+use support::{get, request, Rig};
+use urest_core::controller::Policy;
+use urest_http::{Observer, RESPONSE_HEAD_ROOM};
+
+#[test]
+fn index_lists_every_noun_with_kind_policy_and_attributes() {
+    let rig = Rig::new(Policy::Fifo);
+    let (served, index) = rig.serve(&rig.server(), async |client| {
+        let response = client.request(get("/")).await;
+        client.close();
+        response
+    });
+    assert_eq!(served, Ok(()));
+    assert_eq!(index.status, 200);
+    assert_eq!(index.header("content-type"), Some("application/json"));
+    let nouns = index.json()["nouns"]
+        .as_array()
+        .expect("nouns is a list")
+        .clone();
+    assert_eq!(nouns.len(), 2);
+
+    let pwm = &nouns[0];
+    assert_eq!(pwm["name"], "green_led0");
+    assert_eq!(pwm["kind"], "pwm_led");
+    assert_eq!(pwm["policy"], "fifo");
+    let desired = pwm["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|attribute| attribute["key"] == "desired")
+        .expect("desired is listed");
+    assert_eq!(desired["type"], "integer");
+    assert_eq!(
+        (desired["min"].as_i64(), desired["max"].as_i64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(desired["access"], "read-write");
+    let policy = pwm["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|attribute| attribute["key"] == "policy")
+        .expect("policy is listed");
+    assert_eq!(policy["type"], "string");
+    assert_eq!(policy["max_len"], 8);
+    assert_eq!(policy["access"], "read-only");
+
+    let simple = &nouns[1];
+    assert_eq!(simple["name"], "led");
+    assert_eq!(simple["kind"], "simple_led");
+    assert!(simple["policy"].is_null());
+    assert_eq!(simple["attributes"][0]["key"], "led");
+    assert_eq!(simple["attributes"][0]["access"], "read-write");
+}
+
+/// Remembers the length of each response body as the server reports it.
+#[derive(Default)]
+struct BodyLengths(RefCell<Vec<usize>>);
+
+impl Observer for BodyLengths {
+    fn response(&self, _status: u16, body: &[u8]) {
+        self.0.borrow_mut().push(body.len());
+    }
+}
+
+#[test]
+fn index_too_large_for_the_response_buffer_is_sent_noun_by_noun() {
+    let rig = Rig::new(Policy::Reject);
+    let lengths = BodyLengths::default();
+    let server = rig.server().with_observer(&lengths);
+    let fetch_index = |response_len| {
+        rig.serve_sized(&server, 1024, response_len, async |client| {
+            let response = client.request(get("/")).await;
+            client.close();
+            response
+        })
+    };
+    let (served_whole, whole) = fetch_index(4096);
+    let small = 1400;
+    let (served_pieces, pieces) = fetch_index(small);
+    assert_eq!((served_whole, served_pieces), (Ok(()), Ok(())));
+    assert!(
+        pieces.body.len() > small - RESPONSE_HEAD_ROOM,
+        "the index must not fit the small buffer: {} bytes",
+        pieces.body.len()
+    );
+    assert_eq!(pieces.status, 200);
+    assert_eq!(pieces.body, whole.body);
+    assert_eq!(pieces.json()["nouns"][0]["policy"], "reject");
+    // Sent whole, the body is reported; sent in pieces, it cannot be.
+    assert_eq!(*lengths.0.borrow(), [whole.body.len(), 0]);
+}
+
+#[test]
+fn head_of_the_index_has_gets_length_and_no_body() {
+    let rig = Rig::new(Policy::Fifo);
+    let (_, (full, head)) = rig.serve(&rig.server(), async |client| {
+        let full = client.request(get("/")).await;
+        client.send(request("HEAD", "/", "")).await;
+        let head = client.next_response(true).await;
+        client.close();
+        assert!(client.closed_by_server().await, "HEAD sent a body");
+        (full, head)
+    });
+    assert_eq!(head.status, 200);
+    assert_eq!(
+        head.header("content-length"),
+        Some(full.body.len().to_string().as_str())
+    );
+}
+
+#[test]
+fn noun_names_match_in_any_case_and_ignore_the_query() {
+    let rig = Rig::new(Policy::Fifo);
+    let (_, statuses) = rig.serve(&rig.server(), async |client| {
+        let mut statuses = Vec::new();
+        for path in [
+            "/LED",
+            "/Led?verbose=1",
+            "/green_LED0",
+            "/led/",
+            "/%6Ced",
+            "http://device/led",
+        ] {
+            let response = client.request(get(path)).await;
+            statuses.push((path, response.status, response.json()));
+        }
+        client.close();
+        statuses
+    });
+    for (path, status, body) in statuses {
+        assert_eq!(status, 200, "{path}");
+        assert!(body.is_object(), "{path}: {body}");
+    }
+}
+
+#[test]
+fn unknown_noun_is_404_naming_the_path() {
+    let rig = Rig::new(Policy::Fifo);
+    let (served, responses) = rig.serve(&rig.server(), async |client| {
+        let missing = client.request(get("/red_led")).await;
+        let nested = client.request(get("/led/extra")).await;
+        let still_open = client.request(get("/led")).await;
+        client.close();
+        (missing, nested, still_open)
+    });
+    assert_eq!(served, Ok(()));
+    let problem = responses.0.assert_problem(404);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("/red_led"),
+        "{problem}"
+    );
+    responses.1.assert_problem(404);
+    assert_eq!(
+        responses.2.status, 200,
+        "a 404 leaves the connection usable"
+    );
+}
+
+#[test]
+fn options_on_a_noun_allows_every_verb_and_describes_it() {
+    let rig = Rig::new(Policy::Preempt);
+    let (_, response) = rig.serve(&rig.server(), async |client| {
+        let response = client.request(request("OPTIONS", "/green_led0", "")).await;
+        client.close();
+        response
+    });
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.header("allow"),
+        Some("GET, HEAD, PUT, POST, DELETE, OPTIONS")
+    );
+    let description = response.json();
+    assert_eq!(description["name"], "green_led0");
+    assert_eq!(description["policy"], "preempt");
+    assert!(description["attributes"]
+        .as_array()
+        .is_some_and(|list| list.len() == 9));
+}
+
+#[test]
+fn options_on_the_index_and_the_server() {
+    let rig = Rig::new(Policy::Fifo);
+    let (_, (index, server)) = rig.serve(&rig.server(), async |client| {
+        let index = client.request(request("OPTIONS", "/", "")).await;
+        let server = client.request(request("OPTIONS", "*", "")).await;
+        client.close();
+        (index, server)
+    });
+    assert_eq!(index.status, 200);
+    assert_eq!(index.header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert_eq!(index.header("content-length"), Some("0"));
+    assert_eq!(server.status, 200);
+    assert_eq!(
+        server.header("allow"),
+        Some("GET, HEAD, PUT, POST, DELETE, OPTIONS")
+    );
+}
+
+#[test]
+fn methods_other_than_the_allowed_are_405_with_allow() {
+    let rig = Rig::new(Policy::Fifo);
+    let (_, (patch, put_index, lower_case, star)) = rig.serve(&rig.server(), async |client| {
+        let patch = client
+            .request(request("PATCH", "/led", r#"{"led":1}"#))
+            .await;
+        let put_index = client.request(request("PUT", "/", r#"{"led":1}"#)).await;
+        let lower_case = client.request(request("get", "/led", "")).await;
+        let star = client.request(request("GET", "*", "")).await;
+        client.close();
+        (patch, put_index, lower_case, star)
+    });
+    patch.assert_problem(405);
+    assert_eq!(
+        patch.header("allow"),
+        Some("GET, HEAD, PUT, POST, DELETE, OPTIONS")
+    );
+    assert!(!rig.pin.is_high(), "PATCH changed the LED");
+    put_index.assert_problem(405);
+    assert_eq!(put_index.header("allow"), Some("GET, HEAD, OPTIONS"));
+    lower_case.assert_problem(405);
+    star.assert_problem(400);
+}
