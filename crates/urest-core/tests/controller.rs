@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use embassy_futures::select::{select, Either};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+use embedded_hal::pwm::SetDutyCycle;
 use urest_core::attributes::{Attributes, Value};
 use urest_core::controller::{Policy, RampConfig, RampShape};
 use urest_core::nouns::PwmLed;
@@ -80,7 +81,8 @@ fn get_reports_waiting_changes_and_time_left() {
         if completes_at == Instant::from_millis(20_000))
     );
     let state = led.get(Instant::from_millis(2_000));
-    assert_eq!(state.int("desired"), Some(1));
+    assert_eq!(state.int("desired"), Some(0), "where it ends up");
+    assert_eq!(state.int("heading"), Some(1), "where it goes now");
     assert_eq!(state.int("current"), Some(0));
     assert_eq!(state.int("waiting"), Some(1));
     assert_eq!(state.int("remaining_ms"), Some(18_000));
@@ -102,8 +104,19 @@ fn an_empty_post_toggles_where_the_output_will_end_up() {
     led.post(&toggle, Instant::from_millis(100)).unwrap();
     let state = led.get(Instant::from_millis(100));
     assert_eq!(
+        (
+            state.int("desired"),
+            state.int("heading"),
+            state.int("waiting")
+        ),
+        (Some(0), Some(1), Some(1))
+    );
+    // And again: on after the off, so three transitions in all.
+    led.post(&toggle, Instant::from_millis(150)).unwrap();
+    let state = led.get(Instant::from_millis(150));
+    assert_eq!(
         (state.int("desired"), state.int("waiting")),
-        (Some(1), Some(1))
+        (Some(1), Some(2))
     );
     // POST with only shape attributes changes the shape, not the output.
     let mut slower = Attributes::new();
@@ -116,7 +129,30 @@ fn an_empty_post_toggles_where_the_output_will_end_up() {
         led.get(Instant::from_millis(200)).int("step_ms"),
         Some(2_000)
     );
-    assert_eq!(led.get(Instant::from_millis(200)).int("waiting"), Some(1));
+    assert_eq!(led.get(Instant::from_millis(200)).int("waiting"), Some(2));
+}
+
+#[test]
+fn writes_made_under_the_output_lock_are_not_assumed_away() {
+    let sim = simulation();
+    let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
+    let led: Led = PwmLed::new(MockPwm::new(&recorder, 1_000), RampConfig::SEED);
+    let mut delay = sim.delay();
+    let _ = sim.run(
+        Instant::from_millis(60_000),
+        select(led.controller().run(sim.clock(), &mut delay), async {
+            sim.delay().until(Instant::from_millis(100)).await;
+            {
+                let mut output = led.controller().lock_output().await;
+                output.set_duty_cycle(500).unwrap();
+            }
+            sim.delay().until(Instant::from_millis(1_000)).await;
+            led.put(&desired(1), sim.clock().now()).unwrap();
+            sim.delay().until(Instant::from_millis(1_500)).await;
+        }),
+    );
+    // The ramp's first step (level 0) is written back over the manual 500.
+    assert_eq!(recorder.duties().as_slice(), &[0, 500, 0]);
 }
 
 #[test]

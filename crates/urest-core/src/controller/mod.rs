@@ -229,7 +229,12 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> RampController<M, P, Q> {
     /// Transitions that start while the guard is held wait for it; the
     /// runner never writes while someone else holds the output.
     pub async fn lock_output(&self) -> MutexGuard<'_, M, P> {
-        self.output.lock().await
+        let guard = self.output.lock().await;
+        // The holder may write anything; the runner must not assume the
+        // duty it wrote last is still on the pin.
+        self.shared
+            .lock(|shared| shared.borrow_mut().duty_on_pin = None);
+        guard
     }
 
     /// Apply transitions as they are accepted. Run this in exactly one task

@@ -22,7 +22,13 @@ const SCHEMA: &[AttributeSpec] = &[
         key: "desired",
         kind: Kind::Int { min: 0, max: 1 },
         access: Access::ReadWrite,
-        doc: "where the running transition goes: 0 off, 1 on",
+        doc: "where the output ends once every accepted change has run: 0 off, 1 on",
+    },
+    AttributeSpec {
+        key: "heading",
+        kind: Kind::Int { min: 0, max: 1 },
+        access: Access::ReadOnly,
+        doc: "where the running transition goes (equals current when idle)",
     },
     AttributeSpec {
         key: "current",
@@ -94,8 +100,11 @@ const SCHEMA: &[AttributeSpec] = &[
 
 /// An LED on a PWM output that fades between off and on (the seed's PWMLED).
 ///
-/// State: `desired` (0/1, where the running transition goes), `current`
-/// (0/1, the state last reached: `current 0, desired 1` reads "turning on"),
+/// State: `desired` (0/1, where the output ends once every accepted change
+/// has run: what the last accepted PUT asked for), `heading` (0/1, where the
+/// running transition goes), `current` (0/1, the state last reached: it
+/// changes only when a transition completes, so `current 0, desired 1` reads
+/// "turning on"),
 /// `duty` and `max_duty` (the live level on the pin), `waiting` (changes
 /// queued behind the running one), `remaining_ms`, `steps` and `step_ms`
 /// (writable), and `policy`.
@@ -199,7 +208,8 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Resource for PwmLed<M, P, Q> 
         let remaining_ms = i64::try_from(snapshot.remaining.as_millis()).unwrap_or(i64::MAX);
         let step_ms = i64::try_from(snapshot.shape.step_time.as_millis()).unwrap_or(i64::MAX);
         let entries = [
-            ("desired", Value::Int(on_off(snapshot.heading_to))),
+            ("desired", Value::Int(on_off(snapshot.eventual))),
+            ("heading", Value::Int(on_off(snapshot.heading_to))),
             ("current", Value::Int(on_off(snapshot.resting))),
             ("duty", Value::Int(i64::from(snapshot.duty))),
             ("max_duty", Value::Int(i64::from(snapshot.max_duty))),
