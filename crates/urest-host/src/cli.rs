@@ -1,0 +1,202 @@
+//! The command line of the `urest-host` binary.
+
+use std::net::IpAddr;
+use std::num::{NonZeroU16, NonZeroUsize};
+use std::time::Duration;
+
+use clap::builder::TypedValueParser;
+use clap::Parser;
+
+use crate::config::{HostConfig, NounSpec};
+
+const LONG_ABOUT: &str = "\
+Serves the urest API over HTTP/1.1 with mock hardware: each noun is a path
+(/green_led0) whose state is a small JSON object. Every request, and every
+duty-cycle step of a fading LED, is logged to stdout with the seconds since
+start.
+
+Verbs:
+  GET     /NAME   the state, e.g. {\"desired\":1,\"current\":0,\"duty\":26214,...}
+  PUT     /NAME   set it exactly: {\"desired\": 1} (pwm) or {\"led\": 1} (simple)
+  POST    /NAME   update it; an empty body toggles
+  DELETE  /NAME   back to off, cancelling waiting changes
+  OPTIONS /NAME   the attributes and verbs; GET / lists the nouns
+A change that takes time answers 202 Accepted with a ticket, the queue
+position and the expected time in ms; an immediate one answers 200.
+
+Kinds (--noun NAME=KIND[:POLICY]):
+  pwm     a PWM LED that fades in --steps steps of --step-ms each
+  simple  an LED on a digital pin that switches at once
+
+Policies, for a change that arrives while a pwm noun is fading:
+  fifo     accept it (202) and run it after the ones before it, in order;
+           503 with Retry-After when the queue is full
+  reject   refuse it: 503 with Retry-After set to the time the fade has left
+  preempt  turn round at once from the level the LED shows now, no jump
+
+Connections beyond --slots are answered 503 with Retry-After: 1 at once.
+Ctrl-C or SIGTERM stops accepting, lets answers in progress finish, and
+exits.
+
+Example:
+  urest-host --noun green_led0=pwm:fifo --noun red=pwm:preempt --noun led0=simple
+  curl -X PUT -H 'Content-Type: application/json' -d '{\"desired\": 1}' \\
+       http://127.0.0.1:8080/green_led0";
+
+/// `urest-host`'s flags.
+///
+/// ```
+/// use clap::Parser;
+/// use urest_host::Cli;
+///
+/// let cli = Cli::try_parse_from(["urest-host", "--port", "0", "--noun", "red=pwm:reject"]).unwrap();
+/// let config = cli.into_config();
+/// assert_eq!(config.port, 0);
+/// assert_eq!(config.nouns[0].to_string(), "red=pwm:reject");
+/// ```
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "urest-host",
+    version,
+    about = "Serves the urest REST API on localhost with mock LEDs",
+    long_about = LONG_ABOUT
+)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// Port to listen on; 0 picks a free one (the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+
+    /// A noun to serve, as NAME=KIND[:POLICY]: KIND is pwm or simple,
+    /// POLICY (pwm only) fifo, reject or preempt, default fifo. Repeat for
+    /// more nouns. Without any: green_led0=pwm:fifo and led0=simple.
+    #[arg(long = "noun", value_name = "NAME=KIND[:POLICY]")]
+    pub nouns: Vec<NounSpec>,
+
+    /// Steps of a full off-to-on fade of pwm nouns.
+    #[arg(long, default_value_t = HostConfig::DEFAULT_STEPS,
+          value_parser = clap::value_parser!(u16).range(1..=1_000).try_map(steps))]
+    pub steps: NonZeroU16,
+
+    /// Milliseconds each fade step holds.
+    #[arg(long, value_name = "MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub step_ms: u64,
+
+    /// Connections served at once; more are answered 503 and closed.
+    #[arg(long, default_value_t = HostConfig::DEFAULT_SLOTS)]
+    pub slots: NonZeroUsize,
+
+    /// Milliseconds a connection may stay silent before it is answered 408
+    /// and closed.
+    #[arg(long, value_name = "MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub read_timeout_ms: u64,
+
+    /// Log nothing but the listening address.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn steps(steps: u16) -> Result<NonZeroU16, &'static str> {
+    NonZeroU16::new(steps).ok_or("must be at least 1")
+}
+
+impl Cli {
+    /// The host configuration the flags ask for.
+    pub fn into_config(self) -> HostConfig {
+        let nouns = if self.nouns.is_empty() {
+            NounSpec::defaults()
+        } else {
+            self.nouns
+        };
+        HostConfig {
+            bind: self.bind,
+            port: self.port,
+            nouns,
+            steps: self.steps,
+            step_time: Duration::from_millis(self.step_ms),
+            slots: self.slots,
+            read_timeout: Duration::from_millis(self.read_timeout_ms),
+            quiet: self.quiet,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use urest_core::controller::Policy;
+
+    fn parse(args: &[&str]) -> Result<HostConfig, clap::Error> {
+        let argv = std::iter::once("urest-host").chain(args.iter().copied());
+        Cli::try_parse_from(argv).map(Cli::into_config)
+    }
+
+    #[test]
+    fn defaults_are_the_seed() {
+        assert_eq!(parse(&[]).unwrap(), HostConfig::default());
+    }
+
+    #[test]
+    fn every_flag_reaches_the_config() {
+        let config = parse(&[
+            "--bind",
+            "::1",
+            "--port",
+            "0",
+            "--noun",
+            "a=pwm:preempt",
+            "--noun",
+            "b=simple",
+            "--steps",
+            "5",
+            "--step-ms",
+            "3",
+            "--slots",
+            "9",
+            "--read-timeout-ms",
+            "250",
+            "--quiet",
+        ])
+        .unwrap();
+        assert_eq!(config.bind, "::1".parse::<IpAddr>().unwrap());
+        assert_eq!(config.port, 0);
+        assert_eq!(
+            config.nouns,
+            vec![NounSpec::pwm("a", Policy::Preempt), NounSpec::simple("b")]
+        );
+        assert_eq!(config.steps.get(), 5);
+        assert_eq!(config.step_time, Duration::from_millis(3));
+        assert_eq!(config.slots.get(), 9);
+        assert_eq!(config.read_timeout, Duration::from_millis(250));
+        assert!(config.quiet);
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused() {
+        for args in [
+            &["--steps", "0"][..],
+            &["--steps", "1001"],
+            &["--slots", "0"],
+            &["--read-timeout-ms", "0"],
+            &["--step-ms", "600001"],
+            &["--noun", "x=pwm:lifo"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn help_describes_verbs_and_policies() {
+        let help = Cli::try_parse_from(["urest-host", "--help"])
+            .unwrap_err()
+            .to_string();
+        for word in ["PUT", "DELETE", "fifo", "reject", "preempt", "--noun"] {
+            assert!(help.contains(word), "help lacks {word}");
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! One TCP connection: served by the HTTP layer until the client leaves or
+//! the host drains, or turned away at once when every slot is taken.
+
+use std::io;
+use std::time::Duration;
+
+use embassy_futures::select::{select, Either};
+use embedded_io_adapters::tokio_1::FromTokio;
+use embedded_io_async::{ErrorType, Read, Write};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use urest_http::{write_no_free_slot, Buffers, Server};
+
+use crate::clock::{HostClock, TokioDelay};
+
+/// Bytes for one request: request line, headers and body (less the HTTP
+/// layer's scratch area). A larger head is answered `431`, a larger body
+/// `413`. Room for a browser's head with a few cookies.
+pub const REQUEST_BUFFER: usize = 2048;
+
+/// Bytes for one response; the largest, `OPTIONS` on a PWM noun, is about
+/// 1.5 KiB with its head.
+pub const RESPONSE_BUFFER: usize = 4096;
+
+/// What a turned-away client is told to wait before trying again.
+pub const RETRY_AFTER_SECS: u32 = 1;
+
+/// How long a turned-away connection is kept to deliver its `503`.
+const TURN_AWAY_GRACE: Duration = Duration::from_secs(1);
+
+/// Most bytes read from a turned-away client before it is dropped anyway.
+const TURN_AWAY_READ_LIMIT: usize = 64 * 1024;
+
+/// Serve `stream` with `http` until the client closes it, it times out, or
+/// the host drains (then at the next gap between requests).
+pub(crate) async fn serve(
+    http: &Server<'_, HostClock>,
+    stream: TcpStream,
+    drain: watch::Receiver<bool>,
+) {
+    // Responses are written whole; waiting for more to coalesce only adds
+    // latency.
+    let _ = stream.set_nodelay(true);
+    let mut connection = DrainingConnection::new(FromTokio::new(stream), drain);
+    let mut request = vec![0u8; REQUEST_BUFFER];
+    let mut response = vec![0u8; RESPONSE_BUFFER];
+    let mut buffers = Buffers::new(&mut request, &mut response);
+    // An I/O error means the client went away; there is nobody to tell.
+    let _ = http
+        .serve(&mut connection, &mut TokioDelay, &mut buffers)
+        .await;
+}
+
+/// Answer `stream` with `503 Service Unavailable` and `Retry-After`, then
+/// close it, so a client over the slot limit learns at once to come back.
+pub(crate) async fn turn_away(mut stream: TcpStream) {
+    let mut response = [0u8; 512];
+    let Some(len) = write_no_free_slot(&mut response, RETRY_AFTER_SECS) else {
+        return;
+    };
+    let answer = async {
+        stream
+            .write_all(response.get(..len).unwrap_or_default())
+            .await?;
+        stream.shutdown().await?;
+        // Closing with the client's request unread would make the kernel
+        // reset the connection, and the reset can overtake the 503. Read
+        // until the client closes its side instead.
+        let mut sink = [0u8; 1024];
+        let mut total = 0;
+        while total < TURN_AWAY_READ_LIMIT {
+            let read = stream.read(&mut sink).await?;
+            if read == 0 {
+                break;
+            }
+            total += read;
+        }
+        Ok::<(), io::Error>(())
+    };
+    let _ = tokio::time::timeout(TURN_AWAY_GRACE, answer).await;
+}
+
+/// A connection that reports end-of-stream at the first gap between
+/// requests once the host starts draining, so the HTTP layer closes it
+/// cleanly: a response under way is finished, an idle keep-alive is not
+/// waited for.
+pub(crate) struct DrainingConnection<T> {
+    inner: T,
+    drain: watch::Receiver<bool>,
+    /// Bytes were read since the last write: a request is being answered.
+    mid_request: bool,
+}
+
+impl<T> DrainingConnection<T> {
+    pub(crate) fn new(inner: T, drain: watch::Receiver<bool>) -> Self {
+        DrainingConnection {
+            inner,
+            drain,
+            mid_request: false,
+        }
+    }
+}
+
+impl<T: ErrorType> ErrorType for DrainingConnection<T> {
+    type Error = T::Error;
+}
+
+impl<T: Read> Read for DrainingConnection<T> {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, T::Error> {
+        if self.mid_request {
+            return self.inner.read(buf).await;
+        }
+        if *self.drain.borrow() {
+            return Ok(0);
+        }
+        // A dropped sender means the host is gone: drain as well.
+        let drained = self.drain.wait_for(|draining| *draining);
+        match select(self.inner.read(buf), drained).await {
+            Either::First(read) => {
+                let read = read?;
+                self.mid_request = read > 0;
+                Ok(read)
+            }
+            Either::Second(_) => Ok(0),
+        }
+    }
+}
+
+impl<T: Write> Write for DrainingConnection<T> {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, T::Error> {
+        let written = self.inner.write(buf).await?;
+        self.mid_request = false;
+        Ok(written)
+    }
+
+    async fn flush(&mut self) -> Result<(), T::Error> {
+        self.inner.flush().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::convert::Infallible;
+
+    /// A connection whose reads hand out `incoming` in one go, then wait
+    /// forever, like an idle keep-alive client.
+    struct Idle {
+        incoming: &'static [u8],
+    }
+
+    impl ErrorType for Idle {
+        type Error = Infallible;
+    }
+
+    impl Read for Idle {
+        async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
+            if self.incoming.is_empty() {
+                std::future::pending::<()>().await;
+            }
+            let len = self.incoming.len().min(buf.len());
+            let (now, later) = self.incoming.split_at(len);
+            buf[..len].copy_from_slice(now);
+            self.incoming = later;
+            Ok(len)
+        }
+    }
+
+    impl Write for Idle {
+        async fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
+            Ok(buf.len())
+        }
+
+        async fn flush(&mut self) -> Result<(), Infallible> {
+            Ok(())
+        }
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    #[test]
+    fn an_idle_connection_ends_when_draining_starts() {
+        let (drain, watching) = watch::channel(false);
+        let mut connection = DrainingConnection::new(Idle { incoming: b"" }, watching);
+        let mut buf = [0u8; 8];
+        let read = block_on(async {
+            let reading = connection.read(&mut buf);
+            let draining = async {
+                tokio::task::yield_now().await;
+                drain.send_replace(true);
+                std::future::pending::<Infallible>().await
+            };
+            match select(reading, draining).await {
+                Either::First(read) => read,
+                Either::Second(never) => match never {},
+            }
+        });
+        assert_eq!(read, Ok(0));
+    }
+
+    #[test]
+    fn a_request_being_answered_is_not_cut_short() {
+        let (drain, watching) = watch::channel(false);
+        let mut connection = DrainingConnection::new(
+            Idle {
+                incoming: b"GET / HT",
+            },
+            watching,
+        );
+        let mut buf = [0u8; 4];
+        block_on(async {
+            assert_eq!(connection.read(&mut buf).await, Ok(4));
+            drain.send_replace(true);
+            // Still mid-request: the rest of it is read.
+            assert_eq!(connection.read(&mut buf).await, Ok(4));
+            assert_eq!(&buf, b"/ HT");
+            // Answered: the next gap ends the connection.
+            assert_eq!(connection.write(b"HTTP/1.1 200 OK\r\n").await, Ok(17));
+            assert_eq!(connection.read(&mut buf).await, Ok(0));
+        });
+    }
+}
