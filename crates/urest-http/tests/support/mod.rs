@@ -134,6 +134,19 @@ impl Write for ServerEnd<'_> {
     }
 }
 
+/// Serve `end` to its end, then close the server's side of it so that its
+/// client sees the end of the stream.
+pub async fn serve_then_close(
+    server: &Server<'_, Clock>,
+    end: &mut ServerEnd<'_>,
+    delay: &mut urest_mock::VirtualDelay,
+    buffers: &mut Buffers<'_>,
+) -> Served {
+    let served = server.serve(end, delay, buffers).await;
+    end.outbound.close();
+    served
+}
+
 /// A response as the client saw it.
 #[derive(Debug, Clone)]
 pub struct Response {
