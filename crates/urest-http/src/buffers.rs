@@ -23,12 +23,13 @@ pub const RESPONSE_HEAD_ROOM: usize = 256;
 ///   `431`, a body that does not fit `413`. 1 KiB serves curl and scripts;
 ///   2 KiB serves browsers with a few cookies.
 /// - the **response buffer**: it holds one whole response:
-///   [`RESPONSE_HEAD_ROOM`] bytes for the head plus the largest body. A
-///   `PwmLed` state with a `202` ticket is about 200 bytes; `OPTIONS` on a
-///   `PwmLed` returns its description, about 1,300 bytes. The index at `GET /`
-///   is sent in one piece when it fits and otherwise noun by noun, so it
-///   needs room for the largest single noun description only. At least
-///   [`Buffers::MIN_RESPONSE`] bytes; 2 KiB is comfortable.
+///   [`RESPONSE_HEAD_ROOM`] bytes for the head plus the body. A `PwmLed`
+///   state with a `202` ticket is about 250 bytes, any error under 600. The
+///   index at `GET /` and a noun's description for `OPTIONS` (about 1.5 KiB
+///   for a `PwmLed`) are sent in one piece when they fit and otherwise one
+///   attribute at a time, so they need no more room. At least
+///   [`Buffers::MIN_RESPONSE`] bytes; a little more lets the index go out
+///   in one write.
 ///
 /// Nothing else grows with traffic: the serving future itself holds a
 /// parsed request state (under 1 KiB) and no heap is used.

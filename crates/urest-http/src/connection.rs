@@ -13,8 +13,8 @@ use urest_core::time::{Clock, Instant};
 
 use crate::dispatch::Incoming;
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
-use crate::json::{Index, Overflow};
-use crate::response::{compose, Persistence, Problem, Reply};
+use crate::json::{Listing, Overflow};
+use crate::response::{compose, Persistence, Problem, Reply, ResponseHead};
 use crate::{Buffers, ConnectionError, RequestInfo, Server};
 
 /// A body too large for the request buffer is read and dropped, so that the
@@ -455,13 +455,20 @@ impl<'a, C: Clock> Server<'a, C> {
             }
             Err(overflow) => overflow,
         };
-        if matches!(reply, Reply::Index)
-            && self
-                .stream_index(connection, delay, response, head_only, persistence)
-                .await?
-                .is_ok()
-        {
-            return Ok(());
+        if let Some(listing) = reply.listing(self.nouns) {
+            let streamed = self
+                .stream_listing(
+                    connection,
+                    delay,
+                    response,
+                    listing,
+                    &reply.head(0, persistence),
+                    head_only,
+                )
+                .await?;
+            if streamed.is_ok() {
+                return Ok(());
+            }
         }
         let Overflow = overflow;
         let fallback = Reply::Problem(Problem::new(
@@ -487,49 +494,55 @@ impl<'a, C: Clock> Server<'a, C> {
         Ok(())
     }
 
-    /// Send the index in pieces: the head, then one noun at a time. Its
-    /// length is found by writing every piece once before sending any.
-    async fn stream_index<T: Write, D: DelayNs>(
+    /// Send a listing too large for the buffer in pieces: the head, then
+    /// one piece at a time. Its length is found by writing every piece once
+    /// before sending any.
+    async fn stream_listing<T: Write, D: DelayNs>(
         &self,
         connection: &mut T,
         delay: &mut D,
         response: &mut [u8],
+        listing: Listing<'_>,
+        head: &ResponseHead,
         head_only: bool,
-        persistence: Persistence,
     ) -> Result<Result<(), Overflow>, ConnectionError<T::Error>> {
-        let index = Index { nouns: self.nouns };
         let mut body_len = 0usize;
-        for piece in 0..index.piece_count() {
-            match index.write_piece(piece, response) {
+        for piece in listing.pieces() {
+            match listing.write_piece(piece, response) {
                 Ok(len) => body_len = body_len.saturating_add(len),
                 Err(overflow) => return Ok(Err(overflow)),
             }
         }
-        let head = match Reply::Index.head(body_len, persistence).write(response) {
+        let head = ResponseHead {
+            content_length: body_len,
+            ..*head
+        };
+        let head_len = match head.write(response) {
             Ok(len) => len,
             Err(overflow) => return Ok(Err(overflow)),
         };
         self.send(
             connection,
             delay,
-            response.get(..head).unwrap_or_default(),
+            response.get(..head_len).unwrap_or_default(),
             head_only,
         )
         .await?;
         if !head_only {
-            let last = index.piece_count() - 1;
-            for piece in 0..=last {
-                let len = index.write_piece(piece, response).unwrap_or(0);
+            let mut pieces = listing.pieces().peekable();
+            while let Some(piece) = pieces.next() {
+                let len = listing.write_piece(piece, response).unwrap_or(0);
+                let last = pieces.peek().is_none();
                 self.send(
                     connection,
                     delay,
                     response.get(..len).unwrap_or_default(),
-                    piece == last,
+                    last,
                 )
                 .await?;
             }
         }
-        self.observe_response(200, &[]);
+        self.observe_response(head.status, &[]);
         Ok(Ok(()))
     }
 

@@ -5,7 +5,7 @@
 //! data so that serde-json-core can write them straight into the response
 //! buffer.
 
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
 
@@ -16,7 +16,7 @@ use crate::Noun;
 pub(crate) struct Overflow;
 
 /// Write `value` as JSON at the start of `out`, returning its length.
-pub(crate) fn write<T: Serialize>(value: &T, out: &mut [u8]) -> Result<usize, Overflow> {
+pub(crate) fn write<T: Serialize + ?Sized>(value: &T, out: &mut [u8]) -> Result<usize, Overflow> {
     serde_json_core::to_slice(value, out).map_err(|_| Overflow)
 }
 
@@ -28,31 +28,155 @@ pub(crate) fn write_raw(text: &[u8], out: &mut [u8]) -> Result<usize, Overflow> 
     Ok(text.len())
 }
 
-/// One noun as listed by the index and described by `OPTIONS`:
+/// The index at `GET /` (`{"nouns": [noun, ..]}`) or one noun's
+/// description for `OPTIONS` (`noun` alone), where a noun is
 /// `{"name": .., "kind": .., "policy": "fifo" | null, "attributes": [..]}`.
-pub(crate) struct NounEntry<'n>(pub &'n Noun<'n>);
+///
+/// The listing is cut into [`Piece`]s small enough for any response buffer
+/// (the largest is one attribute), so that when the whole does not fit it
+/// can be sent a piece at a time. A noun's description must not change while
+/// it is sent: its length is measured before.
+#[derive(Copy, Clone)]
+pub(crate) struct Listing<'n> {
+    nouns: &'n [Noun<'n>],
+    /// Whether the nouns are wrapped in `{"nouns": [..]}`.
+    wrapped: bool,
+}
 
-impl Serialize for NounEntry<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let description = self.0.resource.describe();
-        let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("name", self.0.name)?;
-        map.serialize_entry("kind", description.kind)?;
-        map.serialize_entry("policy", &description.policy.map(|policy| policy.name()))?;
-        map.serialize_entry("attributes", &AttributeList(description.attributes))?;
-        map.end()
+/// One piece of a [`Listing`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// `{"nouns":[`
+    Open,
+    /// A noun's opening, up to its `"attributes":[`.
+    Noun(usize),
+    /// One attribute of a noun, after a comma if it is not the first.
+    Attribute(usize, usize),
+    /// `]}` closing a noun.
+    NounEnd(usize),
+    /// `]}` closing the index.
+    Close,
+}
+
+impl<'n> Listing<'n> {
+    pub(crate) fn index(nouns: &'n [Noun<'n>]) -> Self {
+        Listing {
+            nouns,
+            wrapped: true,
+        }
+    }
+
+    pub(crate) fn description(noun: &'n Noun<'n>) -> Self {
+        Listing {
+            nouns: core::slice::from_ref(noun),
+            wrapped: false,
+        }
+    }
+
+    /// Every piece, in order.
+    pub(crate) fn pieces(self) -> impl Iterator<Item = Piece> + 'n {
+        let first = if self.wrapped {
+            Some(Piece::Open)
+        } else {
+            self.noun_from(0)
+        };
+        core::iter::successors(first, move |piece| self.after(*piece))
+    }
+
+    fn after(&self, piece: Piece) -> Option<Piece> {
+        match piece {
+            Piece::Open => self.noun_from(0),
+            Piece::Noun(noun) => Some(self.attribute_from(noun, 0)),
+            Piece::Attribute(noun, attribute) => Some(self.attribute_from(noun, attribute + 1)),
+            Piece::NounEnd(noun) => self.noun_from(noun + 1),
+            Piece::Close => None,
+        }
+    }
+
+    fn noun_from(&self, noun: usize) -> Option<Piece> {
+        if noun < self.nouns.len() {
+            Some(Piece::Noun(noun))
+        } else if self.wrapped {
+            Some(Piece::Close)
+        } else {
+            None
+        }
+    }
+
+    fn attribute_from(&self, noun: usize, attribute: usize) -> Piece {
+        let count = self
+            .nouns
+            .get(noun)
+            .map_or(0, |noun| noun.resource.describe().attributes.len());
+        if attribute < count {
+            Piece::Attribute(noun, attribute)
+        } else {
+            Piece::NounEnd(noun)
+        }
+    }
+
+    /// Write `piece` at the start of `out`, returning its length.
+    pub(crate) fn write_piece(&self, piece: Piece, out: &mut [u8]) -> Result<usize, Overflow> {
+        let mut writer = JsonWriter { out, len: 0 };
+        match piece {
+            Piece::Open => writer.raw(br#"{"nouns":["#)?,
+            Piece::Noun(index) => {
+                let noun = self.nouns.get(index).ok_or(Overflow)?;
+                let description = noun.resource.describe();
+                if index > 0 {
+                    writer.raw(b",")?;
+                }
+                writer.raw(br#"{"name":"#)?;
+                writer.value(noun.name)?;
+                writer.raw(br#","kind":"#)?;
+                writer.value(description.kind)?;
+                writer.raw(br#","policy":"#)?;
+                writer.value(&description.policy.map(|policy| policy.name()))?;
+                writer.raw(br#","attributes":["#)?;
+            }
+            Piece::Attribute(noun, index) => {
+                let noun = self.nouns.get(noun).ok_or(Overflow)?;
+                let spec = noun
+                    .resource
+                    .describe()
+                    .attributes
+                    .get(index)
+                    .ok_or(Overflow)?;
+                if index > 0 {
+                    writer.raw(b",")?;
+                }
+                writer.value(&AttributeEntry(spec))?;
+            }
+            Piece::NounEnd(_) | Piece::Close => writer.raw(b"]}")?,
+        }
+        Ok(writer.len)
+    }
+
+    /// Write the whole listing at the start of `out`.
+    pub(crate) fn write_whole(&self, out: &mut [u8]) -> Result<usize, Overflow> {
+        let mut len = 0;
+        for piece in self.pieces() {
+            len += self.write_piece(piece, out.get_mut(len..).ok_or(Overflow)?)?;
+        }
+        Ok(len)
     }
 }
 
-struct AttributeList(&'static [AttributeSpec]);
+/// Appends raw text and JSON values to a byte slice.
+struct JsonWriter<'o> {
+    out: &'o mut [u8],
+    len: usize,
+}
 
-impl Serialize for AttributeList {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for spec in self.0 {
-            seq.serialize_element(&AttributeEntry(spec))?;
-        }
-        seq.end()
+impl JsonWriter<'_> {
+    fn raw(&mut self, text: &[u8]) -> Result<(), Overflow> {
+        self.len += write_raw(text, self.out.get_mut(self.len..).ok_or(Overflow)?)?;
+        Ok(())
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Overflow> {
+        self.len += write(value, self.out.get_mut(self.len..).ok_or(Overflow)?)?;
+        Ok(())
     }
 }
 
@@ -81,44 +205,6 @@ impl Serialize for AttributeEntry<'_> {
         map.serialize_entry("access", access)?;
         map.serialize_entry("doc", spec.doc)?;
         map.end()
-    }
-}
-
-/// The index at `GET /`, `{"nouns": [entry, ..]}`, cut into pieces that can
-/// be written one after another when the whole does not fit the buffer.
-pub(crate) struct Index<'n> {
-    pub nouns: &'n [Noun<'n>],
-}
-
-impl Index<'_> {
-    /// Opening, one piece per noun, closing.
-    pub(crate) fn piece_count(&self) -> usize {
-        self.nouns.len().saturating_add(2)
-    }
-
-    /// Write piece `piece` at the start of `out`.
-    pub(crate) fn write_piece(&self, piece: usize, out: &mut [u8]) -> Result<usize, Overflow> {
-        if piece == 0 {
-            return write_raw(br#"{"nouns":["#, out);
-        }
-        let Some(noun) = self.nouns.get(piece - 1) else {
-            return write_raw(b"]}", out);
-        };
-        let separator = if piece > 1 { 1 } else { 0 };
-        if separator == 1 {
-            write_raw(b",", out)?;
-        }
-        let entry = write(&NounEntry(noun), out.get_mut(separator..).ok_or(Overflow)?)?;
-        Ok(separator + entry)
-    }
-
-    /// Write the whole index at the start of `out`.
-    pub(crate) fn write_whole(&self, out: &mut [u8]) -> Result<usize, Overflow> {
-        let mut len = 0;
-        for piece in 0..self.piece_count() {
-            len += self.write_piece(piece, out.get_mut(len..).ok_or(Overflow)?)?;
-        }
-        Ok(len)
     }
 }
 

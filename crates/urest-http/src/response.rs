@@ -7,7 +7,7 @@ use heapless::String;
 use urest_core::attributes::{Attributes, MAX_KEY};
 
 use crate::buffers::RESPONSE_HEAD_ROOM;
-use crate::json::{self, AcceptedBody, Index, NounEntry, Overflow, ProblemBody};
+use crate::json::{self, AcceptedBody, Listing, Overflow, ProblemBody};
 use crate::Noun;
 
 /// Longest `detail` of a problem, in bytes; longer ones are cut.
@@ -183,6 +183,15 @@ impl Reply<'_> {
         }
     }
 
+    /// The listing this reply sends, for the replies that send one.
+    pub(crate) fn listing<'l>(&'l self, nouns: &'l [Noun<'l>]) -> Option<Listing<'l>> {
+        match self {
+            Reply::Index => Some(Listing::index(nouns)),
+            Reply::Description(noun) => Some(Listing::description(noun)),
+            _ => None,
+        }
+    }
+
     /// Write the body at the start of `out`, returning its length.
     pub(crate) fn write_body(&self, nouns: &[Noun<'_>], out: &mut [u8]) -> Result<usize, Overflow> {
         match self {
@@ -201,8 +210,10 @@ impl Reply<'_> {
                 },
                 out,
             ),
-            Reply::Index => Index { nouns }.write_whole(out),
-            Reply::Description(noun) => json::write(&NounEntry(noun), out),
+            Reply::Index | Reply::Description(_) => match self.listing(nouns) {
+                Some(listing) => listing.write_whole(out),
+                None => Ok(0),
+            },
             Reply::Options { .. } => Ok(0),
             Reply::Problem(problem) => json::write(
                 &ProblemBody {

@@ -121,8 +121,8 @@ pub trait Observer {
     }
 
     /// A final response has been sent: its status and its body as sent
-    /// (empty for `HEAD`, and for an index too large for the response buffer,
-    /// which is sent in pieces).
+    /// (empty for `HEAD`, and for an index or description too large for the
+    /// response buffer, which is sent in pieces).
     fn response(&self, status: u16, body: &[u8]) {
         let _ = (status, body);
     }

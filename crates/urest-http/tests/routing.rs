@@ -7,7 +7,8 @@ use std::cell::RefCell;
 
 use support::{get, request, Rig};
 use urest_core::controller::Policy;
-use urest_http::{Observer, RESPONSE_HEAD_ROOM};
+use urest_core::resource::Resource;
+use urest_http::{Buffers, Observer, RESPONSE_HEAD_ROOM};
 
 #[test]
 fn index_lists_every_noun_with_kind_policy_and_attributes() {
@@ -71,31 +72,44 @@ impl Observer for BodyLengths {
 }
 
 #[test]
-fn index_too_large_for_the_response_buffer_is_sent_noun_by_noun() {
+fn listings_too_large_for_the_response_buffer_are_sent_in_pieces() {
     let rig = Rig::new(Policy::Reject);
     let lengths = BodyLengths::default();
     let server = rig.server().with_observer(&lengths);
-    let fetch_index = |response_len| {
+    let fetch = |response_len| {
         rig.serve_sized(&server, 1024, response_len, async |client| {
-            let response = client.request(get("/")).await;
+            let index = client.request(get("/")).await;
+            let description = client.request(request("OPTIONS", "/green_led0", "")).await;
+            client.send(request("HEAD", "/", "")).await;
+            let head = client.next_response(true).await;
             client.close();
-            response
+            (index, description, head)
         })
     };
-    let (served_whole, whole) = fetch_index(4096);
-    let small = 1400;
-    let (served_pieces, pieces) = fetch_index(small);
+    let (served_whole, whole) = fetch(8192);
+    let small = Buffers::MIN_RESPONSE;
+    let (served_pieces, pieces) = fetch(small);
     assert_eq!((served_whole, served_pieces), (Ok(()), Ok(())));
     assert!(
-        pieces.body.len() > small - RESPONSE_HEAD_ROOM,
-        "the index must not fit the small buffer: {} bytes",
-        pieces.body.len()
+        pieces.1.body.len() > small - RESPONSE_HEAD_ROOM,
+        "the description must not fit the small buffer: {} bytes",
+        pieces.1.body.len()
     );
-    assert_eq!(pieces.status, 200);
-    assert_eq!(pieces.body, whole.body);
-    assert_eq!(pieces.json()["nouns"][0]["policy"], "reject");
-    // Sent whole, the body is reported; sent in pieces, it cannot be.
-    assert_eq!(*lengths.0.borrow(), [whole.body.len(), 0]);
+    assert_eq!(
+        (pieces.0.status, pieces.1.status, pieces.2.status),
+        (200, 200, 200)
+    );
+    assert_eq!(pieces.0.body, whole.0.body);
+    assert_eq!(pieces.1.body, whole.1.body);
+    assert_eq!(pieces.1.header("allow"), whole.1.header("allow"));
+    assert_eq!(
+        pieces.2.header("content-length"),
+        whole.2.header("content-length")
+    );
+    assert_eq!(pieces.0.json()["nouns"][0]["policy"], "reject");
+    // Sent whole, a body is reported; sent in pieces, it cannot be.
+    let (index, description) = (whole.0.body.len(), whole.1.body.len());
+    assert_eq!(*lengths.0.borrow(), [index, description, 0, 0, 0, 0]);
 }
 
 #[test]
@@ -180,9 +194,13 @@ fn options_on_a_noun_allows_every_verb_and_describes_it() {
     let description = response.json();
     assert_eq!(description["name"], "green_led0");
     assert_eq!(description["policy"], "preempt");
-    assert!(description["attributes"]
+    let attributes = description["attributes"]
         .as_array()
-        .is_some_and(|list| list.len() == 9));
+        .expect("attributes is a list");
+    assert_eq!(attributes.len(), rig.pwm.describe().attributes.len());
+    assert!(attributes
+        .iter()
+        .any(|attribute| attribute["key"] == "step_ms"));
 }
 
 #[test]
