@@ -96,3 +96,19 @@ fn stopping_closes_idle_connections_and_returns() {
         "no longer listening"
     );
 }
+
+#[test]
+fn an_idle_client_gives_its_slot_back_after_the_read_timeout() {
+    let mut config = with_slots(1);
+    config.read_timeout = Duration::from_millis(100);
+    let host = start(config);
+    let mut idle = Raw::connect(host.addr());
+    idle.send(GET_LED).response().expect(200);
+    // Closed without a response: nothing was asked.
+    assert!(idle.is_closed());
+    eventually("the slot is free", || {
+        let mut next = Raw::connect(host.addr());
+        next.send(GET_LED);
+        (next.response().status == 200).then_some(())
+    });
+}

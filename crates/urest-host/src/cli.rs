@@ -16,7 +16,7 @@ duty-cycle step of a fading LED, is logged to stdout with the seconds since
 start.
 
 Verbs:
-  GET     /NAME   the state, e.g. {\"desired\":1,\"current\":0,\"duty\":26214,...}
+  GET     /NAME   the state, e.g. {\"desired\":1,\"heading\":1,\"current\":0,...}
   PUT     /NAME   set it exactly: {\"desired\": 1} (pwm) or {\"led\": 1} (simple)
   POST    /NAME   update it; an empty body toggles
   DELETE  /NAME   back to off, cancelling waiting changes
@@ -90,8 +90,8 @@ pub struct Cli {
     #[arg(long, default_value_t = HostConfig::DEFAULT_SLOTS)]
     pub slots: NonZeroUsize,
 
-    /// Milliseconds a connection may stay silent before it is answered 408
-    /// and closed.
+    /// Milliseconds a request may take to arrive whole (else it is answered
+    /// 408) and an idle connection may stay open.
     #[arg(long, value_name = "MS", default_value_t = 30_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub read_timeout_ms: u64,

@@ -198,8 +198,9 @@ pub struct HostConfig {
     /// How many connections are served at once; more are turned away with
     /// `503 Service Unavailable`.
     pub slots: NonZeroUsize,
-    /// How long a connection may stay silent mid-request or between
-    /// requests before it is answered `408` and closed.
+    /// How long a request may take to arrive whole before it is answered
+    /// `408`, and how long an idle connection is kept; either way the
+    /// connection is then closed.
     pub read_timeout: Duration,
     /// Log nothing but the listening address.
     pub quiet: bool,
