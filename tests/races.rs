@@ -109,8 +109,8 @@ fn preempt_turns_back_from_where_it_is_without_a_jump() {
 #[test]
 fn reject_refuses_with_the_time_left_rounded_up() {
     let mut config = config(&["red=pwm:reject"]);
-    // A 1.5 s fade: the time left is far from a whole second when B asks.
-    config.step_time = Duration::from_millis(150);
+    // A 1.2 s fade: the time left is far from a whole second when B asks.
+    config.step_time = Duration::from_millis(120);
     let host = start(config);
     let (a, b) = (Client::new(&host), Client::new(&host));
 
@@ -134,8 +134,8 @@ fn reject_refuses_with_the_time_left_rounded_up() {
     assert_eq!(end["duty"], end["max_duty"], "A's fade ran to the end");
     let duties = host.probe().duties("red").unwrap();
     assert_eq!(reversals(&duties), 0, "nothing of B's ran: {duties:?}");
-    // Once free, the noun takes B's change.
-    b.put("/red", r#"{"desired": 0}"#).expect(202);
+    // Once free, the noun takes B's change (in quick steps, to save time).
+    b.put("/red", r#"{"desired": 0, "step_ms": 3}"#).expect(202);
     assert_eq!(b.settled("red")["duty"], 0);
     assert_eq!(
         find_interleaving(&host.probe().duties("red").unwrap()),

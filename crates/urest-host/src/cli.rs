@@ -70,10 +70,14 @@ pub struct Cli {
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
 
-    /// A noun to serve, as NAME=KIND[:POLICY]: KIND is pwm or simple,
-    /// POLICY (pwm only) fifo, reject or preempt, default fifo. Repeat for
-    /// more nouns. Without any: green_led0=pwm:fifo and led0=simple.
-    #[arg(long = "noun", value_name = "NAME=KIND[:POLICY]")]
+    /// The nouns to serve, each `NAME=KIND[:POLICY]` (see [`NounSpec`]).
+    #[arg(
+        long = "noun",
+        value_name = "NAME=KIND[:POLICY]",
+        help = "A noun to serve, as NAME=KIND[:POLICY]: KIND is pwm or simple, \
+                POLICY (pwm only) fifo, reject or preempt, default fifo. Repeat for \
+                more nouns. Without any: green_led0=pwm:fifo and led0=simple"
+    )]
     pub nouns: Vec<NounSpec>,
 
     /// Steps of a full off-to-on fade of pwm nouns.

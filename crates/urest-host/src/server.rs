@@ -31,9 +31,9 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// A bound, not yet serving, urest host.
 ///
 /// Everything it serves lives on the thread that runs [`serve`](Self::serve):
-/// the nouns are not `Sync`. Use it inside a current-thread tokio runtime
-/// (or a `LocalSet`); [`start`](crate::start) does that on a thread of its
-/// own.
+/// the nouns are not `Sync`, so that future is not `Send`. Drive it with a
+/// runtime's `block_on` or inside a `LocalSet`, not `tokio::spawn`;
+/// [`start`](crate::start) does it on a thread of its own.
 ///
 /// ```no_run
 /// use urest_host::{Host, HostConfig};
