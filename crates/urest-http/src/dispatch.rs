@@ -138,7 +138,7 @@ fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem
         }
         (ErrorKind::InvalidAttribute, _) => Problem::new(422, format_args!("{error}")),
         (ErrorKind::Busy | ErrorKind::QueueFull, _) => {
-            Problem::new(503, format_args!("{} is {error}", noun.name)).retry_after(retry_after)
+            Problem::new(503, format_args!("{}: {error}", noun.name)).retry_after(retry_after)
         }
         (ErrorKind::Conflict, _) => Problem::new(409, format_args!("{}: {error}", noun.name)),
         (ErrorKind::NotSupported, _) => {
