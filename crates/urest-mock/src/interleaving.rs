@@ -7,36 +7,47 @@
 
 use core::cmp::Ordering;
 
-/// The index of the first write that reverses a reversal: the duty moved one
-/// way, then the other, then back, with a single write on each leg.
-/// Repeated equal duties are ignored. `None` if the recording never does so.
+/// The index of the write that completes two single-write legs in a row:
+/// the duty went one way, then back for one write, then forward again for one
+/// write, then back (up, down, up, down, or the reverse). Repeated equal
+/// duties are ignored. `None` if the recording never does so.
+///
+/// One legitimate turn-round (a preempting command, even one whose new ramp
+/// is a single step) makes at most one single-write leg; only two writers
+/// taking turns keep making them.
 ///
 /// ```
 /// use urest_mock::interleaving::find_interleaving;
 ///
 /// // Sequential: on, then off.
 /// assert_eq!(find_interleaving(&[0, 30, 60, 90, 60, 30, 0]), None);
+/// // A one-step turn-round is not a fight.
+/// assert_eq!(find_interleaving(&[0, 30, 60, 30, 60, 90]), None);
 /// // The seed's log: off and on ramps taking turns.
-/// assert_eq!(find_interleaving(&[100, 90, 100, 90, 100]), Some(3));
+/// assert_eq!(find_interleaving(&[100, 90, 100, 90, 100]), Some(4));
 /// ```
 pub fn find_interleaving(duties: &[u16]) -> Option<usize> {
-    let mut previous_direction = Ordering::Equal;
+    let mut direction = Ordering::Equal;
     let mut last_reversal: Option<usize> = None;
+    let mut single_legs_in_a_row = 0;
     let mut last_duty = *duties.first()?;
     for (index, &duty) in duties.iter().enumerate().skip(1) {
-        let direction = duty.cmp(&last_duty);
-        if direction == Ordering::Equal {
+        let step = duty.cmp(&last_duty);
+        if step == Ordering::Equal {
             continue;
         }
-        if previous_direction != Ordering::Equal && direction != previous_direction {
-            // The previous leg was a single write if the last reversal was
-            // at the previous distinct write.
+        if direction != Ordering::Equal && step != direction {
             if last_reversal.is_some_and(|at| is_single_leg(duties, at, index)) {
-                return Some(index);
+                single_legs_in_a_row += 1;
+                if single_legs_in_a_row == 2 {
+                    return Some(index);
+                }
+            } else {
+                single_legs_in_a_row = 0;
             }
             last_reversal = Some(index);
         }
-        previous_direction = direction;
+        direction = step;
         last_duty = duty;
     }
     None

@@ -77,6 +77,8 @@ fn the_seeds_log_interleaves_and_sequenced_ramps_do_not() {
     assert_eq!(reversals(&sequenced), 1);
     // Repeated writes of one level are not direction changes.
     assert_eq!(find_interleaving(&[0, 10, 10, 10, 20, 20, 10, 10, 0]), None);
-    // A single-step leg between two reversals is.
-    assert!(find_interleaving(&[0, 10, 20, 10, 10, 20, 30]).is_some());
+    // One single-step leg between two reversals is a turn-round, not a fight;
+    // two in a row are.
+    assert_eq!(find_interleaving(&[0, 10, 20, 10, 10, 20, 30]), None);
+    assert_eq!(find_interleaving(&[0, 10, 20, 10, 20, 10, 0]), Some(5));
 }
