@@ -31,8 +31,13 @@ pub const RESPONSE_HEAD_ROOM: usize = 256;
 ///   [`Buffers::MIN_RESPONSE`] bytes; a little more lets the index go out
 ///   in one write.
 ///
-/// Nothing else grows with traffic: the serving future itself holds a
-/// parsed request state (under 1 KiB) and no heap is used.
+/// Nothing else grows with traffic and no heap is used. The future that
+/// [`Server::serve`](crate::Server::serve) returns is about 1.1 KiB on a
+/// 64-bit host (less on 32-bit targets) plus the connection's and delay's
+/// own futures; the request being answered and its reply are composed
+/// before any await, so they live on the stack only briefly (about 2 KiB
+/// while a request is dispatched, most of it the 32 parsed headers and a
+/// noun's state).
 ///
 /// ```
 /// use urest_http::{Buffers, SCRATCH_LEN};

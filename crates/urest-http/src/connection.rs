@@ -6,6 +6,8 @@
 //! (pipelined) request, which are moved to the front once the current one is
 //! answered.
 
+use core::ops::Range;
+
 use embassy_futures::select::{select, Either};
 use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
@@ -64,6 +66,26 @@ impl Started {
     }
 }
 
+/// A response composed in the response buffer, ready to send. Replies are
+/// turned into this before any await, so that the state and problem objects
+/// they carry never have to be kept in the serving future.
+enum Prepared<'n> {
+    /// The whole response lies at the start of the buffer.
+    Whole {
+        len: usize,
+        /// Where the body lies, for the observer.
+        body: Range<usize>,
+        status: u16,
+    },
+    /// A listing that does not fit, to be sent piece by piece after `head`.
+    Pieces {
+        listing: Listing<'n>,
+        head: ResponseHead,
+    },
+    /// Not even an error response fits the buffer.
+    Unsendable,
+}
+
 impl<'a, C: Clock> Server<'a, C> {
     pub(crate) async fn serve_connection<T: Read + Write, D: DelayNs>(
         &self,
@@ -101,41 +123,16 @@ impl<'a, C: Clock> Server<'a, C> {
         else {
             return Ok(After::Close);
         };
-        let framing = &request.framing;
-        let body_len = match framing.length {
-            Length::Exactly(len) => len,
-            Length::Absent if framing.method == Method::Put => {
-                let problem = Problem::new(
-                    411,
-                    format_args!("PUT needs a JSON body sent with a Content-Length header"),
-                );
-                return self
-                    .refuse_started(connection, delay, buffers, &request, problem)
-                    .await;
-            }
-            Length::Absent => 0,
-            Length::Encoded => {
-                let problem = Problem::new(
-                    411,
-                    format_args!(
-                        "send the body with a Content-Length header; Transfer-Encoding (such as chunked) is not accepted"
-                    ),
-                );
-                return self
-                    .refuse_started(connection, delay, buffers, &request, problem)
-                    .await;
-            }
-            Length::Invalid => {
-                let problem = Problem::new(
-                    400,
-                    format_args!("Content-Length must be a single decimal number of bytes"),
-                );
-                return self
-                    .refuse_started(connection, delay, buffers, &request, problem)
-                    .await;
+        let head_only = request.head_only();
+        let body_len = match self.body_length(&request, buffers) {
+            Ok(len) => len,
+            Err(refusal) => {
+                self.transmit(connection, delay, buffers.response, refusal, head_only)
+                    .await?;
+                return Ok(After::Close);
             }
         };
-        let needed = match framing.head_len.checked_add(body_len) {
+        let needed = match request.framing.head_len.checked_add(body_len) {
             Some(needed) if needed <= buffers.request.len() => needed,
             _ => {
                 return self
@@ -143,7 +140,7 @@ impl<'a, C: Clock> Server<'a, C> {
                     .await
             }
         };
-        if *filled < needed && framing.expects_continue {
+        if *filled < needed && request.framing.expects_continue {
             self.send(connection, delay, CONTINUE, true).await?;
         }
         let deadline = request.since + self.config.read_timeout;
@@ -153,30 +150,47 @@ impl<'a, C: Clock> Server<'a, C> {
                 Received::Data(len) => *filled += len,
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
                 Received::TimedOut => {
-                    let problem = self.timed_out();
-                    return self
-                        .refuse_started(connection, delay, buffers, &request, problem)
-                        .await;
+                    let refusal = self.refuse_started(buffers, &request, self.timed_out());
+                    self.transmit(connection, delay, buffers.response, refusal, head_only)
+                        .await?;
+                    return Ok(After::Close);
                 }
             }
         }
-        let reply = self.answer(buffers, framing, needed);
-        let persistence = if reply.closes() {
-            Persistence::Close
-        } else {
-            request.persistence
-        };
-        self.respond(
-            connection,
-            delay,
-            buffers.response,
-            &reply,
-            request.head_only(),
-            persistence,
-        )
-        .await?;
+        let (prepared, persistence) = self.answer(buffers, &request, needed);
+        self.transmit(connection, delay, buffers.response, prepared, head_only)
+            .await?;
         consume(buffers.request, filled, needed);
         Ok(After::from(persistence))
+    }
+
+    /// How many body bytes follow the head, or the refusal of a request
+    /// whose body cannot be framed.
+    fn body_length(
+        &self,
+        request: &Started,
+        buffers: &mut Buffers<'_>,
+    ) -> Result<usize, Prepared<'a>> {
+        let framing = &request.framing;
+        let problem = match framing.length {
+            Length::Exactly(len) => return Ok(len),
+            Length::Absent if framing.method != Method::Put => return Ok(0),
+            Length::Absent => Problem::new(
+                411,
+                format_args!("PUT needs a JSON body sent with a Content-Length header"),
+            ),
+            Length::Encoded => Problem::new(
+                411,
+                format_args!(
+                    "send the body with a Content-Length header; Transfer-Encoding (such as chunked) is not accepted"
+                ),
+            ),
+            Length::Invalid => Problem::new(
+                400,
+                format_args!("Content-Length must be a single decimal number of bytes"),
+            ),
+        };
+        Err(self.refuse_started(buffers, request, problem))
     }
 
     /// Read until a whole request head is in the buffer. `None` when the
@@ -192,41 +206,14 @@ impl<'a, C: Clock> Server<'a, C> {
         let waiting_since = self.clock.now();
         let mut since = (*filled > 0).then_some(waiting_since);
         loop {
-            let received = buffers.request.get(..*filled).unwrap_or_default();
-            let problem = match head::examine(received) {
-                Examined::Complete(framing) => {
-                    let persistence = match (framing.keep_alive, framing.minor_version) {
-                        (false, _) => Persistence::Close,
-                        (true, 0) => Persistence::KeepAliveConfirmed,
-                        (true, _) => Persistence::KeepAlive,
-                    };
-                    return Ok(Some(Started {
-                        framing,
-                        since: since.unwrap_or(waiting_since),
-                        persistence,
-                    }));
+            match self.look_for_head(buffers, *filled, since.unwrap_or(waiting_since)) {
+                HeadSearch::Found(request) => return Ok(Some(request)),
+                HeadSearch::Refused(refusal) => {
+                    self.transmit(connection, delay, buffers.response, refusal, false)
+                        .await?;
+                    return Ok(None);
                 }
-                Examined::Partial if *filled < buffers.request.len() => None,
-                Examined::Partial => Some(Problem::new(
-                    431,
-                    format_args!(
-                        "the request head is longer than the {} bytes this server accepts",
-                        buffers.request.len()
-                    ),
-                )),
-                Examined::TooManyHeaders => Some(Problem::new(
-                    431,
-                    format_args!("the request has more than {MAX_HEADERS} headers"),
-                )),
-                Examined::Invalid(error) => Some(Problem::new(
-                    400,
-                    format_args!("the request line or a header is not valid HTTP/1.1: {error}"),
-                )),
-            };
-            if let Some(problem) = problem {
-                self.refuse(connection, delay, buffers, problem, false)
-                    .await?;
-                return Ok(None);
+                HeadSearch::Incomplete => {}
             }
             let deadline = since.unwrap_or(waiting_since) + self.config.read_timeout;
             let free = buffers.request.get_mut(*filled..).unwrap_or_default();
@@ -240,12 +227,55 @@ impl<'a, C: Clock> Server<'a, C> {
                 // An idle keep-alive connection is just closed.
                 Received::TimedOut if since.is_none() => return Ok(None),
                 Received::TimedOut => {
-                    self.refuse(connection, delay, buffers, self.timed_out(), false)
+                    let refusal = self.refusal(self.timed_out(), buffers.response, false);
+                    self.transmit(connection, delay, buffers.response, refusal, false)
                         .await?;
                     return Ok(None);
                 }
             }
         }
+    }
+
+    /// Whether the first `filled` bytes of the request buffer hold a whole
+    /// head, one that can never be valid, or not enough yet.
+    fn look_for_head(
+        &self,
+        buffers: &mut Buffers<'_>,
+        filled: usize,
+        since: Instant,
+    ) -> HeadSearch<'a> {
+        let received = buffers.request.get(..filled).unwrap_or_default();
+        let problem = match head::examine(received) {
+            Examined::Complete(framing) => {
+                let persistence = match (framing.keep_alive, framing.minor_version) {
+                    (false, _) => Persistence::Close,
+                    (true, 0) => Persistence::KeepAliveConfirmed,
+                    (true, _) => Persistence::KeepAlive,
+                };
+                return HeadSearch::Found(Started {
+                    framing,
+                    since,
+                    persistence,
+                });
+            }
+            Examined::Partial if filled < buffers.request.len() => return HeadSearch::Incomplete,
+            Examined::Partial => Problem::new(
+                431,
+                format_args!(
+                    "the request head is longer than the {} bytes this server accepts",
+                    buffers.request.len()
+                ),
+            ),
+            Examined::TooManyHeaders => Problem::new(
+                431,
+                format_args!("the request has more than {MAX_HEADERS} headers"),
+            ),
+            Examined::Invalid(error) => Problem::new(
+                400,
+                format_args!("the request line or a header is not valid HTTP/1.1: {error}"),
+            ),
+        };
+        HeadSearch::Refused(self.refusal(problem, buffers.response, false))
     }
 
     /// Answer `413` to a request whose body does not fit, draining the body
@@ -260,13 +290,7 @@ impl<'a, C: Clock> Server<'a, C> {
         body_len: usize,
     ) -> Served<T::Error> {
         let head_len = request.framing.head_len;
-        let room = buffers.request.len().saturating_sub(head_len);
-        let problem = Problem::new(
-            413,
-            format_args!(
-                "the body of {body_len} bytes is larger than the {room} bytes this server can take after this request's head"
-            ),
-        );
+        let head_only = request.head_only();
         let arrived = filled.saturating_sub(head_len);
         let mut unread = body_len.saturating_sub(arrived);
         // A client waiting for `100 Continue` has not sent the body and
@@ -274,11 +298,14 @@ impl<'a, C: Clock> Server<'a, C> {
         // may not know that, so the connection is not trusted further.
         let waiting_for_go_ahead = request.framing.expects_continue && arrived == 0;
         if waiting_for_go_ahead || unread > MAX_DRAIN {
-            return self
-                .refuse_started(connection, delay, buffers, request, problem)
-                .await;
+            let refusal =
+                self.refuse_started(buffers, request, too_large(buffers, head_len, body_len));
+            self.transmit(connection, delay, buffers.response, refusal, head_only)
+                .await?;
+            return Ok(After::Close);
         }
         self.observe_head(buffers.request.get(..head_len).unwrap_or_default());
+        let room = buffers.request.len().saturating_sub(head_len);
         // The request is refused whole: its bytes make room for the rest of
         // its body, and what follows the body is the next request.
         *filled = 0;
@@ -296,28 +323,21 @@ impl<'a, C: Clock> Server<'a, C> {
                 Received::Data(len) => unread -= len,
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
                 Received::TimedOut => {
-                    return self
-                        .refuse(
-                            connection,
-                            delay,
-                            buffers,
-                            self.timed_out(),
-                            request.head_only(),
-                        )
-                        .await;
+                    let refusal = self.refusal(self.timed_out(), buffers.response, head_only);
+                    self.transmit(connection, delay, buffers.response, refusal, head_only)
+                        .await?;
+                    return Ok(After::Close);
                 }
             }
         }
-        let reply = Reply::Problem(problem);
-        self.respond(
-            connection,
-            delay,
+        let prepared = self.prepare(
+            &Reply::Problem(too_large_for(room, body_len)),
             buffers.response,
-            &reply,
-            request.head_only(),
+            head_only,
             request.persistence,
-        )
-        .await?;
+        );
+        self.transmit(connection, delay, buffers.response, prepared, head_only)
+            .await?;
         Ok(After::from(request.persistence))
     }
 
@@ -332,54 +352,43 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     /// Refuse a request whose head is in, telling the observer of it first.
-    async fn refuse_started<T: Read + Write, D: DelayNs>(
+    fn refuse_started(
         &self,
-        connection: &mut T,
-        delay: &mut D,
         buffers: &mut Buffers<'_>,
         request: &Started,
         problem: Problem,
-    ) -> Served<T::Error> {
+    ) -> Prepared<'a> {
         let head = buffers
             .request
             .get(..request.framing.head_len)
             .unwrap_or_default();
         self.observe_head(head);
-        self.refuse(connection, delay, buffers, problem, request.head_only())
-            .await
+        self.refusal(problem, buffers.response, request.head_only())
     }
 
-    /// Answer with `problem` and close: what follows on the connection can no
-    /// longer be told apart from the refused request.
-    async fn refuse<T: Read + Write, D: DelayNs>(
-        &self,
-        connection: &mut T,
-        delay: &mut D,
-        buffers: &mut Buffers<'_>,
-        problem: Problem,
-        head_only: bool,
-    ) -> Served<T::Error> {
+    /// `problem`, closing the connection: what follows on it can no longer be
+    /// told apart from the refused request.
+    fn refusal(&self, problem: Problem, response: &mut [u8], head_only: bool) -> Prepared<'a> {
         let reply = Reply::Problem(problem.closing());
-        self.respond(
-            connection,
-            delay,
-            buffers.response,
-            &reply,
-            head_only,
-            Persistence::Close,
-        )
-        .await?;
-        Ok(After::Close)
+        self.prepare(&reply, response, head_only, Persistence::Close)
     }
 
-    /// The reply to a request that has arrived whole (the first `needed`
-    /// bytes of the request buffer).
-    fn answer(&self, buffers: &mut Buffers<'_>, framing: &Framing, needed: usize) -> Reply<'a> {
+    /// The response to a request that has arrived whole (the first `needed`
+    /// bytes of the request buffer), and whether the connection carries on.
+    fn answer(
+        &self,
+        buffers: &mut Buffers<'_>,
+        request: &Started,
+        needed: usize,
+    ) -> (Prepared<'a>, Persistence) {
         let Buffers {
-            request, scratch, ..
+            request: received,
+            scratch,
+            response,
         } = buffers;
-        let head = request.get(..framing.head_len).unwrap_or_default();
-        let body = request.get(framing.head_len..needed).unwrap_or_default();
+        let framing = &request.framing;
+        let head = received.get(..framing.head_len).unwrap_or_default();
+        let body = received.get(framing.head_len..needed).unwrap_or_default();
         let reply = self.with_request(head, body, |info| {
             let incoming = Incoming {
                 method: framing.method,
@@ -391,11 +400,18 @@ impl<'a, C: Clock> Server<'a, C> {
             self.dispatch(&incoming, scratch)
         });
         // The head parsed once already; this cannot fail.
-        reply.unwrap_or_else(|| {
+        let reply = reply.unwrap_or_else(|| {
             Reply::Problem(
                 Problem::new(400, format_args!("the request head could not be read")).closing(),
             )
-        })
+        });
+        let persistence = if reply.closes() {
+            Persistence::Close
+        } else {
+            request.persistence
+        };
+        let prepared = self.prepare(&reply, response, request.head_only(), persistence);
+        (prepared, persistence)
     }
 
     fn observe_head(&self, head: &[u8]) {
@@ -427,50 +443,36 @@ impl<'a, C: Clock> Server<'a, C> {
         Some(then(&info))
     }
 
-    /// Send `reply`; an index too large for the buffer goes out noun by
-    /// noun, and a reply that does not fit at all becomes a `500`.
-    async fn respond<T: Write, D: DelayNs>(
+    /// Compose `reply` in `response`. A listing too large for the buffer is
+    /// measured for sending in pieces; a reply that does not fit at all
+    /// becomes a `500`.
+    fn prepare(
         &self,
-        connection: &mut T,
-        delay: &mut D,
+        reply: &Reply<'a>,
         response: &mut [u8],
-        reply: &Reply<'_>,
         head_only: bool,
         persistence: Persistence,
-    ) -> Result<(), ConnectionError<T::Error>> {
-        let overflow = match compose(reply, self.nouns, response, persistence, head_only) {
-            Ok(composed) => {
-                self.send(
-                    connection,
-                    delay,
-                    response.get(..composed.len).unwrap_or_default(),
-                    true,
-                )
-                .await?;
-                self.observe_response(
-                    reply.status(),
-                    response.get(composed.body).unwrap_or_default(),
-                );
-                return Ok(());
-            }
-            Err(overflow) => overflow,
-        };
+    ) -> Prepared<'a> {
+        if let Ok(composed) = compose(reply, self.nouns, response, persistence, head_only) {
+            return Prepared::Whole {
+                len: composed.len,
+                body: composed.body,
+                status: reply.status(),
+            };
+        }
         if let Some(listing) = reply.listing(self.nouns) {
-            let streamed = self
-                .stream_listing(
-                    connection,
-                    delay,
-                    response,
+            // Every piece must fit on its own; their lengths add up to the body's.
+            let body_len = listing.pieces().try_fold(0usize, |total, piece| {
+                let len = listing.write_piece(piece, response)?;
+                Ok::<_, Overflow>(total.saturating_add(len))
+            });
+            if let Ok(body_len) = body_len {
+                return Prepared::Pieces {
                     listing,
-                    &reply.head(0, persistence),
-                    head_only,
-                )
-                .await?;
-            if streamed.is_ok() {
-                return Ok(());
+                    head: reply.head(body_len, persistence),
+                };
             }
         }
-        let Overflow = overflow;
         let fallback = Reply::Problem(Problem::new(
             500,
             format_args!(
@@ -478,72 +480,64 @@ impl<'a, C: Clock> Server<'a, C> {
                 response.len()
             ),
         ));
-        let composed = compose(&fallback, self.nouns, response, persistence, head_only)
-            .map_err(|Overflow| ConnectionError::BuffersTooSmall)?;
-        self.send(
-            connection,
-            delay,
-            response.get(..composed.len).unwrap_or_default(),
-            true,
-        )
-        .await?;
-        self.observe_response(
-            fallback.status(),
-            response.get(composed.body).unwrap_or_default(),
-        );
-        Ok(())
+        match compose(&fallback, self.nouns, response, persistence, head_only) {
+            Ok(composed) => Prepared::Whole {
+                len: composed.len,
+                body: composed.body,
+                status: fallback.status(),
+            },
+            Err(Overflow) => Prepared::Unsendable,
+        }
     }
 
-    /// Send a listing too large for the buffer in pieces: the head, then
-    /// one piece at a time. Its length is found by writing every piece once
-    /// before sending any.
-    async fn stream_listing<T: Write, D: DelayNs>(
+    /// Send a prepared response and tell the observer.
+    async fn transmit<T: Write, D: DelayNs>(
         &self,
         connection: &mut T,
         delay: &mut D,
         response: &mut [u8],
-        listing: Listing<'_>,
-        head: &ResponseHead,
+        prepared: Prepared<'a>,
         head_only: bool,
-    ) -> Result<Result<(), Overflow>, ConnectionError<T::Error>> {
-        let mut body_len = 0usize;
-        for piece in listing.pieces() {
-            match listing.write_piece(piece, response) {
-                Ok(len) => body_len = body_len.saturating_add(len),
-                Err(overflow) => return Ok(Err(overflow)),
-            }
-        }
-        let head = ResponseHead {
-            content_length: body_len,
-            ..*head
-        };
-        let head_len = match head.write(response) {
-            Ok(len) => len,
-            Err(overflow) => return Ok(Err(overflow)),
-        };
-        self.send(
-            connection,
-            delay,
-            response.get(..head_len).unwrap_or_default(),
-            head_only,
-        )
-        .await?;
-        if !head_only {
-            let mut pieces = listing.pieces().peekable();
-            while let Some(piece) = pieces.next() {
-                let len = listing.write_piece(piece, response).unwrap_or(0);
-                let last = pieces.peek().is_none();
+    ) -> Result<(), ConnectionError<T::Error>> {
+        match prepared {
+            Prepared::Whole { len, body, status } => {
                 self.send(
                     connection,
                     delay,
                     response.get(..len).unwrap_or_default(),
-                    last,
+                    true,
                 )
                 .await?;
+                self.observe_response(status, response.get(body).unwrap_or_default());
             }
+            Prepared::Pieces { listing, head } => {
+                let head_len = head.write(response).unwrap_or(0);
+                self.send(
+                    connection,
+                    delay,
+                    response.get(..head_len).unwrap_or_default(),
+                    head_only,
+                )
+                .await?;
+                if !head_only {
+                    let mut pieces = listing.pieces().peekable();
+                    while let Some(piece) = pieces.next() {
+                        let len = listing.write_piece(piece, response).unwrap_or(0);
+                        let last = pieces.peek().is_none();
+                        self.send(
+                            connection,
+                            delay,
+                            response.get(..len).unwrap_or_default(),
+                            last,
+                        )
+                        .await?;
+                    }
+                }
+                self.observe_response(head.status, &[]);
+            }
+            Prepared::Unsendable => return Err(ConnectionError::BuffersTooSmall),
         }
-        self.observe_response(head.status, &[]);
-        Ok(Ok(()))
+        Ok(())
     }
 
     fn observe_response(&self, status: u16, body: &[u8]) {
@@ -619,6 +613,27 @@ impl<'a, C: Clock> Server<'a, C> {
                 .await;
         }
     }
+}
+
+/// What the bytes received so far hold.
+enum HeadSearch<'n> {
+    Found(Started),
+    Refused(Prepared<'n>),
+    Incomplete,
+}
+
+/// The `413` for a body of `body_len` bytes after a head of `head_len`.
+fn too_large(buffers: &Buffers<'_>, head_len: usize, body_len: usize) -> Problem {
+    too_large_for(buffers.request.len().saturating_sub(head_len), body_len)
+}
+
+fn too_large_for(room: usize, body_len: usize) -> Problem {
+    Problem::new(
+        413,
+        format_args!(
+            "the body of {body_len} bytes is larger than the {room} bytes this server can take after this request's head"
+        ),
+    )
 }
 
 /// Drop the first `used` of the `filled` bytes at the start of `buffer`,

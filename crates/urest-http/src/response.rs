@@ -145,7 +145,7 @@ pub(crate) enum Reply<'n> {
     Problem(Problem),
 }
 
-impl Reply<'_> {
+impl<'n> Reply<'n> {
     pub(crate) fn status(&self) -> u16 {
         match self {
             Reply::Accepted { .. } => 202,
@@ -184,7 +184,7 @@ impl Reply<'_> {
     }
 
     /// The listing this reply sends, for the replies that send one.
-    pub(crate) fn listing<'l>(&'l self, nouns: &'l [Noun<'l>]) -> Option<Listing<'l>> {
+    pub(crate) fn listing(&self, nouns: &'n [Noun<'n>]) -> Option<Listing<'n>> {
         match self {
             Reply::Index => Some(Listing::index(nouns)),
             Reply::Description(noun) => Some(Listing::description(noun)),
