@@ -569,8 +569,9 @@ impl<'a, C: Clock> Server<'a, C> {
         }
     }
 
-    /// Write all of `bytes` (and flush, if asked), unless the peer takes
-    /// none of them for the read timeout.
+    /// Write all of `bytes` (and flush, if asked), unless that takes longer
+    /// than the read timeout: a peer that stops reading must not hold the
+    /// slot for ever.
     async fn send<T: Write, D: DelayNs>(
         &self,
         connection: &mut T,
