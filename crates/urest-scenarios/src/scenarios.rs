@@ -212,6 +212,9 @@ fn fifo_sweep(sim: &'static Simulation) -> Result<(), Failure> {
 /// Up to this many clients in [`fifo_in_arrival_order`].
 const MAX_CLIENTS: usize = 16;
 
+/// Room for every write [`fifo_in_arrival_order`] can make, with margin.
+const FIFO_WRITES: usize = 80;
+
 type Arrival = Option<(Duration, i64)>;
 type Arrivals = RefCell<Vec<(i64, Result<Outcome, Error>), MAX_CLIENTS>>;
 
@@ -232,8 +235,10 @@ pub fn fifo_in_arrival_order(
             )
         })
     });
-    let rec = recorder::<128>(sim);
-    let led = led::<128, MAX_CLIENTS>(&rec, Policy::Fifo, shape(4, 100));
+    // At most 16 ramps of four written steps plus the first write: 65. The
+    // recording lives on the stack, which is 15 KiB on the micro:bit.
+    let rec = recorder::<FIFO_WRITES>(sim);
+    let led = led::<FIFO_WRITES, MAX_CLIENTS>(&rec, Policy::Fifo, shape(4, 100));
     let log: Arrivals = RefCell::new(Vec::new());
     let start = sim.clock().now();
     let client = |arrival: Arrival| {
