@@ -194,3 +194,43 @@ fn one_connection_carries_many_requests() {
     assert!(raw.is_closed());
     assert_eq!(host.probe().is_high("led0"), Some(false));
 }
+
+#[test]
+fn get_is_answered_mid_fade_and_while_changes_wait() {
+    // Slow fades (10 s each), so a GET that waited for them would see them done.
+    let mut slow = config(&["green_led0=pwm:fifo"]);
+    slow.step_time = std::time::Duration::from_secs(1);
+    let host = start(slow);
+    let client = Client::new(&host);
+    client.put("/green_led0", r#"{"desired": 1}"#).expect(202);
+    let queued = client
+        .put("/green_led0", r#"{"desired": 0}"#)
+        .expect(202)
+        .json();
+    assert_eq!(queued["position"], 1);
+    for _ in 0..3 {
+        let state = client.get("/green_led0").expect(200).json();
+        assert_eq!(
+            (
+                &state["desired"],
+                &state["heading"],
+                &state["current"],
+                &state["waiting"]
+            ),
+            (&0.into(), &1.into(), &0.into(), &1.into()),
+            "answered while A's fade runs and B's waits: {state}"
+        );
+        assert!(state["remaining_ms"].as_u64().unwrap() > 10_000, "{state}");
+    }
+    // DELETE is not held up either, and ends the wait: done at once if the
+    // first step has not come yet (the LED is still off), else fading off.
+    let reset = client.delete("/green_led0");
+    let state = match reset.status {
+        200 => reset.json(),
+        _ => reset.expect(202).json()["state"].clone(),
+    };
+    assert_eq!(
+        (&state["desired"], &state["waiting"]),
+        (&0.into(), &0.into())
+    );
+}
