@@ -2,7 +2,7 @@
 //! many clients talk at once.
 //!
 //! A device exposes nouns (`/green_led0`) whose state is a small JSON object
-//! of [attributes](attributes). Verbs act on them through the object-safe
+//! of [`attributes`]. Verbs act on them through the object-safe
 //! [`Resource`](resource::Resource) trait: GET reads, PUT sets exactly, POST
 //! updates, DELETE resets. Nouns that change slowly — a PWM LED fading over
 //! seconds — run their transitions through a
