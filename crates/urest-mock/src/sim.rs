@@ -37,7 +37,8 @@ pub enum Stalled {
         /// The limit.
         limit: Instant,
     },
-    /// More than [`MAX_SLEEPERS`] delays were waiting at once.
+    /// All [`MAX_SLEEPERS`] deadline slots were taken by other tasks' (other
+    /// wakers') deadlines when one more went to sleep.
     TooManySleepers,
 }
 
@@ -165,8 +166,17 @@ impl Simulation {
             let already = sleepers
                 .iter()
                 .any(|(at, known)| *at == deadline && known.will_wake(waker));
-            if !already && sleepers.push((deadline, waker.clone())).is_err() {
-                self.overflowed.store(true, Ordering::SeqCst);
+            if already || sleepers.push((deadline, waker.clone())).is_ok() {
+                return;
+            }
+            // Full, typically of deadlines whose futures were dropped (a
+            // timeout that lost a `select`), which stay until they pass. A
+            // task woken early is just polled again and sleeps anew, so the
+            // deadline can share a slot with the same waker's, woken at the
+            // earlier of the two.
+            match sleepers.iter_mut().find(|(_, known)| known.will_wake(waker)) {
+                Some((at, _)) => *at = (*at).min(deadline),
+                None => self.overflowed.store(true, Ordering::SeqCst),
             }
         });
     }

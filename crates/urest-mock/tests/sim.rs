@@ -4,11 +4,13 @@
 use std::cell::RefCell;
 
 use embassy_futures::join::join3;
+use embassy_futures::select::{select, Either};
 use embassy_futures::yield_now;
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::signal::Signal;
 use embedded_hal_async::delay::DelayNs;
 use urest_core::time::{Clock, Instant};
+use urest_mock::sim::MAX_SLEEPERS;
 use urest_mock::{Simulation, Stalled};
 
 fn simulation() -> &'static Simulation {
@@ -89,4 +91,21 @@ fn a_time_limit_stops_a_runaway() {
         sim.run(limit, sim.delay().delay_ms(5_000)),
         Err(Stalled::TimeLimit { limit })
     );
+}
+
+#[test]
+fn timeouts_that_lose_their_race_do_not_fill_the_simulation() {
+    let sim = simulation();
+    let rounds = 2 * MAX_SLEEPERS as u32;
+    let finished = sim.run(Instant::from_millis(10_000), async {
+        for _ in 0..rounds {
+            // A 1 ms pause always beats the 5 s timeout, whose deadline is
+            // left behind when the timeout is dropped.
+            let (mut timeout, mut pause) = (sim.delay(), sim.delay());
+            let raced = select(timeout.delay_ms(5_000), pause.delay_ms(1)).await;
+            assert!(matches!(raced, Either::Second(())));
+        }
+        sim.clock().now()
+    });
+    assert_eq!(finished, Ok(Instant::from_millis(u64::from(rounds))));
 }
