@@ -174,7 +174,10 @@ impl Simulation {
             // task woken early is just polled again and sleeps anew, so the
             // deadline can share a slot with the same waker's, woken at the
             // earlier of the two.
-            match sleepers.iter_mut().find(|(_, known)| known.will_wake(waker)) {
+            match sleepers
+                .iter_mut()
+                .find(|(_, known)| known.will_wake(waker))
+            {
                 Some((at, _)) => *at = (*at).min(deadline),
                 None => self.overflowed.store(true, Ordering::SeqCst),
             }
