@@ -39,8 +39,9 @@ const MAX_POLLS: usize = 1_000_000;
 /// milliseconds; this is only a backstop against a hung test run.
 const STUCK_AFTER: Duration = Duration::from_secs(20);
 
-/// Virtual time an exchange may take. Pauses between pieces add up to at
-/// most about an hour, and every request gets at most one read timeout.
+/// Virtual time an exchange may take: far more than any case needs, as the
+/// peer stops sending once the server has closed and the server gives each
+/// request at most one read timeout (30 s at most).
 const TIME_LIMIT: Instant = Instant::from_millis(100 * 3_600_000);
 
 /// The statuses these nouns can produce (docs/http-api.md, "Statuses").
@@ -494,6 +495,8 @@ fn exchange_watched(peer: &Peer) -> Seen {
     }
 }
 
+/// Play `peer` against a server and check what must hold of any exchange;
+/// the responses sent, for checks particular to a property.
 fn check(peer: &Peer) -> Vec<Sent> {
     let seen = exchange_watched(peer);
     assert!(
