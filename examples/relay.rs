@@ -22,7 +22,7 @@ use embedded_io_adapters::tokio_1::FromTokio;
 use urest::core::attributes::{
     Access, AttributeError, AttributeSpec, Attributes, Kind, Problem, Value,
 };
-use urest::core::resource::{Description, Error, Outcome, Resource};
+use urest::core::resource::{Description, Error, Outcome, Resource, Verbs};
 use urest::core::time::Instant;
 use urest::http::{Buffers, Config, Noun, Server};
 use urest_host::{HostClock, TokioDelay};
@@ -91,6 +91,7 @@ impl<P: OutputPin> Resource for Relay<P> {
             kind: "relay",
             policy: None,
             attributes: SCHEMA,
+            verbs: Verbs::ALL,
         }
     }
 

@@ -7,12 +7,58 @@ use crate::attributes::{AttributeError, AttributeSpec, Attributes, DecodeError};
 use crate::controller::{Policy, Ticket};
 use crate::time::Instant;
 
+/// Which of the changing verbs a noun supports. Reading (GET, HEAD) and
+/// describing (OPTIONS) always work.
+///
+/// A front end answers a verb the noun does not support before reading its
+/// body, and lists exactly the supported ones in `Allow`.
+///
+/// ```
+/// use urest_core::resource::Verbs;
+///
+/// // A temperature sensor: read it, nothing else.
+/// let sensor = Verbs::READ_ONLY;
+/// assert!(!sensor.put && !sensor.post && !sensor.delete);
+/// assert!(Verbs::ALL.put && Verbs::ALL.post && Verbs::ALL.delete);
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Verbs {
+    /// PUT sets the state.
+    pub put: bool,
+    /// POST updates the state.
+    pub post: bool,
+    /// DELETE resets the state.
+    pub delete: bool,
+}
+
+impl Verbs {
+    /// PUT, POST and DELETE.
+    pub const ALL: Verbs = Verbs {
+        put: true,
+        post: true,
+        delete: true,
+    };
+
+    /// None of them: the noun can only be read.
+    pub const READ_ONLY: Verbs = Verbs {
+        put: false,
+        post: false,
+        delete: false,
+    };
+}
+
 /// What a noun is, for the index and for `OPTIONS`.
 ///
 /// ```
-/// use urest_core::resource::Description;
+/// use urest_core::resource::{Description, Verbs};
 ///
-/// let about = Description { kind: "simple_led", policy: None, attributes: &[] };
+/// let about = Description {
+///     kind: "simple_led",
+///     policy: None,
+///     attributes: &[],
+///     verbs: Verbs::ALL,
+/// };
 /// assert_eq!(about.kind, "simple_led");
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -24,6 +70,8 @@ pub struct Description {
     pub policy: Option<Policy>,
     /// Every attribute the state reports, and which ones clients may write.
     pub attributes: &'static [AttributeSpec],
+    /// The changing verbs the noun supports; the others are never called.
+    pub verbs: Verbs,
 }
 
 /// How a verb that changed something went.
@@ -82,7 +130,8 @@ pub enum ErrorKind {
     /// The change conflicts with the noun's current state, for example a lock
     /// held by another client (HTTP 409).
     Conflict,
-    /// The noun does not support this verb (HTTP 405).
+    /// The noun does not support this verb (HTTP 405). Prefer saying so in
+    /// [`Description::verbs`], so the verb is refused before its body is read.
     NotSupported,
     /// The hardware failed (HTTP 500).
     Hardware,
@@ -187,7 +236,7 @@ impl fmt::Display for Error {
 /// ```
 /// use core::cell::Cell;
 /// use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind, Value};
-/// use urest_core::resource::{Description, Error, Outcome, Resource};
+/// use urest_core::resource::{Description, Error, Outcome, Resource, Verbs};
 /// use urest_core::time::Instant;
 ///
 /// /// A counter that POST increments.
@@ -202,7 +251,7 @@ impl fmt::Display for Error {
 ///
 /// impl Resource for Counter {
 ///     fn describe(&self) -> Description {
-///         Description { kind: "counter", policy: None, attributes: SCHEMA }
+///         Description { kind: "counter", policy: None, attributes: SCHEMA, verbs: Verbs::ALL }
 ///     }
 ///     fn get(&self, _now: Instant) -> Attributes {
 ///         let mut state = Attributes::new();

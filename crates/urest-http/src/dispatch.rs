@@ -4,11 +4,11 @@
 //! so a verb is never called on half a body.
 
 use urest_core::attributes::{Attributes, DecodeError, Problem as AttributeProblem};
-use urest_core::resource::{Error, ErrorKind, Outcome, Resource};
+use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::Clock;
 
 use crate::head::{ContentType, Method};
-use crate::response::{Problem, Reply, ALLOW_INDEX, ALLOW_NOUN};
+use crate::response::{allow_for, Problem, Reply, ALLOW_INDEX, ALLOW_NOUN};
 use crate::routing::{route, Route};
 use crate::{Noun, Server};
 
@@ -48,6 +48,10 @@ impl<'a, C: Clock> Server<'a, C> {
 
     fn on_noun(&self, noun: &'a Noun<'a>, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
         let resource = noun.resource;
+        let verbs = resource.describe().verbs;
+        if !supports(verbs, request.method) {
+            return Reply::Problem(not_allowed(request, allow_for(verbs)));
+        }
         // One instant per request, so the verb and the state it reports agree.
         let now = self.clock.now();
         let outcome = match request.method {
@@ -142,7 +146,7 @@ fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem
         }
         (ErrorKind::Conflict, _) => Problem::new(409, format_args!("{}: {error}", noun.name)),
         (ErrorKind::NotSupported, _) => {
-            let allow = allow_without(request.method);
+            let allow = allow_for(without(noun.resource.describe().verbs, request.method));
             Problem::new(
                 405,
                 format_args!(
@@ -171,15 +175,26 @@ fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
     .allowing(allow)
 }
 
-/// `Allow` for a noun that refused `method` as unsupported. The core does not
-/// say which verbs a noun supports, so only the refused one is left out.
-fn allow_without(method: Method) -> &'static str {
+/// Whether a noun supporting `verbs` takes `method` (reads always work).
+fn supports(verbs: Verbs, method: Method) -> bool {
     match method {
-        Method::Put => "GET, HEAD, POST, DELETE, OPTIONS",
-        Method::Post => "GET, HEAD, PUT, DELETE, OPTIONS",
-        Method::Delete => "GET, HEAD, PUT, POST, OPTIONS",
-        _ => ALLOW_NOUN,
+        Method::Put => verbs.put,
+        Method::Post => verbs.post,
+        Method::Delete => verbs.delete,
+        _ => true,
     }
+}
+
+/// `verbs` less `method`, for a noun that refused a verb it claims to
+/// support: the `Allow` it answers with then at least leaves that one out.
+fn without(mut verbs: Verbs, method: Method) -> Verbs {
+    match method {
+        Method::Put => verbs.put = false,
+        Method::Post => verbs.post = false,
+        Method::Delete => verbs.delete = false,
+        _ => {}
+    }
+    verbs
 }
 
 /// Milliseconds, rounded up so that an ETA is never early.

@@ -5,6 +5,7 @@ use core::time::Duration;
 
 use heapless::String;
 use urest_core::attributes::{Attributes, MAX_KEY};
+use urest_core::resource::Verbs;
 
 use crate::buffers::RESPONSE_HEAD_ROOM;
 use crate::json::{self, AcceptedBody, Listing, Overflow, ProblemBody};
@@ -13,8 +14,23 @@ use crate::Noun;
 /// Longest `detail` of a problem, in bytes; longer ones are cut.
 const DETAIL_LEN: usize = 240;
 
-/// Every method a noun accepts, for `Allow`.
+/// Every method a noun that supports every verb accepts, for `Allow`.
 pub(crate) const ALLOW_NOUN: &str = "GET, HEAD, PUT, POST, DELETE, OPTIONS";
+
+/// The `Allow` header of a noun supporting `verbs`: one fixed string for each
+/// of the eight combinations, so a header never needs formatting.
+pub(crate) fn allow_for(verbs: Verbs) -> &'static str {
+    match (verbs.put, verbs.post, verbs.delete) {
+        (true, true, true) => ALLOW_NOUN,
+        (true, true, false) => "GET, HEAD, PUT, POST, OPTIONS",
+        (true, false, true) => "GET, HEAD, PUT, DELETE, OPTIONS",
+        (true, false, false) => "GET, HEAD, PUT, OPTIONS",
+        (false, true, true) => "GET, HEAD, POST, DELETE, OPTIONS",
+        (false, true, false) => "GET, HEAD, POST, OPTIONS",
+        (false, false, true) => "GET, HEAD, DELETE, OPTIONS",
+        (false, false, false) => "GET, HEAD, OPTIONS",
+    }
+}
 /// Every method the index accepts, for `Allow`.
 pub(crate) const ALLOW_INDEX: &str = "GET, HEAD, OPTIONS";
 
@@ -169,7 +185,7 @@ impl<'n> Reply<'n> {
 
     fn allow(&self) -> Option<&'static str> {
         match self {
-            Reply::Description(_) => Some(ALLOW_NOUN),
+            Reply::Description(noun) => Some(allow_for(noun.resource.describe().verbs)),
             Reply::Options { allow } => Some(allow),
             Reply::Problem(problem) => problem.allow,
             _ => None,

@@ -9,7 +9,7 @@ use serde_json::json;
 use support::{get, put, request, Response, Rig};
 use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
 use urest_core::controller::Policy;
-use urest_core::resource::{Description, Error, Outcome, Resource};
+use urest_core::resource::{Description, Error, Outcome, Resource, Verbs};
 use urest_core::time::Instant;
 use urest_http::{Config, Noun, Server};
 
@@ -415,7 +415,8 @@ fn full_fifo_queue_is_503_with_retry_after() {
     assert_eq!(responses[4].json()["waiting"], 2);
 }
 
-/// A noun that conflicts on PUT and supports neither POST nor DELETE.
+/// A noun that conflicts on PUT, says it supports neither POST nor DELETE,
+/// and would refuse them anyway.
 struct Locked;
 
 const LOCK: &[AttributeSpec] = &[AttributeSpec {
@@ -431,6 +432,11 @@ impl Resource for Locked {
             kind: "lock",
             policy: None,
             attributes: LOCK,
+            verbs: Verbs {
+                put: true,
+                post: false,
+                delete: false,
+            },
         }
     }
     fn get(&self, _now: Instant) -> Attributes {
@@ -455,24 +461,103 @@ fn conflict_is_409_and_an_unsupported_verb_is_405_with_allow() {
         resource: &Locked,
     }];
     let server = Server::new(&nouns, rig.sim.clock(), Config::default());
-    let (_, (conflict, unsupported, escaped)) = rig.serve(&server, async |client| {
+    let (_, (conflict, unsupported, options, escaped)) = rig.serve(&server, async |client| {
         let conflict = client.request(put("/lock", r#"{"holder": "ann"}"#)).await;
         let unsupported = client.request(request("DELETE", "/lock", "")).await;
+        let options = client.request(request("OPTIONS", "/lock", "")).await;
         let escaped = client
             .request(put("/lock", r#"{"hol\u0064er": "b\"ob"}"#))
             .await;
         client.close();
-        (conflict, unsupported, escaped)
+        (conflict, unsupported, options, escaped)
     });
     let problem = conflict.assert_problem(409);
     assert!(detail(&problem).contains("lock"), "{problem}");
     unsupported.assert_problem(405);
-    assert_eq!(
-        unsupported.header("allow"),
-        Some("GET, HEAD, PUT, POST, OPTIONS")
-    );
+    // Exactly what the noun says it supports.
+    assert_eq!(unsupported.header("allow"), Some("GET, HEAD, PUT, OPTIONS"));
+    assert_eq!(options.header("allow"), Some("GET, HEAD, PUT, OPTIONS"));
     // Escaped strings decode through the scratch area and reach the noun.
     escaped.assert_problem(409);
+}
+
+/// A read-only noun: a thermometer. Counts the changing verbs that reach it.
+struct Thermometer {
+    changes: std::cell::Cell<u32>,
+}
+
+const READING: &[AttributeSpec] = &[AttributeSpec {
+    key: "celsius",
+    kind: Kind::Int { min: -40, max: 125 },
+    access: Access::ReadOnly,
+    doc: "the temperature",
+}];
+
+impl Resource for Thermometer {
+    fn describe(&self) -> Description {
+        Description {
+            kind: "thermometer",
+            policy: None,
+            attributes: READING,
+            verbs: Verbs::READ_ONLY,
+        }
+    }
+    fn get(&self, _now: Instant) -> Attributes {
+        let mut state = Attributes::new();
+        let _ = state.set("celsius", urest_core::attributes::Value::Int(21));
+        state
+    }
+    fn put(&self, _patch: &Attributes, _now: Instant) -> Result<Outcome, Error> {
+        self.changes.set(self.changes.get() + 1);
+        Ok(Outcome::Done)
+    }
+    fn post(&self, _patch: &Attributes, _now: Instant) -> Result<Outcome, Error> {
+        self.changes.set(self.changes.get() + 1);
+        Ok(Outcome::Done)
+    }
+    fn delete(&self, _now: Instant) -> Result<Outcome, Error> {
+        self.changes.set(self.changes.get() + 1);
+        Ok(Outcome::Done)
+    }
+}
+
+#[test]
+fn a_read_only_noun_refuses_changes_with_405_before_reading_the_body() {
+    let rig = Rig::new(Policy::Fifo);
+    let thermometer = Thermometer {
+        changes: std::cell::Cell::new(0),
+    };
+    let nouns = [Noun {
+        name: "temp",
+        resource: &thermometer,
+    }];
+    let server = Server::new(&nouns, rig.sim.clock(), Config::default());
+    let (_, replies) = rig.serve(&server, async |client| {
+        let mut replies = Vec::new();
+        // Valid, invalid and non-JSON bodies alike: the verb is the problem.
+        for (method, body) in [
+            ("PUT", r#"{"celsius": 30}"#),
+            ("POST", "not json"),
+            ("DELETE", ""),
+        ] {
+            replies.push(client.request(request(method, "/temp", body)).await);
+        }
+        replies.push(client.request(request("OPTIONS", "/temp", "")).await);
+        replies.push(client.request(get("/temp")).await);
+        client.close();
+        replies
+    });
+    for refused in &replies[..3] {
+        refused.assert_problem(405);
+        assert_eq!(refused.header("allow"), Some("GET, HEAD, OPTIONS"));
+    }
+    assert_eq!(replies[3].header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert_eq!(replies[4].json(), json!({"celsius": 21}));
+    assert_eq!(
+        thermometer.changes.get(),
+        0,
+        "no changing verb reached the noun"
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use embedded_hal::pwm::SetDutyCycle;
 use crate::attributes::{Access, AttributeError, AttributeSpec, Attributes, Kind, Problem, Value};
 use crate::controller::{RampConfig, RampController, RampShape};
 use crate::ramp::{Level, LEVEL_MAX};
-use crate::resource::{Description, Error, Outcome, Resource};
+use crate::resource::{Description, Error, Outcome, Resource, Verbs};
 use crate::time::Instant;
 
 /// Most steps a transition may be given.
@@ -200,6 +200,7 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Resource for PwmLed<M, P, Q> 
             kind: "pwm_led",
             policy: Some(self.controller.policy()),
             attributes: SCHEMA,
+            verbs: Verbs::ALL,
         }
     }
 

@@ -7,7 +7,7 @@ use embassy_sync::blocking_mutex::Mutex;
 use embedded_hal::digital::{OutputPin, PinState};
 
 use crate::attributes::{Access, AttributeError, AttributeSpec, Attributes, Kind, Problem, Value};
-use crate::resource::{Description, Error, Outcome, Resource};
+use crate::resource::{Description, Error, Outcome, Resource, Verbs};
 use crate::time::Instant;
 
 const SCHEMA: &[AttributeSpec] = &[AttributeSpec {
@@ -85,6 +85,7 @@ impl<M: RawMutex, O: OutputPin> Resource for SimpleLed<M, O> {
             kind: "simple_led",
             policy: None,
             attributes: SCHEMA,
+            verbs: Verbs::ALL,
         }
     }
 
