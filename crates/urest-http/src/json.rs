@@ -9,6 +9,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
 
+use crate::response::allow_for;
 use crate::Noun;
 
 /// The response buffer ran out of room.
@@ -30,7 +31,8 @@ pub(crate) fn write_raw(text: &[u8], out: &mut [u8]) -> Result<usize, Overflow> 
 
 /// The index at `GET /` (`{"nouns": [noun, ..]}`) or one noun's
 /// description for `OPTIONS` (`noun` alone), where a noun is
-/// `{"name": .., "kind": .., "policy": "fifo" | null, "attributes": [..]}`.
+/// `{"name": .., "kind": .., "policy": "fifo" | null, "allow": "GET, ..",
+/// "attributes": [..]}`.
 ///
 /// The listing is cut into [`Piece`]s small enough for any response buffer
 /// (the largest is one attribute), so that when the whole does not fit it
@@ -132,6 +134,10 @@ impl<'n> Listing<'n> {
                 writer.value(description.kind)?;
                 writer.raw(br#","policy":"#)?;
                 writer.value(&description.policy.map(|policy| policy.name()))?;
+                // The same list as the `Allow` header, so a client reading
+                // the index knows which nouns it may change.
+                writer.raw(br#","allow":"#)?;
+                writer.value(allow_for(description.verbs))?;
                 writer.raw(br#","attributes":["#)?;
             }
             Piece::Attribute(noun, index) => {
