@@ -552,6 +552,11 @@ fn a_read_only_noun_refuses_changes_with_405_before_reading_the_body() {
         assert_eq!(refused.header("allow"), Some("GET, HEAD, OPTIONS"));
     }
     assert_eq!(replies[3].header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert_eq!(
+        replies[3].json()["allow"],
+        "GET, HEAD, OPTIONS",
+        "the body says so too"
+    );
     assert_eq!(replies[4].json(), json!({"celsius": 21}));
     assert_eq!(
         thermometer.changes.get(),
