@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Runs the urest concurrency scenarios on emulated Cortex-M under QEMU.
+# Runs urest's test programs on emulated Cortex-M under QEMU:
+#   urest-qemu          the concurrency scenarios, in virtual time
+#   urest-qemu-embassy  the policies and an HTTP exchange on a real embassy
+#                       executor, with embassy-time on SysTick (real time)
 #
-# For each machine below: build the test program in release mode, run it
+# For each machine below and each program: build it in release mode, run it
 # under qemu-system-arm with semihosting, print what it says, and fail if it
 # fails. Before that: check that urest-core and urest-mock build for both
 # instruction sets, and that this workspace is formatted and clippy-clean.
-# Every machine runs even if an earlier one failed; the script fails at the
-# end if any did.
+# Every program runs on every machine even if an earlier run failed; the
+# script fails at the end if any did.
 #
 # Needs (installs none of it):
 #   - a Rust toolchain with rustfmt, clippy and the targets
@@ -19,11 +22,11 @@
 #     programs' text/data/bss (Debian: llvm or binutils-arm-none-eabi)
 #
 # Environment:
-#   QEMU_TIMEOUT  seconds each machine may run before it counts as failed
-#                 (default 120)
+#   QEMU_TIMEOUT  seconds each program may run on a machine before it counts
+#                 as failed (default 120)
 #
-# Exit status: 0 only if every check passed and every machine ran all its
-# scenarios to `N passed, 0 failed` with N > 0 and exited with success.
+# Exit status: 0 only if every check passed and every program ran on every
+# machine to `N passed, 0 failed` with N > 0 and exited with success.
 set -euo pipefail
 
 QEMU_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,10 +34,17 @@ ROOT_DIR="$(cd -- "$QEMU_DIR/.." && pwd)"
 QEMU_TIMEOUT="${QEMU_TIMEOUT:-120}"
 
 # target triple -> QEMU machine. The QEMU command line for each target is the
-# `runner` in .cargo/config.toml; the memory map is machines/<machine>/memory.x.
+# `runner` in .cargo/config.toml; each program's memory map is
+# machines/<machine>/<layout>/memory.x (see build.rs).
 MACHINES=(
   "thumbv6m-none-eabi microbit"
   "thumbv7em-none-eabihf mps2-an386"
+)
+
+# The test programs (binaries of this package), each run on every machine.
+PROGRAMS=(
+  urest-qemu
+  urest-qemu-embassy
 )
 
 section() {
@@ -73,41 +83,44 @@ done
 log="$(mktemp)"
 trap 'rm -f -- "$log"' EXIT
 
-failed_machines=()
+failed_runs=()
 for entry in "${MACHINES[@]}"; do
   read -r target machine <<<"$entry"
-  program="$target_dir/$target/release/urest-qemu"
-  section "$machine ($target)"
-  if [[ -n "$size_tool" ]]; then
-    "$size_tool" "$program"
-  fi
-  # `cargo run` starts the runner from .cargo/config.toml; `timeout` ends
-  # its whole process group, QEMU included, if the program hangs.
-  set +e
-  timeout "$QEMU_TIMEOUT" cargo run --release --target "$target" \
-    </dev/null 2>&1 | tee "$log"
-  status="${PIPESTATUS[0]}"
-  set -e
-  summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)"
-  if [[ "$status" -eq 124 ]]; then
-    echo "$machine: timed out after ${QEMU_TIMEOUT}s"
-    failed_machines+=("$machine")
-  elif [[ "$status" -ne 0 ]]; then
-    echo "$machine: exited with status $status"
-    if grep -q 'Lockup' "$log"; then
-      # The fault handler itself had no stack: see machines/*/memory.x.
-      echo "$machine: QEMU reports a lockup, most likely a stack overflow"
+  for program in "${PROGRAMS[@]}"; do
+    binary="$target_dir/$target/release/$program"
+    section "$program on $machine ($target)"
+    if [[ -n "$size_tool" ]]; then
+      "$size_tool" "$binary"
     fi
-    failed_machines+=("$machine")
-  elif [[ ! "$summary" =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then
-    echo "$machine: exited with success but did not report all scenarios passing"
-    failed_machines+=("$machine")
-  fi
+    # `cargo run` starts the runner from .cargo/config.toml; `timeout` ends
+    # its whole process group, QEMU included, if the program hangs.
+    set +e
+    timeout "$QEMU_TIMEOUT" cargo run --release --target "$target" --bin "$program" \
+      </dev/null 2>&1 | tee "$log"
+    status="${PIPESTATUS[0]}"
+    set -e
+    summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)"
+    run="$program on $machine"
+    if [[ "$status" -eq 124 ]]; then
+      echo "$run: timed out after ${QEMU_TIMEOUT}s"
+      failed_runs+=("$run")
+    elif [[ "$status" -ne 0 ]]; then
+      echo "$run: exited with status $status"
+      if grep -q 'Lockup' "$log"; then
+        # The fault handler itself had no stack: see machines/*/*/memory.x.
+        echo "$run: QEMU reports a lockup, most likely a stack overflow"
+      fi
+      failed_runs+=("$run")
+    elif [[ ! "$summary" =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then
+      echo "$run: exited with success but did not report all checks passing"
+      failed_runs+=("$run")
+    fi
+  done
 done
 
 section "summary"
-if [[ "${#failed_machines[@]}" -gt 0 ]]; then
-  echo "qemu scenarios FAILED on: ${failed_machines[*]}"
+if [[ "${#failed_runs[@]}" -gt 0 ]]; then
+  printf 'qemu runs FAILED: %s\n' "${failed_runs[@]}"
   exit 1
 fi
-echo "qemu scenarios passed on every machine"
+echo "every program passed on every machine"

@@ -7,13 +7,13 @@
 #![no_std]
 #![no_main]
 
-mod fault;
 mod report;
-mod stack;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hio};
 use urest_mock::Simulation;
+// The panic and hard-fault handlers come with the shared crate.
+use urest_qemu as _;
 
 /// The one simulation every scenario runs in, in turn. It lives for the
 /// whole program because wakers it hands out may be kept by the code under

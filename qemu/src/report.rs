@@ -5,7 +5,7 @@ use core::fmt::Write;
 use urest_mock::Simulation;
 use urest_scenarios::Scenario;
 
-use crate::stack;
+use urest_qemu::stack;
 
 /// Run every scenario in `scenarios` in order and print one line each, the
 /// deepest stack any of them used, and a closing `N passed, M failed` to

@@ -1,6 +1,6 @@
 //! How deep the stack has been, read from the paint `cortex-m-rt` puts on
 //! it at reset (feature `paint-stack`) and that [`repaint`] renews between
-//! scenarios.
+//! scenarios or checks.
 
 use core::mem::size_of;
 use core::ptr::addr_of;
@@ -52,8 +52,9 @@ pub fn repaint() {
     let mut word = end;
     while word + size_of::<u32>() <= below_us {
         // SAFETY: `word` is a word-aligned address in the stack region the
-        // linker reserved, below every frame in use, so nothing lives there;
-        // with no interrupts enabled nothing else can push there meanwhile.
+        // linker reserved, below every frame in use, so nothing lives there.
+        // An interrupt taken meanwhile pushes its frames there, but pops them
+        // before this loop resumes (one core), so none is live when we write.
         unsafe { core::ptr::write_volatile(word as *mut u32, STACK_PAINT_VALUE) };
         word += size_of::<u32>();
     }
