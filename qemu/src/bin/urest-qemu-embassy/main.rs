@@ -28,7 +28,7 @@ use core::fmt::Write;
 use cortex_m_semihosting::{debug, hio};
 use embassy_executor::Spawner;
 
-use crate::policies::Led;
+use crate::policies::Bench;
 use crate::verdict::{Failure, Tally};
 
 #[embassy_executor::main]
@@ -51,28 +51,20 @@ async fn run_all(spawner: Spawner, out: &mut impl Write, host_start: usize) -> b
     let mut tally = Tally::new(out);
     // The LEDs are shared with the tasks that drive them, so they live for
     // the whole program.
-    let Some(leds) = cortex_m::singleton!(: [Led; 3] = policies::leds()) else {
+    let Some(benches) = cortex_m::singleton!(: [Bench; 3] = policies::benches()) else {
         tally.begin("setup");
-        tally.end(Err(Failure::new(format_args!("LEDs already taken"))));
+        tally.end(Err(Failure::new(format_args!("benches already taken"))));
         return tally.finish();
     };
-    let leds: &'static [Led; 3] = leds;
-    let names = [
-        "fifo: B waits, full scale then back to 0",
-        "reject: B refused as busy with the time left",
-        "preempt: B turns back from A's level, step by step",
-    ];
-    let benches = policies::POLICIES
-        .iter()
-        .zip(leds)
-        .zip(&policies::RECORDINGS);
-    for (((policy, led), recording), name) in benches.zip(names) {
-        tally.begin(name);
-        tally.end(policies::check(spawner, *policy, led, recording).await);
+    let benches: &'static [Bench; 3] = benches;
+    for bench in benches {
+        tally.begin(bench.name());
+        tally.end(policies::check(spawner, bench).await);
     }
 
     // The Fifo LED, idle by now, is the PWM LED the server serves.
-    let [green_led0, ..] = leds;
+    let [fifo, ..] = benches;
+    let green_led0 = fifo.led();
     match http::Client::connect(spawner, green_led0) {
         Ok(mut client) => {
             tally.begin("http: PUT /led answers 200 and sets the pin");

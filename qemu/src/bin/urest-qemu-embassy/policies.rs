@@ -68,29 +68,52 @@ pub type Recording = Recorder<EmbassyClock, WRITES>;
 /// sections.
 pub type Led = PwmLed<CriticalSectionRawMutex, MockPwm<'static, EmbassyClock, WRITES>, 4>;
 
-/// The policies checked, in order.
-pub const POLICIES: [Policy; 3] = [Policy::Fifo, Policy::Reject, Policy::Preempt];
+/// One recording for each LED of [`benches`].
+static RECORDINGS: [Recording; 3] = [const { Recorder::new(EmbassyClock) }; 3];
 
-/// One recording for each entry of [`POLICIES`].
-pub static RECORDINGS: [Recording; 3] = [const { Recorder::new(EmbassyClock) }; 3];
-
-/// One LED for each entry of [`POLICIES`], writing to its recording.
-pub fn leds() -> [Led; 3] {
-    let [fifo, reject, preempt] = &RECORDINGS;
-    [
-        led(fifo, Policy::Fifo),
-        led(reject, Policy::Reject),
-        led(preempt, Policy::Preempt),
-    ]
+/// A LED under one policy and the recording of its writes.
+pub struct Bench {
+    led: Led,
+    recording: &'static Recording,
 }
 
-fn led(recording: &'static Recording, policy: Policy) -> Led {
-    let config = RampConfig {
-        policy,
-        shape: SHAPE,
-        ..RampConfig::SEED
-    };
-    PwmLed::new(MockPwm::new(recording, MAX_DUTY), config)
+impl Bench {
+    fn new(policy: Policy, recording: &'static Recording) -> Bench {
+        let config = RampConfig {
+            policy,
+            shape: SHAPE,
+            ..RampConfig::SEED
+        };
+        Bench {
+            led: PwmLed::new(MockPwm::new(recording, MAX_DUTY), config),
+            recording,
+        }
+    }
+
+    /// The LED.
+    pub fn led(&self) -> &Led {
+        &self.led
+    }
+
+    /// What the check of this bench is called in the report.
+    pub fn name(&self) -> &'static str {
+        match self.led.controller().policy() {
+            Policy::Fifo => "fifo: B waits, full scale then back to 0",
+            Policy::Reject => "reject: B refused as busy with the time left",
+            Policy::Preempt => "preempt: B turns back from A's level, step by step",
+        }
+    }
+}
+
+/// A bench for each policy, in the order they are checked. Call once: each
+/// writes to a recording of its own that lives for the whole program.
+pub fn benches() -> [Bench; 3] {
+    let [fifo, reject, preempt] = &RECORDINGS;
+    [
+        Bench::new(Policy::Fifo, fifo),
+        Bench::new(Policy::Reject, reject),
+        Bench::new(Policy::Preempt, preempt),
+    ]
 }
 
 /// What a client was told, and when it asked.
@@ -135,15 +158,14 @@ async fn client(
     });
 }
 
-/// Play clients A and B against `led` (whose policy is `policy` and whose
-/// writes go to `recording`), wait until it is idle, and judge.
-pub async fn check(
-    spawner: Spawner,
-    policy: Policy,
-    led: &'static Led,
-    recording: &'static Recording,
-) -> Verdict {
+/// Play clients A and B against the bench's LED, wait until it is idle,
+/// and judge what it wrote by its policy.
+pub async fn check(spawner: Spawner, bench: &'static Bench) -> Verdict {
+    let Bench { led, recording } = bench;
     let [a_answer, b_answer] = &ANSWERS;
+    // A check that timed out may have left an answer behind.
+    a_answer.reset();
+    b_answer.reset();
     let start = embassy_time::Instant::now();
     let b_at = start + to_embassy(B_AFTER);
     spawner.spawn(apply_changes(led).map_err(not_spawned)?);
@@ -163,6 +185,7 @@ pub async fn check(
     };
     ensure_eq(recording.dropped(), 0, "the recording kept every write")?;
     let end = led.controller().snapshot(EmbassyClock.now());
+    let policy = led.controller().policy();
     ensure(
         b.at >= Instant::from_micros(b_at.as_micros()),
         "client B's timer fired no earlier than asked",
@@ -191,7 +214,9 @@ async fn settle(led: &Led) {
 }
 
 /// Hold the recording and the answers to what `policy` promises.
-#[inline(never)] // Keeps its frame off the stack while the check waits.
+// Not inlined, so its frame is on the stack only while it runs rather than
+// in every poll of the task that awaits the check.
+#[inline(never)]
 fn judge(policy: Policy, writes: &[Write], a: &Answer, b: &Answer, end: &Snapshot) -> Verdict {
     let duties: Vec<u16, WRITES> = writes.iter().map(|write| write.duty).collect();
     ensure_eq(
