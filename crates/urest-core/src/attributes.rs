@@ -375,14 +375,14 @@ impl Attributes {
         let mut deserializer = serde_json_core::de::Deserializer::new(body, Some(scratch));
         let decoded = seed.deserialize(&mut deserializer);
         let decoded = decoded.and_then(|patch| deserializer.end().map(|_| patch));
-        match decoded {
-            Ok(patch) => Ok(patch),
-            Err(error) => match failure {
-                Some(attribute) if is_attribute_failure(&error) => {
-                    Err(DecodeError::Attribute(attribute))
-                }
-                _ => Err(DecodeError::Malformed(error)),
-            },
+        match (decoded, failure) {
+            (Ok(patch), _) => Ok(patch),
+            // The syntax is sound, so the schema pass stopped at a value: a
+            // rejection of ours, or a value serde-json-core could not read as
+            // the expected type (`"1"`, `true`, or `1.5`, whose `.5` it meets
+            // only after the `1`).
+            (Err(error), Some(attribute)) => Err(DecodeError::Attribute(refine(attribute, &error))),
+            (Err(error), None) => Err(DecodeError::Malformed(error)),
         }
     }
 
@@ -446,14 +446,14 @@ impl<'de> Visitor<'de> for PatchSeed<'_> {
             if patch.get(spec.key).is_some() {
                 return Err(self.fail(&key, Problem::Duplicate));
             }
-            // Left in place if the value is of another JSON type: serde-json-core
-            // fails inside its own parser then, before any visitor sees it.
+            // Blamed if parsing stops from here until the next key: either
+            // inside serde-json-core's parser, before any visitor sees the
+            // value, or just after a number that went on as a fraction.
             *self.failure = Some(AttributeError::new(&key, Problem::WrongType(spec.kind)));
             let value = match map.next_value_seed(ValueSeed(spec.kind))? {
                 Ok(value) => value,
                 Err(problem) => return Err(self.fail(&key, problem)),
             };
-            *self.failure = None;
             if patch.set(spec.key, value).is_err() {
                 return Err(self.fail(&key, Problem::Unknown));
             }
@@ -469,15 +469,15 @@ impl PatchSeed<'_> {
     }
 }
 
-/// Whether serde-json-core stopped because of the attribute being decoded
-/// (a rejection of ours, or a value of another JSON type) rather than because
-/// the body is not JSON.
-fn is_attribute_failure(error: &serde_json_core::de::Error) -> bool {
-    use serde_json_core::de::Error;
-    matches!(
-        error,
-        Error::CustomError | Error::InvalidType | Error::InvalidNumber | Error::ExpectedSomeIdent
-    )
+/// An integer too long for `i64` stops serde-json-core with `InvalidNumber`:
+/// out of range, not of the wrong type.
+fn refine(blamed: AttributeError, error: &serde_json_core::de::Error) -> AttributeError {
+    match (blamed.problem(), error) {
+        (Problem::WrongType(Kind::Int { min, max }), serde_json_core::de::Error::InvalidNumber) => {
+            AttributeError::new(blamed.key(), Problem::OutOfRange { min, max })
+        }
+        _ => blamed,
+    }
 }
 
 /// Accepts any JSON object, checking only its syntax.
@@ -537,9 +537,9 @@ impl<'de> DeserializeSeed<'de> for ValueSeed {
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         match self.0 {
-            // Through f64 so that `1.5` is a wrong type for this key, not a
-            // syntax error further on.
-            Kind::Int { .. } => deserializer.deserialize_f64(self),
+            // Not through f64: float parsing would cost kilobytes of flash
+            // and stack on a Cortex-M, and JSON integers need none of it.
+            Kind::Int { .. } => deserializer.deserialize_i64(self),
             Kind::Bool => deserializer.deserialize_bool(self),
             Kind::Str { .. } => deserializer.deserialize_str(self),
         }
@@ -559,18 +559,6 @@ impl<'de> Visitor<'de> for ValueSeed {
             Kind::Int { min, max } => Err(Problem::OutOfRange { min, max }),
             kind => Err(Problem::WrongType(kind)),
         })
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        // Integers beyond 2^53 are not exact in f64; none of ours is that large.
-        const EXACT: f64 = 9_007_199_254_740_992.0;
-        // Every f64 from 2^53 up is whole; below, the cast round-trips only if so.
-        let whole = value.is_finite() && (value.abs() >= EXACT || value == (value as i64) as f64);
-        match self.0 {
-            Kind::Int { .. } if whole && value.abs() <= EXACT => self.visit_i64(value as i64),
-            Kind::Int { min, max } if whole => Ok(Err(Problem::OutOfRange { min, max })),
-            kind => Ok(Err(Problem::WrongType(kind))),
-        }
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {

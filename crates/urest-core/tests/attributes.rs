@@ -68,12 +68,27 @@ fn escaped_strings_are_unescaped() {
 }
 
 #[test]
-fn integers_may_be_written_as_whole_floats_but_not_fractions() {
-    assert_eq!(decode(r#"{"level": 1e1}"#).unwrap().int("level"), Some(10));
-    assert_eq!(decode(r#"{"level": 2.0}"#).unwrap().int("level"), Some(2));
+fn integers_must_be_written_as_integers() {
+    let integer = Kind::Int { min: -5, max: 100 };
+    for body in [
+        r#"{"level": 1.5}"#,
+        r#"{"level": 2.0}"#,
+        r#"{"level": 1e1}"#,
+    ] {
+        assert_eq!(
+            refused(body),
+            ("level".into(), Problem::WrongType(integer)),
+            "{body}"
+        );
+    }
+    assert_eq!(decode(r#"{"level": -0}"#).unwrap().int("level"), Some(0));
+}
+
+#[test]
+fn a_fraction_is_blamed_on_its_own_key_not_the_next() {
     let integer = Kind::Int { min: -5, max: 100 };
     assert_eq!(
-        refused(r#"{"level": 1.5}"#),
+        refused(r#"{"enabled": true, "level": 3.25, "label": "x"}"#),
         ("level".into(), Problem::WrongType(integer))
     );
 }
