@@ -95,7 +95,12 @@ pub async fn settle<const N: usize, const Q: usize>(sim: &'static Simulation, le
     loop {
         let now = sim.clock().now();
         let snapshot = led.controller().snapshot(now);
-        if snapshot.remaining.is_zero() && snapshot.heading_to == snapshot.resting {
+        // Not `heading_to == resting`: a Preempt turned back to where it
+        // started reads that way while it still fades.
+        let idle = snapshot.remaining.is_zero()
+            && snapshot.waiting == 0
+            && snapshot.level == snapshot.heading_to;
+        if idle {
             return;
         }
         // The runner completes a transition at its end time; look again just after.
