@@ -120,7 +120,7 @@ fn reject_refuses_with_the_time_left_rounded_up() {
     let refused = b.put("/red", r#"{"desired": 0}"#);
     let elapsed_ms = u64::try_from(asked.elapsed().as_millis()).unwrap();
     assert_eq!(refused.status, 503, "{refused:#?}");
-    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    let retry = refused.retry_after_secs();
     // The time left when B's PUT arrived lies between these two readings.
     let earliest = left_ms.saturating_sub(elapsed_ms).div_ceil(1000).max(1);
     // GET reports whole milliseconds, cut down.

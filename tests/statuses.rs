@@ -178,11 +178,7 @@ fn a_busy_reject_noun_is_503_with_retry_after() {
     client.put("/red", r#"{"desired": 1}"#).expect(202);
     let reply = client.put("/red", r#"{"desired": 0}"#);
     assert_problem(&reply, 503);
-    let retry: u64 = reply
-        .header("retry-after")
-        .expect("Retry-After")
-        .parse()
-        .unwrap();
+    let retry = reply.retry_after_secs();
     assert!(
         (1..=2).contains(&retry),
         "a 2 s fade has at most 2 s left: {retry}"
@@ -211,11 +207,7 @@ fn a_full_fifo_queue_is_503_with_retry_after() {
     raw.send(&request((urest_host::QUEUE_CAPACITY % 2 == 1) as u8));
     let full = raw.response();
     assert_problem(&full, 503);
-    let retry: u64 = full
-        .header("retry-after")
-        .expect("Retry-After")
-        .parse()
-        .unwrap();
+    let retry = full.retry_after_secs();
     assert!(
         (1..=2).contains(&retry),
         "the running 2 s fade frees a place: {retry}"

@@ -59,6 +59,15 @@ impl Reply {
             .map(|(_, value)| value.as_str())
     }
 
+    /// The `Retry-After` header in whole seconds; panics if absent or not a number.
+    #[track_caller]
+    pub fn retry_after_secs(&self) -> u64 {
+        let value = self.header("retry-after").expect("a Retry-After header");
+        value
+            .parse()
+            .unwrap_or_else(|_| panic!("Retry-After is not whole seconds: {value:?}"))
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body)
