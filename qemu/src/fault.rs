@@ -8,7 +8,7 @@ use core::fmt::Write;
 use core::panic::PanicInfo;
 
 use cortex_m_rt::{exception, ExceptionFrame};
-use cortex_m_semihosting::{debug, hio};
+use cortex_m_semihosting::hio;
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
@@ -28,10 +28,6 @@ unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
     fail()
 }
 
-/// Exit QEMU with failure; spin if a debugger resumes us anyway.
 fn fail() -> ! {
-    debug::exit(debug::EXIT_FAILURE);
-    loop {
-        cortex_m::asm::wfi();
-    }
+    crate::exit(false)
 }

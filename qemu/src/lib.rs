@@ -5,3 +5,17 @@
 
 mod fault;
 pub mod stack;
+
+use cortex_m_semihosting::debug;
+
+/// Exit QEMU with success or failure; spin if a debugger resumes us anyway.
+pub fn exit(passed: bool) -> ! {
+    debug::exit(if passed {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    loop {
+        cortex_m::asm::wfi();
+    }
+}

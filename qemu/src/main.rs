@@ -10,7 +10,7 @@
 mod report;
 
 use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hio};
+use cortex_m_semihosting::hio;
 use urest_mock::Simulation;
 // The panic and hard-fault handlers come with the shared crate.
 use urest_qemu as _;
@@ -28,13 +28,5 @@ fn main() -> ! {
         Ok(mut console) => report::run_all(urest_scenarios::SCENARIOS, &SIM, &mut console),
         Err(()) => false,
     };
-    debug::exit(if passed {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    // Only a debugger that resumes after the exit request gets here.
-    loop {
-        cortex_m::asm::wfi();
-    }
+    urest_qemu::exit(passed)
 }

@@ -25,8 +25,9 @@ mod verdict;
 
 use core::fmt::Write;
 
-use cortex_m_semihosting::{debug, hio};
+use cortex_m_semihosting::hio;
 use embassy_executor::Spawner;
+use urest_qemu::exit;
 
 use crate::policies::Bench;
 use crate::verdict::{Failure, Tally};
@@ -94,16 +95,4 @@ async fn run_all(spawner: Spawner, out: &mut impl Write, host_start: usize) -> b
 fn host_centis() -> usize {
     // SAFETY: SYS_CLOCK takes no argument and only reads the host's clock.
     unsafe { cortex_m_semihosting::syscall!(CLOCK) }
-}
-
-/// Exit QEMU with success or failure; spin if a debugger resumes us anyway.
-fn exit(passed: bool) -> ! {
-    debug::exit(if passed {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    loop {
-        cortex_m::asm::wfi();
-    }
 }
