@@ -59,6 +59,38 @@ fn is_single_leg(duties: &[u16], from: usize, to: usize) -> bool {
     duties[from..to].iter().all(|&duty| duty == duties[from])
 }
 
+/// The duty where each leg of movement ends: every point where the duty
+/// turns round, then the last write, if the duty moved at all. Repeated
+/// equal duties are ignored.
+///
+/// Well-sequenced ramps give one leg end per ramp: an on-ramp then an
+/// off-ramp end at full scale, then at 0.
+///
+/// ```
+/// use urest_mock::interleaving::leg_ends;
+///
+/// assert!(leg_ends(&[0, 50, 100, 100, 50, 0]).eq([100, 0]));
+/// assert!(leg_ends(&[7, 7, 7]).eq([]));
+/// ```
+pub fn leg_ends(duties: &[u16]) -> impl Iterator<Item = u16> + '_ {
+    let mut moves = duties
+        .windows(2)
+        .filter_map(|pair| match pair {
+            [before, after] if before != after => Some((*after, after.cmp(before))),
+            _ => None,
+        })
+        .peekable();
+    core::iter::from_fn(move || loop {
+        let (duty, direction) = moves.next()?;
+        match moves.peek() {
+            // The leg goes on.
+            Some((_, next)) if *next == direction => continue,
+            // It turns round here, or this is the last move.
+            _ => return Some(duty),
+        }
+    })
+}
+
 /// How many times the duty changes direction in the recording.
 ///
 /// ```
@@ -68,17 +100,5 @@ fn is_single_leg(duties: &[u16], from: usize, to: usize) -> bool {
 /// assert_eq!(reversals(&[0, 50, 50, 100]), 0);
 /// ```
 pub fn reversals(duties: &[u16]) -> usize {
-    let mut count = 0;
-    let mut previous_direction = Ordering::Equal;
-    for pair in duties.windows(2) {
-        let direction = pair[1].cmp(&pair[0]);
-        if direction == Ordering::Equal {
-            continue;
-        }
-        if previous_direction != Ordering::Equal && direction != previous_direction {
-            count += 1;
-        }
-        previous_direction = direction;
-    }
-    count
+    leg_ends(duties).count().saturating_sub(1)
 }

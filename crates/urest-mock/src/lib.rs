@@ -8,7 +8,8 @@
 //!   waiting, it jumps the clock to the next [`VirtualDelay`] deadline, so a
 //!   ten-second ramp runs in microseconds, the same way every time.
 //! - [`interleaving`] finds two ramps fighting over one output in a
-//!   recording (the seed's Figure 2).
+//!   recording (the seed's Figure 2), and [`naive`] has the seed's lock-less
+//!   ramps that make such a fight.
 //!
 //! Everything is `no_std` and allocation-free, so the same tests run on the
 //! host and on an emulated Cortex-M.
@@ -17,6 +18,7 @@
 
 pub mod clock;
 pub mod interleaving;
+pub mod naive;
 pub mod pin;
 pub mod pwm;
 pub mod sim;

@@ -2,7 +2,8 @@
 
 use core::fmt::{self, Debug, Write};
 
-use heapless::String;
+use heapless::{String, Vec};
+use urest_mock::interleaving::leg_ends;
 use urest_mock::Stalled;
 
 /// Why a scenario failed.
@@ -62,4 +63,17 @@ pub fn ensure_eq<T: PartialEq + Debug>(actual: T, expected: T, what: &str) -> Re
             "{what}: got {actual:?}, expected {expected:?}"
         )))
     }
+}
+
+/// Fail unless the legs of movement in `duties` end exactly at `expected`,
+/// in order (see [`leg_ends`]).
+pub fn ensure_legs(duties: &[u16], expected: &[u16], what: &str) -> Result<(), Failure> {
+    if leg_ends(duties).eq(expected.iter().copied()) {
+        return Ok(());
+    }
+    // For the message only: a long list is cut.
+    let ends: Vec<u16, 24> = leg_ends(duties).take(24).collect();
+    Err(Failure::new(format_args!(
+        "{what}: legs end at {ends:?}, expected {expected:?}"
+    )))
 }

@@ -7,8 +7,6 @@ use core::time::Duration;
 use embassy_futures::join::{join, join_array};
 use embassy_futures::select::{select, Either};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
-use embedded_hal::pwm::SetDutyCycle;
-use embedded_hal_async::delay::DelayNs;
 use heapless::Vec;
 use urest_core::attributes::{Attributes, DecodeError, Problem, Value};
 use urest_core::controller::{Policy, Ticket};
@@ -16,10 +14,11 @@ use urest_core::nouns::SimpleLed;
 use urest_core::resource::{Error, Outcome, Resource};
 use urest_core::time::{Clock, Instant};
 use urest_mock::interleaving::{find_interleaving, reversals};
+use urest_mock::naive::{slow_off, slow_on};
 use urest_mock::pin::PinLevel;
 use urest_mock::{MockPin, MockPwm, Simulation};
 
-use crate::check::{ensure, ensure_eq, Failure};
+use crate::check::{ensure, ensure_eq, ensure_legs, Failure};
 use crate::rig::{at, desired, led, ms, play, recorder, settle, shape, XorShift, MAX_DUTY, SEED};
 use crate::Scenario;
 
@@ -82,29 +81,6 @@ fn linear_duty(step: u32, steps: u32) -> u16 {
     u16::try_from(duty).unwrap_or(u16::MAX)
 }
 
-/// The levels where each leg of movement ends: every reversal point, and the
-/// last write if the output moved at all.
-fn leg_ends<const N: usize>(duties: &[u16]) -> Vec<u16, N> {
-    let mut ends = Vec::new();
-    let mut direction = core::cmp::Ordering::Equal;
-    for pair in duties.windows(2) {
-        let step = pair[1].cmp(&pair[0]);
-        if step == core::cmp::Ordering::Equal {
-            continue;
-        }
-        if direction != core::cmp::Ordering::Equal && step != direction {
-            let _ = ends.push(pair[0]);
-        }
-        direction = step;
-    }
-    if direction != core::cmp::Ordering::Equal {
-        if let Some(&last) = duties.last() {
-            let _ = ends.push(last);
-        }
-    }
-    ends
-}
-
 fn accepted(outcome: &Result<Outcome, Error>) -> Option<(Ticket, u16, Instant)> {
     match outcome {
         Ok(Outcome::Accepted {
@@ -164,25 +140,6 @@ fn figure_1_sequential_clients(sim: &'static Simulation) -> Result<(), Failure> 
     )
 }
 
-/// The seed's `_slow_on`/`_slow_off` with no lock: each writes the pin on its
-/// own schedule.
-async fn naive_ramp<P: SetDutyCycle>(
-    pwm: &RefCell<P>,
-    sim: &'static Simulation,
-    from: u16,
-    to: u16,
-) -> Result<(), P::Error> {
-    let mut delay = sim.delay();
-    for step in 0..=10u32 {
-        let span = i32::from(to) - i32::from(from);
-        let duty = i32::from(from) + span * step as i32 / 10;
-        pwm.borrow_mut()
-            .set_duty_cycle(u16::try_from(duty).unwrap_or(0))?;
-        delay.delay_ms(1_000).await;
-    }
-    Ok(())
-}
-
 fn figure_2_hazard_without_lock(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<64>(sim);
     let pwm = RefCell::new(MockPwm::new(&rec, MAX_DUTY));
@@ -190,10 +147,13 @@ fn figure_2_hazard_without_lock(sim: &'static Simulation) -> Result<(), Failure>
     let limit = start + Duration::from_secs(60);
     let (a, b) = sim.run(
         limit,
-        join(naive_ramp(&pwm, sim, 0, MAX_DUTY), async {
-            at(sim, start, ms(3_500)).await;
-            naive_ramp(&pwm, sim, MAX_DUTY, 0).await
-        }),
+        join(
+            slow_on(&pwm, sim.delay(), SEED.steps, SEED.step_time),
+            async {
+                at(sim, start, ms(3_500)).await;
+                slow_off(&pwm, sim.delay(), SEED.steps, SEED.step_time).await
+            },
+        ),
     )?;
     ensure(a.is_ok() && b.is_ok(), "the mock accepts every write")?;
     ensure(
@@ -283,9 +243,9 @@ pub fn fifo_in_arrival_order(
     let duties = rec.duties();
     ensure_eq(rec.dropped(), 0, "recording kept every write")?;
     ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_eq(
-        leg_ends::<MAX_CLIENTS>(&duties).as_slice(),
-        expected_ends.as_slice(),
+    ensure_legs(
+        &duties,
+        &expected_ends,
         "each accepted change runs to its end, in arrival order",
     )?;
     let end = led.get(sim.clock().now());
@@ -330,9 +290,9 @@ fn reject_reports_busy(sim: &'static Simulation) -> Result<(), Failure> {
     ensure(accepted(&b_retry).is_some(), "client B's retry is accepted")?;
     let duties = rec.duties();
     ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_eq(
-        leg_ends::<4>(&duties).as_slice(),
-        &[MAX_DUTY, 0][..],
+    ensure_legs(
+        &duties,
+        &[MAX_DUTY, 0],
         "a full on-ramp, then (after the retry) the off-ramp",
     )
 }
@@ -427,9 +387,9 @@ fn delete_mid_ramp(sim: &'static Simulation) -> Result<(), Failure> {
     )?;
     let duties = rec.duties();
     ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_eq(
-        leg_ends::<4>(&duties).as_slice(),
-        &[linear_duty(4, 10), 0][..],
+    ensure_legs(
+        &duties,
+        &[linear_duty(4, 10), 0],
         "up to the level at 4.2 s, then straight down",
     )?;
     let end = led.get(sim.clock().now());
@@ -483,9 +443,9 @@ fn queue_full(sim: &'static Simulation) -> Result<(), Failure> {
     )?;
     let duties = rec.duties();
     ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_eq(
-        leg_ends::<8>(&duties).as_slice(),
-        &[MAX_DUTY, 0, MAX_DUTY, 0][..],
+    ensure_legs(
+        &duties,
+        &[MAX_DUTY, 0, MAX_DUTY, 0],
         "all four changes applied in order",
     )
 }

@@ -15,6 +15,5 @@
 #![deny(missing_docs)]
 
 pub mod figures;
-pub mod naive;
 pub mod scenario;
 pub mod svg;

@@ -20,7 +20,7 @@ use urest_core::resource::{Error, Outcome, Resource};
 use urest_core::time::{Clock, Instant};
 use urest_mock::{MockPwm, MockPwmError, Recorder, Simulation, Stalled, VirtualClock, Write};
 
-use crate::naive;
+use urest_mock::naive;
 
 /// Full scale of the recorded PWM: round, so the axis reads in tenths.
 pub const MAX_DUTY: u16 = 1_000;

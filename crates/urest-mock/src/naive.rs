@@ -1,7 +1,7 @@
 //! The seed's `_slow_on` and `_slow_off` as they were before the lock: two
 //! ramps that each believe they own the pin.
 //!
-//! They exist only to draw the hazard. Nothing stops a second ramp from
+//! They exist only to show the hazard, in tests and figures. Nothing stops a second ramp from
 //! starting while the first still runs, so two of them on one pin write it
 //! in turns, one up, one down.
 
@@ -29,7 +29,7 @@ use embedded_hal_async::delay::DelayNs;
 /// let recorder: Recorder<_, 16> = Recorder::new(SIM.clock());
 /// let pin = RefCell::new(MockPwm::new(&recorder, 100));
 /// let steps = NonZeroU16::new(4).unwrap();
-/// let ramp = duty_plot::naive::slow_on(&pin, SIM.delay(), steps, Duration::from_secs(1));
+/// let ramp = urest_mock::naive::slow_on(&pin, SIM.delay(), steps, Duration::from_secs(1));
 /// SIM.run(Instant::from_millis(10_000), ramp).unwrap().unwrap();
 /// assert_eq!(recorder.duties().as_slice(), &[0, 25, 50, 75, 100]);
 /// ```
@@ -62,7 +62,7 @@ pub async fn slow_on<P: SetDutyCycle, D: DelayNs>(
 /// let recorder: Recorder<_, 16> = Recorder::new(SIM.clock());
 /// let pin = RefCell::new(MockPwm::new(&recorder, 100));
 /// let steps = NonZeroU16::new(4).unwrap();
-/// let ramp = duty_plot::naive::slow_off(&pin, SIM.delay(), steps, Duration::from_secs(1));
+/// let ramp = urest_mock::naive::slow_off(&pin, SIM.delay(), steps, Duration::from_secs(1));
 /// SIM.run(Instant::from_millis(10_000), ramp).unwrap().unwrap();
 /// assert_eq!(recorder.duties().as_slice(), &[100, 75, 50, 25, 0]);
 /// ```
