@@ -1,10 +1,12 @@
 //! What the QEMU test programs share: a panic or hard fault ends the run as
 //! a failure that says why ([`fault`]'s handlers, linked into every program
-//! that uses this crate), and [`stack`] measures how deep the stack went.
+//! that uses this crate), [`stack`] measures how deep the stack went, and
+//! [`tally`] reports checks the way `run.sh` reads them.
 #![no_std]
 
 mod fault;
 pub mod stack;
+pub mod tally;
 
 use cortex_m_semihosting::debug;
 

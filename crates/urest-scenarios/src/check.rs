@@ -1,4 +1,5 @@
-//! Failing a scenario with a message that says what was expected.
+//! Failing a check with a message that says what was expected, and the
+//! expected values worked out without the library.
 
 use core::fmt::{self, Debug, Write};
 
@@ -76,4 +77,15 @@ pub fn ensure_legs(duties: &[u16], expected: &[u16], what: &str) -> Result<(), F
     Err(Failure::new(format_args!(
         "{what}: legs end at {ends:?}, expected {expected:?}"
     )))
+}
+
+/// The duty after `step` of `steps` on a linear full swing to `max_duty`,
+/// worked out independently of the library: round(step * max_duty / steps).
+///
+/// ```
+/// assert_eq!(urest_scenarios::check::linear_duty(5, 10, 1_023), 512);
+/// ```
+pub fn linear_duty(step: u32, steps: u32, max_duty: u16) -> u16 {
+    let duty = (2 * step * u32::from(max_duty) + steps) / (2 * steps.max(1));
+    u16::try_from(duty).unwrap_or(u16::MAX)
 }

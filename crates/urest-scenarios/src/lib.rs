@@ -11,7 +11,7 @@
 // the end of a scenario, so its size costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
-mod check;
+pub mod check;
 mod rig;
 mod scenarios;
 

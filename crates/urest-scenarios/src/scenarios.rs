@@ -74,11 +74,9 @@ pub static SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// The duty after `step` of `steps` on a linear full swing, computed
-/// independently of the library: round(step * MAX_DUTY / steps).
+/// [`check::linear_duty`](crate::check::linear_duty) on the rig's PWM.
 fn linear_duty(step: u32, steps: u32) -> u16 {
-    let duty = (2 * step * u32::from(MAX_DUTY) + steps) / (2 * steps);
-    u16::try_from(duty).unwrap_or(u16::MAX)
+    crate::check::linear_duty(step, steps, MAX_DUTY)
 }
 
 fn accepted(outcome: &Result<Outcome, Error>) -> Option<(Ticket, u16, Instant)> {

@@ -30,7 +30,8 @@ use embassy_executor::Spawner;
 use urest_qemu::exit;
 
 use crate::policies::Bench;
-use crate::verdict::{Failure, Tally};
+use crate::verdict::Failure;
+use urest_qemu::tally::Tally;
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
@@ -49,7 +50,7 @@ async fn main(spawner: Spawner) {
 }
 
 async fn run_all(spawner: Spawner, out: &mut impl Write, host_start: usize) -> bool {
-    let mut tally = Tally::new(out);
+    let mut tally = Tally::new(out, "check");
     // The LEDs are shared with the tasks that drive them, so they live for
     // the whole program.
     let Some(benches) = cortex_m::singleton!(: [Bench; 3] = policies::benches()) else {

@@ -29,7 +29,7 @@ use urest_mock::interleaving::find_interleaving;
 use urest_mock::{MockPwm, MockPwmError, Recorder, Write};
 
 use crate::clock::{to_embassy, EmbassyClock};
-use crate::verdict::{ensure, ensure_eq, Failure, Verdict};
+use crate::verdict::{ensure, ensure_eq, ensure_legs, Failure, Verdict};
 
 /// Full scale of the mock timer: a 10-bit PWM.
 pub const MAX_DUTY: u16 = 1_023;
@@ -256,11 +256,7 @@ fn keeps_fifo(duties: &[u16], b: &Answer, end: &Snapshot) -> Verdict {
         Some(1),
         "client B's change waits behind A's",
     )?;
-    ensure_eq(
-        &leg_ends(duties)[..],
-        &[MAX_DUTY, 0][..],
-        "up to full scale, then down to 0",
-    )?;
+    ensure_legs(duties, &[MAX_DUTY, 0], "up to full scale, then down to 0")?;
     ensure_eq(
         (end.resting, end.duty, end.waiting),
         (0, 0, 0),
@@ -289,7 +285,7 @@ fn keeps_reject(duties: &[u16], b: &Answer, b_after: Duration, end: &Snapshot) -
         duties.windows(2).all(|pair| pair.first() <= pair.last()),
         "never goes down",
     )?;
-    ensure_eq(&leg_ends(duties)[..], &[MAX_DUTY][..], "reaches full scale")?;
+    ensure_legs(duties, &[MAX_DUTY], "reaches full scale")?;
     ensure_eq(
         (end.resting, end.duty, end.waiting),
         (urest_core::ramp::LEVEL_MAX, MAX_DUTY, 0),
@@ -307,9 +303,9 @@ fn keeps_preempt(duties: &[u16], b: &Answer, reached: u16, end: &Snapshot) -> Ve
         (1..STEPS).contains(&reached),
         "client B arrived while A's ramp was under way",
     )?;
-    ensure_eq(
-        &leg_ends(duties)[..],
-        &[linear_duty(reached), 0][..],
+    ensure_legs(
+        duties,
+        &[linear_duty(reached), 0],
         "turns back from the level reached when client B arrived, down to 0",
     )?;
     let one_step = linear_duty(1) + 1;
@@ -381,36 +377,8 @@ fn position(outcome: &Result<Outcome, Error>) -> Option<u16> {
     }
 }
 
-/// The duty after `step` of a linear full swing, computed independently of
-/// the library: round(step * MAX_DUTY / STEPS).
+/// [`linear_duty`](urest_scenarios::check::linear_duty) on this program's
+/// PWM and ramps.
 fn linear_duty(step: u16) -> u16 {
-    let (step, steps) = (u32::from(step), u32::from(STEPS));
-    let duty = (2 * step * u32::from(MAX_DUTY) + steps) / (2 * steps);
-    u16::try_from(duty).unwrap_or(u16::MAX)
-}
-
-/// The levels where each leg of movement ends: every reversal, and the last
-/// write if the output moved at all.
-fn leg_ends(duties: &[u16]) -> Vec<u16, 4> {
-    use core::cmp::Ordering;
-    let mut ends = Vec::new();
-    let mut direction = Ordering::Equal;
-    let mut last = None;
-    for pair in duties.windows(2) {
-        let [before, after] = pair else { continue };
-        let step = after.cmp(before);
-        if step == Ordering::Equal {
-            continue;
-        }
-        if direction != Ordering::Equal && step != direction {
-            // More legs than fit is a failure whichever they are.
-            let _ = ends.push(*before);
-        }
-        direction = step;
-        last = Some(*after);
-    }
-    if let Some(last) = last {
-        let _ = ends.push(last);
-    }
-    ends
+    urest_scenarios::check::linear_duty(u32::from(step), u32::from(STEPS), MAX_DUTY)
 }
