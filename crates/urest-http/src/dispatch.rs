@@ -3,7 +3,7 @@
 //! Everything here is synchronous and runs after the whole request is in,
 //! so a verb is never called on half a body.
 
-use urest_core::attributes::{Attributes, DecodeError, Problem as AttributeProblem};
+use urest_core::attributes::{AttributeSpec, Attributes, DecodeError, Problem as AttributeProblem};
 use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::Clock;
 
@@ -48,9 +48,10 @@ impl<'a, C: Clock> Server<'a, C> {
 
     fn on_noun(&self, noun: &'a Noun<'a>, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
         let resource = noun.resource;
-        let verbs = resource.describe().verbs;
-        if !supports(verbs, request.method) {
-            return Reply::Problem(not_allowed(request, allow_for(verbs)));
+        // Once per request: a noun may take a lock to describe itself.
+        let description = resource.describe();
+        if !supports(description.verbs, request.method) {
+            return Reply::Problem(not_allowed(request, allow_for(description.verbs)));
         }
         // One instant per request, so the verb and the state it reports agree.
         let now = self.clock.now();
@@ -58,11 +59,13 @@ impl<'a, C: Clock> Server<'a, C> {
             Method::Get | Method::Head => return Reply::State(resource.get(now)),
             Method::Options => return Reply::Description(noun),
             Method::Delete => resource.delete(now),
-            Method::Put | Method::Post => match decode_body(noun, request, scratch) {
-                Ok(patch) if request.method == Method::Put => resource.put(&patch, now),
-                Ok(patch) => resource.post(&patch, now),
-                Err(refusal) => return Reply::Problem(refusal_problem(refusal, noun, request)),
-            },
+            Method::Put | Method::Post => {
+                match decode_body(description.attributes, request, scratch) {
+                    Ok(patch) if request.method == Method::Put => resource.put(&patch, now),
+                    Ok(patch) => resource.post(&patch, now),
+                    Err(refusal) => return Reply::Problem(refusal_problem(refusal, noun, request)),
+                }
+            }
             Method::Other => return Reply::Problem(not_allowed(request, ALLOW_NOUN)),
         };
         match outcome {
@@ -93,16 +96,15 @@ enum BodyRefusal {
     Undecodable(DecodeError),
 }
 
-/// The body as a patch for `noun`.
+/// The body as a patch of the attributes in `schema`.
 fn decode_body(
-    noun: &Noun<'_>,
+    schema: &'static [AttributeSpec],
     request: &Incoming<'_>,
     scratch: &mut [u8],
 ) -> Result<Attributes, BodyRefusal> {
     if !request.body.is_empty() && request.content_type != ContentType::Json {
         return Err(BodyRefusal::NotJson(request.content_type));
     }
-    let schema = noun.resource.describe().attributes;
     Attributes::decode(request.body, schema, scratch).map_err(BodyRefusal::Undecodable)
 }
 
