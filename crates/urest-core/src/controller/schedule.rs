@@ -102,13 +102,6 @@ impl RampShape {
         easing: Easing::Linear,
     };
 
-    /// How long a full swing takes.
-    pub fn full_swing(&self) -> Duration {
-        self.step_time
-            .checked_mul(u32::from(self.steps.get()))
-            .unwrap_or(Duration::MAX)
-    }
-
     fn ramp(&self, from: Level, to: Level, start: Instant) -> Ramp {
         Ramp::between(from, to, start, self.steps, self.step_time, self.easing)
     }
@@ -241,11 +234,6 @@ impl<const Q: usize> Schedule<Q> {
     pub fn is_settled(&self, ticket: Ticket) -> bool {
         self.running_ticket() != Some(ticket)
             && self.waiting.iter().all(|waiting| waiting.ticket != ticket)
-    }
-
-    /// When the running transition is expected to end.
-    pub fn running_until(&self) -> Option<Instant> {
-        self.running.map(|running| running.ramp.end())
     }
 
     /// When every accepted change is expected to be complete (now, if idle).
