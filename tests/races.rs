@@ -26,7 +26,7 @@ fn wait_for_steps(client: &Client, noun: &str, steps: u64) {
 #[test]
 fn fifo_finishes_the_fade_on_then_fades_off() {
     let mut config = config(&["green_led0=pwm:fifo"]);
-    config.step_time = Duration::from_millis(20);
+    config.step_time = Duration::from_millis(50);
     let host = start(config);
     let (a, b) = (Client::new(&host), Client::new(&host));
 
@@ -60,7 +60,7 @@ fn fifo_finishes_the_fade_on_then_fades_off() {
 #[test]
 fn preempt_turns_back_from_where_it_is_without_a_jump() {
     let mut config = config(&["red=pwm:preempt"]);
-    config.step_time = Duration::from_millis(20);
+    config.step_time = Duration::from_millis(50);
     let host = start(config);
     let (a, b) = (Client::new(&host), Client::new(&host));
 

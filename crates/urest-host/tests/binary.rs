@@ -106,12 +106,22 @@ impl Drop for Host {
     }
 }
 
+/// The duty of a log line such as `[   0.123] green_led0 duty 6554/65535`.
+fn duty_of(line: &str) -> u32 {
+    line.split_once(" duty ")
+        .and_then(|(_, fraction)| fraction.split_once("/65535"))
+        .and_then(|(duty, _)| duty.parse().ok())
+        .unwrap_or_else(|| panic!("no duty in {line:?}"))
+}
+
 const PUT_ON: &str = "PUT /green_led0 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
                       Content-Type: application/json\r\nContent-Length: 14\r\n\r\n{\"desired\": 1}";
 
 #[test]
 fn logs_requests_and_fade_steps_then_stops_on_sigterm() {
-    let mut host = Host::start(&["--step-ms", "2"]);
+    // Steps long enough that a runner woken late on a busy machine still
+    // writes levels between the ends (it skips to where the fade should be).
+    let mut host = Host::start(&["--step-ms", "50"]);
     let response = host.request(PUT_ON);
     assert!(response.starts_with("HTTP/1.1 202"), "{response}");
 
@@ -124,7 +134,12 @@ fn logs_requests_and_fade_steps_then_stops_on_sigterm() {
     assert!(body.ends_with(r#"{"desired": 1}"#), "{body}");
     let status = host.line_containing("SERVER: 202");
     assert!(status.contains(r#""ticket":1"#), "{status}");
-    let step = host.line_containing("green_led0 duty 6554/65535");
+    let step = host.line_containing("green_led0 duty ");
+    let duty = duty_of(&step);
+    assert!(
+        duty > 0 && duty < 65535,
+        "the first write is a step between the ends: {step}"
+    );
     // Stamped with seconds since start: "[   0.123] ...".
     let stamp = step
         .strip_prefix('[')
@@ -134,7 +149,12 @@ fn logs_requests_and_fade_steps_then_stops_on_sigterm() {
         matches!(stamp, Some(Ok(seconds)) if seconds >= 0.0),
         "{step}"
     );
-    host.line_containing("green_led0 duty 65535/65535");
+    let mut last = duty;
+    while last != 65535 {
+        let next = duty_of(&host.line_containing("green_led0 duty "));
+        assert!(next > last, "the fade only rises: {next} after {last}");
+        last = next;
+    }
 
     host.signal("-TERM");
     assert!(host.exits_successfully());
