@@ -4,7 +4,7 @@
 # emulated Cortex-M0 and Cortex-M3/M4 under QEMU.
 #
 # On a fresh machine it installs what it needs first: the thumb targets
-# (rustup) and qemu-system-arm (apt-get, as root).
+# (rustup) and qemu-system-arm (apt-get, through sudo unless run as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +14,10 @@ for target in "${targets[@]}"; do
   grep -qx "$target" <<<"$installed" || rustup target add "$target"
 done
 if ! command -v qemu-system-arm >/dev/null; then
-  apt-get update
-  apt-get install -y qemu-system-arm
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update
+  "${as_root[@]}" apt-get install -y qemu-system-arm
 fi
 
 echo "== host tests"

@@ -172,7 +172,8 @@ fn a_head_too_large_is_431() {
 #[test]
 fn a_busy_reject_noun_is_503_with_retry_after() {
     let mut config = config(&["red=pwm:reject"]);
-    config.step_time = Duration::from_millis(200);
+    // A 5 s fade: long enough that a busy machine cannot finish it mid-test.
+    config.step_time = Duration::from_millis(500);
     let host = start(config);
     let client = Client::new(&host);
     client.put("/red", r#"{"desired": 1}"#).expect(202);
@@ -180,15 +181,16 @@ fn a_busy_reject_noun_is_503_with_retry_after() {
     assert_problem(&reply, 503);
     let retry = reply.retry_after_secs();
     assert!(
-        (1..=2).contains(&retry),
-        "a 2 s fade has at most 2 s left: {retry}"
+        (1..=5).contains(&retry),
+        "a 5 s fade has at most 5 s left: {retry}"
     );
 }
 
 #[test]
 fn a_full_fifo_queue_is_503_with_retry_after() {
     let mut config = config(&["green_led0=pwm:fifo"]);
-    config.step_time = Duration::from_millis(200);
+    // A 5 s fade: long enough that a busy machine cannot finish it mid-test.
+    config.step_time = Duration::from_millis(500);
     let host = start(config);
     let mut raw = Raw::connect(host.addr());
     let request = |desired: u8| {
@@ -209,8 +211,8 @@ fn a_full_fifo_queue_is_503_with_retry_after() {
     assert_problem(&full, 503);
     let retry = full.retry_after_secs();
     assert!(
-        (1..=2).contains(&retry),
-        "the running 2 s fade frees a place: {retry}"
+        (1..=5).contains(&retry),
+        "the running 5 s fade frees a place: {retry}"
     );
     // The refusal left the queue as it was.
     let state = Client::new(&host).state("green_led0");
