@@ -7,6 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
+use urest_host::MAX_DUTY;
+
 const DEADLINE: Duration = Duration::from_secs(10);
 
 /// The binary, running, with its stdout lines arriving on a channel.
@@ -107,9 +109,9 @@ impl Drop for Host {
 }
 
 /// The duty of a log line such as `[   0.123] green_led0 duty 6554/65535`.
-fn duty_of(line: &str) -> u32 {
+fn duty_of(line: &str) -> u16 {
     line.split_once(" duty ")
-        .and_then(|(_, fraction)| fraction.split_once("/65535"))
+        .and_then(|(_, fraction)| fraction.split_once(&format!("/{MAX_DUTY}")))
         .and_then(|(duty, _)| duty.parse().ok())
         .unwrap_or_else(|| panic!("no duty in {line:?}"))
 }
@@ -137,7 +139,7 @@ fn logs_requests_and_fade_steps_then_stops_on_sigterm() {
     let step = host.line_containing("green_led0 duty ");
     let duty = duty_of(&step);
     assert!(
-        duty > 0 && duty < 65535,
+        duty > 0 && duty < MAX_DUTY,
         "the first write is a step between the ends: {step}"
     );
     // Stamped with seconds since start: "[   0.123] ...".
@@ -150,7 +152,7 @@ fn logs_requests_and_fade_steps_then_stops_on_sigterm() {
         "{step}"
     );
     let mut last = duty;
-    while last != 65535 {
+    while last != MAX_DUTY {
         let next = duty_of(&host.line_containing("green_led0 duty "));
         assert!(next > last, "the fade only rises: {next} after {last}");
         last = next;
