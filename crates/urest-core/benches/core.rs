@@ -47,8 +47,8 @@ fn brightness_duty(bencher: divan::Bencher, curve: Brightness) {
 fn schedule_submit_and_poll(bencher: divan::Bencher) {
     bencher.bench(|| {
         let mut schedule: Schedule<8> = Schedule::new(Policy::Fifo, 0);
-        let _ = schedule.submit(LEVEL_MAX, RampShape::SEED, Instant::ZERO);
-        let _ = schedule.submit(0, RampShape::SEED, Instant::from_millis(10));
+        let _ = schedule.submit(LEVEL_MAX, RampShape::TEN_SECOND_FADE, Instant::ZERO);
+        let _ = schedule.submit(0, RampShape::TEN_SECOND_FADE, Instant::from_millis(10));
         schedule.poll(black_box(Instant::from_millis(3_500)))
     });
 }
@@ -56,7 +56,10 @@ fn schedule_submit_and_poll(bencher: divan::Bencher) {
 type BenchLed<'r> = PwmLed<NoopRawMutex, MockPwm<'r, &'static VirtualClock, 4>, 8>;
 
 fn led<'r>(recorder: &'r Recorder<&'static VirtualClock, 4>) -> BenchLed<'r> {
-    PwmLed::new(MockPwm::new(recorder, 65_535), RampConfig::SEED)
+    PwmLed::new(
+        MockPwm::new(recorder, 65_535),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    )
 }
 
 #[divan::bench]

@@ -30,7 +30,10 @@ fn desired(value: i64) -> Attributes {
 fn a_failing_output_stops_the_runner_and_frees_the_lock() {
     let sim = simulation();
     let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
-    let led: Led = PwmLed::new(MockPwm::new(&recorder, 255), RampConfig::SEED);
+    let led: Led = PwmLed::new(
+        MockPwm::new(&recorder, 255),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    );
     led.put(&desired(1), Instant::ZERO).unwrap();
     // The initial write and two steps succeed, the third step fails.
     recorder.fail_after(Some(3));
@@ -72,7 +75,10 @@ fn a_failing_output_stops_the_runner_and_frees_the_lock() {
 fn get_reports_waiting_changes_and_time_left() {
     let sim = simulation();
     let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
-    let led: Led = PwmLed::new(MockPwm::new(&recorder, 255), RampConfig::SEED);
+    let led: Led = PwmLed::new(
+        MockPwm::new(&recorder, 255),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    );
     let t0 = Instant::ZERO;
     led.put(&desired(1), t0).unwrap();
     let queued = led.put(&desired(0), Instant::from_millis(2_000)).unwrap();
@@ -96,7 +102,10 @@ fn get_reports_waiting_changes_and_time_left() {
 fn an_empty_post_toggles_where_the_output_will_end_up() {
     let sim = simulation();
     let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
-    let led: Led = PwmLed::new(MockPwm::new(&recorder, 255), RampConfig::SEED);
+    let led: Led = PwmLed::new(
+        MockPwm::new(&recorder, 255),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    );
     let toggle = Attributes::new();
     led.post(&toggle, Instant::ZERO).unwrap();
     assert_eq!(led.get(Instant::ZERO).int("desired"), Some(1));
@@ -136,7 +145,10 @@ fn an_empty_post_toggles_where_the_output_will_end_up() {
 fn writes_made_under_the_output_lock_are_not_assumed_away() {
     let sim = simulation();
     let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
-    let led: Led = PwmLed::new(MockPwm::new(&recorder, 1_000), RampConfig::SEED);
+    let led: Led = PwmLed::new(
+        MockPwm::new(&recorder, 1_000),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    );
     let mut delay = sim.delay();
     let _ = sim.run(
         Instant::from_millis(60_000),
@@ -163,9 +175,9 @@ fn perceptual_brightness_reaches_full_scale_through_small_early_steps() {
         brightness: Brightness::Perceptual,
         shape: RampShape {
             step_time: Duration::from_millis(10),
-            ..RampShape::SEED
+            ..RampShape::TEN_SECOND_FADE
         },
-        ..RampConfig::SEED
+        ..RampConfig::FIFO_TEN_SECOND_FADE
     };
     let led: Led = PwmLed::new(MockPwm::new(&recorder, 1_000), config);
     led.put(&desired(1), Instant::ZERO).unwrap();

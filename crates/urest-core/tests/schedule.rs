@@ -21,10 +21,12 @@ fn ticket_of(outcome: Outcome) -> u32 {
 #[test]
 fn preempting_back_to_the_level_on_the_pin_is_done_at_once() {
     let mut schedule: Schedule<2> = Schedule::new(Policy::Preempt, 0);
-    schedule.submit(LEVEL_MAX, RampShape::SEED, ms(0)).unwrap();
+    schedule
+        .submit(LEVEL_MAX, RampShape::TEN_SECOND_FADE, ms(0))
+        .unwrap();
     // Before the first step the output is still at 0.
     assert_eq!(
-        schedule.submit(0, RampShape::SEED, ms(500)),
+        schedule.submit(0, RampShape::TEN_SECOND_FADE, ms(500)),
         Ok(Outcome::Done)
     );
     assert!(!schedule.is_busy());
@@ -34,10 +36,18 @@ fn preempting_back_to_the_level_on_the_pin_is_done_at_once() {
 #[test]
 fn a_refused_change_uses_no_ticket() {
     let mut schedule: Schedule<1> = Schedule::new(Policy::Fifo, 0);
-    let first = ticket_of(schedule.submit(LEVEL_MAX, RampShape::SEED, ms(0)).unwrap());
-    let second = ticket_of(schedule.submit(0, RampShape::SEED, ms(1)).unwrap());
+    let first = ticket_of(
+        schedule
+            .submit(LEVEL_MAX, RampShape::TEN_SECOND_FADE, ms(0))
+            .unwrap(),
+    );
+    let second = ticket_of(
+        schedule
+            .submit(0, RampShape::TEN_SECOND_FADE, ms(1))
+            .unwrap(),
+    );
     assert_eq!(
-        schedule.submit(LEVEL_MAX, RampShape::SEED, ms(2)),
+        schedule.submit(LEVEL_MAX, RampShape::TEN_SECOND_FADE, ms(2)),
         Err(Refusal::QueueFull {
             retry_after: Duration::from_millis(9_998)
         })
@@ -45,7 +55,7 @@ fn a_refused_change_uses_no_ticket() {
     schedule.poll(ms(10_000));
     let third = ticket_of(
         schedule
-            .submit(LEVEL_MAX, RampShape::SEED, ms(10_000))
+            .submit(LEVEL_MAX, RampShape::TEN_SECOND_FADE, ms(10_000))
             .unwrap(),
     );
     assert_eq!((first, second, third), (1, 2, 3));
@@ -54,8 +64,12 @@ fn a_refused_change_uses_no_ticket() {
 #[test]
 fn the_runner_is_told_when_to_wake_and_what_to_write() {
     let mut schedule: Schedule<2> = Schedule::new(Policy::Fifo, 0);
-    schedule.submit(LEVEL_MAX, RampShape::SEED, ms(0)).unwrap();
-    schedule.submit(0, RampShape::SEED, ms(1)).unwrap();
+    schedule
+        .submit(LEVEL_MAX, RampShape::TEN_SECOND_FADE, ms(0))
+        .unwrap();
+    schedule
+        .submit(0, RampShape::TEN_SECOND_FADE, ms(1))
+        .unwrap();
     let step = schedule.poll(ms(0));
     assert_eq!((step.level, step.wake_at), (0, Some(ms(1_000))));
     // A late runner catches up to the step in force, not the one it missed.
@@ -73,16 +87,25 @@ fn the_runner_is_told_when_to_wake_and_what_to_write() {
 #[test]
 fn reset_while_idle_at_the_target_is_done_and_clears_nothing_else() {
     let mut schedule: Schedule<2> = Schedule::new(Policy::Reject, 0);
-    assert_eq!(schedule.reset(0, RampShape::SEED, ms(5)), Outcome::Done);
+    assert_eq!(
+        schedule.reset(0, RampShape::TEN_SECOND_FADE, ms(5)),
+        Outcome::Done
+    );
     assert_eq!(schedule.settled_at(ms(5)), ms(5));
 }
 
 #[test]
 fn settled_at_adds_up_the_queue() {
     let mut schedule: Schedule<4> = Schedule::new(Policy::Fifo, 0);
-    schedule.submit(LEVEL_MAX, RampShape::SEED, ms(0)).unwrap();
-    schedule.submit(0, RampShape::SEED, ms(0)).unwrap();
-    schedule.submit(LEVEL_MAX, RampShape::SEED, ms(0)).unwrap();
+    schedule
+        .submit(LEVEL_MAX, RampShape::TEN_SECOND_FADE, ms(0))
+        .unwrap();
+    schedule
+        .submit(0, RampShape::TEN_SECOND_FADE, ms(0))
+        .unwrap();
+    schedule
+        .submit(LEVEL_MAX, RampShape::TEN_SECOND_FADE, ms(0))
+        .unwrap();
     assert_eq!(schedule.settled_at(ms(4_000)), ms(30_000));
     assert_eq!(schedule.waiting(), 2);
     assert_eq!(schedule.eventual(), LEVEL_MAX);

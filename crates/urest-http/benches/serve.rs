@@ -68,8 +68,10 @@ fn batch(request: &str) -> Vec<u8> {
 fn serve_batch(bencher: divan::Bencher, input: &[u8]) {
     let clock: &'static VirtualClock = Box::leak(Box::new(VirtualClock::new()));
     let recorder: Recorder<_, 4> = Recorder::new(clock);
-    let led: PwmLed<NoopRawMutex, _, 8> =
-        PwmLed::new(MockPwm::new(&recorder, 65_535), RampConfig::SEED);
+    let led: PwmLed<NoopRawMutex, _, 8> = PwmLed::new(
+        MockPwm::new(&recorder, 65_535),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    );
     let nouns = [Noun {
         name: "green_led0",
         resource: &led,

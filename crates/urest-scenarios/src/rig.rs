@@ -30,7 +30,7 @@ pub type Led<'r, const N: usize, const Q: usize> =
 const TIME_LIMIT: Duration = Duration::from_secs(3_600);
 
 /// The seed's shape: ten linear steps of one second.
-pub const SEED: RampShape = RampShape::SEED;
+pub const TEN_SECOND_FADE: RampShape = RampShape::TEN_SECOND_FADE;
 
 /// A shape of `steps` linear steps of `step_ms` milliseconds.
 pub fn shape(steps: u16, step_ms: u64) -> RampShape {
@@ -55,7 +55,7 @@ pub fn led<const N: usize, const Q: usize>(
     let config = RampConfig {
         policy,
         shape,
-        ..RampConfig::SEED
+        ..RampConfig::FIFO_TEN_SECOND_FADE
     };
     PwmLed::new(MockPwm::new(recorder, MAX_DUTY), config)
 }

@@ -19,7 +19,9 @@ use urest_mock::pin::PinLevel;
 use urest_mock::{MockPin, MockPwm, Simulation};
 
 use crate::check::{ensure, ensure_eq, ensure_legs, Failure};
-use crate::rig::{at, desired, led, ms, play, recorder, settle, shape, XorShift, MAX_DUTY, SEED};
+use crate::rig::{
+    at, desired, led, ms, play, recorder, settle, shape, XorShift, MAX_DUTY, TEN_SECOND_FADE,
+};
 use crate::Scenario;
 
 /// Every scenario, in the order they are best read.
@@ -92,7 +94,7 @@ fn accepted(outcome: &Result<Outcome, Error>) -> Option<(Ticket, u16, Instant)> 
 
 fn figure_1_sequential_clients(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<64>(sim);
-    let led = led::<64, 4>(&rec, Policy::Fifo, SEED);
+    let led = led::<64, 4>(&rec, Policy::Fifo, TEN_SECOND_FADE);
     let start = sim.clock().now();
     let (a, halfway, b) = play(sim, &led, async {
         let a = led.put(&desired(1), sim.clock().now());
@@ -146,10 +148,21 @@ fn figure_2_hazard_without_lock(sim: &'static Simulation) -> Result<(), Failure>
     let (a, b) = sim.run(
         limit,
         join(
-            slow_on(&pwm, sim.delay(), SEED.steps, SEED.step_time),
+            slow_on(
+                &pwm,
+                sim.delay(),
+                TEN_SECOND_FADE.steps,
+                TEN_SECOND_FADE.step_time,
+            ),
             async {
                 at(sim, start, ms(3_500)).await;
-                slow_off(&pwm, sim.delay(), SEED.steps, SEED.step_time).await
+                slow_off(
+                    &pwm,
+                    sim.delay(),
+                    TEN_SECOND_FADE.steps,
+                    TEN_SECOND_FADE.step_time,
+                )
+                .await
             },
         ),
     )?;
@@ -256,7 +269,7 @@ pub fn fifo_in_arrival_order(
 
 fn reject_reports_busy(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<64>(sim);
-    let led = led::<64, 4>(&rec, Policy::Reject, SEED);
+    let led = led::<64, 4>(&rec, Policy::Reject, TEN_SECOND_FADE);
     let start = sim.clock().now();
     let (a, a_retry, before, b, after, b_retry) = play(sim, &led, async {
         let a = led.put(&desired(1), sim.clock().now());
@@ -297,7 +310,7 @@ fn reject_reports_busy(sim: &'static Simulation) -> Result<(), Failure> {
 
 fn preempt_turns_back_without_jump(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<64>(sim);
-    let led = led::<64, 4>(&rec, Policy::Preempt, SEED);
+    let led = led::<64, 4>(&rec, Policy::Preempt, TEN_SECOND_FADE);
     let start = sim.clock().now();
     let turn = start + ms(3_500);
     let (a, b) = play(sim, &led, async {
@@ -350,7 +363,7 @@ fn preempt_turns_back_without_jump(sim: &'static Simulation) -> Result<(), Failu
 
 fn delete_mid_ramp(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<64>(sim);
-    let led = led::<64, 4>(&rec, Policy::Fifo, SEED);
+    let led = led::<64, 4>(&rec, Policy::Fifo, TEN_SECOND_FADE);
     let start = sim.clock().now();
     let (queued, deleted, after_delete) = play(sim, &led, async {
         let _ = led.put(&desired(1), sim.clock().now());
@@ -400,7 +413,7 @@ fn delete_mid_ramp(sim: &'static Simulation) -> Result<(), Failure> {
 
 fn queue_full(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<64>(sim);
-    let led = led::<64, 2>(&rec, Policy::Fifo, SEED);
+    let led = led::<64, 2>(&rec, Policy::Fifo, TEN_SECOND_FADE);
     let start = sim.clock().now();
     let (b, c, before, d, after, d_retry) = play(sim, &led, async {
         let _ = led.put(&desired(1), sim.clock().now());
@@ -450,7 +463,7 @@ fn queue_full(sim: &'static Simulation) -> Result<(), Failure> {
 
 fn cancelled_runner_releases_lock(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<64>(sim);
-    let led = led::<64, 4>(&rec, Policy::Fifo, SEED);
+    let led = led::<64, 4>(&rec, Policy::Fifo, TEN_SECOND_FADE);
     let start = sim.clock().now();
     // The clients finish at 3.5 s, which drops the runner mid-ramp.
     play(sim, &led, async {
@@ -489,7 +502,7 @@ fn cancelled_runner_releases_lock(sim: &'static Simulation) -> Result<(), Failur
 
 fn retry_is_idempotent(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<64>(sim);
-    let led = led::<64, 4>(&rec, Policy::Fifo, SEED);
+    let led = led::<64, 4>(&rec, Policy::Fifo, TEN_SECOND_FADE);
     let start = sim.clock().now();
     let (first, retries, waiting, at_rest) = play(sim, &led, async {
         let first = led.put(&desired(1), sim.clock().now());
@@ -516,7 +529,7 @@ fn retry_is_idempotent(sim: &'static Simulation) -> Result<(), Failure> {
 
 fn shape_per_noun(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<64>(sim);
-    let led = led::<64, 4>(&rec, Policy::Fifo, SEED);
+    let led = led::<64, 4>(&rec, Policy::Fifo, TEN_SECOND_FADE);
     let start = sim.clock().now();
     let mut patch = desired(1);
     let fits =
@@ -560,7 +573,7 @@ type Expected = Option<(&'static str, Problem)>;
 
 fn bodies_decode_against_schema(sim: &'static Simulation) -> Result<(), Failure> {
     let rec = recorder::<8>(sim);
-    let led = led::<8, 1>(&rec, Policy::Fifo, SEED);
+    let led = led::<8, 1>(&rec, Policy::Fifo, TEN_SECOND_FADE);
     let schema = led.describe().attributes;
     let mut scratch = [0u8; 32];
     let cases: [(&[u8], Expected); 6] = [

@@ -29,7 +29,7 @@ pub const MAX_DUTY: u16 = 1_000;
 pub const B_ARRIVES: Instant = Instant::from_millis(3_500);
 
 /// The shape of every ramp in the story: the seed's.
-pub const SHAPE: RampShape = RampShape::SEED;
+pub const SHAPE: RampShape = RampShape::TEN_SECOND_FADE;
 
 /// Writes a recording keeps; far more than the story makes.
 const CAPACITY: usize = 128;
@@ -220,7 +220,7 @@ pub fn with_policy(policy: Policy) -> Result<Recording, ScenarioError> {
     let config = RampConfig {
         policy,
         shape: SHAPE,
-        ..RampConfig::SEED
+        ..RampConfig::FIFO_TEN_SECOND_FADE
     };
     let led: PwmLed<NoopRawMutex, Pin<'_>, QUEUE> =
         PwmLed::new(MockPwm::new(&recorder, MAX_DUTY), config);

@@ -32,8 +32,8 @@ use crate::time::{Clock, Instant};
 /// ```
 /// use urest_core::controller::{Policy, RampConfig, RampShape};
 ///
-/// let config = RampConfig { policy: Policy::Preempt, ..RampConfig::SEED };
-/// assert_eq!(config.shape, RampShape::SEED);
+/// let config = RampConfig { policy: Policy::Preempt, ..RampConfig::FIFO_TEN_SECOND_FADE };
+/// assert_eq!(config.shape, RampShape::TEN_SECOND_FADE);
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -50,9 +50,9 @@ pub struct RampConfig {
 
 impl RampConfig {
     /// The seed's PWM LED: Fifo, ten one-second linear steps, starting off.
-    pub const SEED: RampConfig = RampConfig {
+    pub const FIFO_TEN_SECOND_FADE: RampConfig = RampConfig {
         policy: Policy::Fifo,
-        shape: RampShape::SEED,
+        shape: RampShape::TEN_SECOND_FADE,
         brightness: Brightness::Linear,
         initial: 0,
     };
@@ -60,7 +60,7 @@ impl RampConfig {
 
 impl Default for RampConfig {
     fn default() -> Self {
-        RampConfig::SEED
+        RampConfig::FIFO_TEN_SECOND_FADE
     }
 }
 
@@ -120,7 +120,7 @@ struct Shared<const Q: usize> {
 ///     fn set_duty_cycle(&mut self, duty: u16) -> Result<(), Infallible> { self.0 = duty; Ok(()) }
 /// }
 ///
-/// let led: RampController<NoopRawMutex, Pwm, 4> = RampController::new(Pwm(0), RampConfig::SEED);
+/// let led: RampController<NoopRawMutex, Pwm, 4> = RampController::new(Pwm(0), RampConfig::FIFO_TEN_SECOND_FADE);
 /// let outcome = led.submit(LEVEL_MAX, None, Instant::ZERO).unwrap();
 /// assert!(!outcome.is_done()); // the runner task applies it over ten seconds
 /// assert_eq!(led.snapshot(Instant::ZERO).heading_to, LEVEL_MAX);

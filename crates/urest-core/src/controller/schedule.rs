@@ -75,7 +75,7 @@ impl Ticket {
 /// use core::time::Duration;
 /// use urest_core::controller::RampShape;
 ///
-/// let seed = RampShape::SEED;
+/// let seed = RampShape::TEN_SECOND_FADE;
 /// assert_eq!(seed.steps, NonZeroU16::new(10).unwrap());
 /// assert_eq!(seed.step_time, Duration::from_secs(1));
 /// ```
@@ -93,7 +93,7 @@ pub struct RampShape {
 
 impl RampShape {
     /// The seed's PWM LED: ten linear steps of one second.
-    pub const SEED: RampShape = RampShape {
+    pub const TEN_SECOND_FADE: RampShape = RampShape {
         steps: match NonZeroU16::new(10) {
             Some(steps) => steps,
             None => NonZeroU16::MIN,
@@ -156,10 +156,10 @@ struct Waiting {
 ///
 /// let mut schedule: Schedule<4> = Schedule::new(Policy::Reject, 0);
 /// let t0 = Instant::ZERO;
-/// assert!(schedule.submit(LEVEL_MAX, RampShape::SEED, t0).is_ok());
+/// assert!(schedule.submit(LEVEL_MAX, RampShape::TEN_SECOND_FADE, t0).is_ok());
 /// let later = Instant::from_millis(4_000);
 /// assert_eq!(
-///     schedule.submit(0, RampShape::SEED, later),
+///     schedule.submit(0, RampShape::TEN_SECOND_FADE, later),
 ///     Err(Refusal::Busy { retry_after: core::time::Duration::from_secs(6) })
 /// );
 /// ```

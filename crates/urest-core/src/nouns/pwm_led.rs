@@ -132,7 +132,7 @@ const SCHEMA: &[AttributeSpec] = &[
 ///     fn set_duty_cycle(&mut self, _: u16) -> Result<(), Infallible> { Ok(()) }
 /// }
 ///
-/// let led: PwmLed<NoopRawMutex, Pwm, 8> = PwmLed::new(Pwm, RampConfig::SEED);
+/// let led: PwmLed<NoopRawMutex, Pwm, 8> = PwmLed::new(Pwm, RampConfig::FIFO_TEN_SECOND_FADE);
 /// let mut on = Attributes::new();
 /// on.set("desired", Value::Int(1)).unwrap();
 /// led.put(&on, Instant::ZERO).unwrap();

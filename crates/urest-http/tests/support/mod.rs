@@ -375,7 +375,7 @@ impl Rig {
             MockPwm::new(recorder, 1_000),
             RampConfig {
                 policy,
-                ..RampConfig::SEED
+                ..RampConfig::FIFO_TEN_SECOND_FADE
             },
         ));
         let pin = leak(PinLevel::new());

@@ -47,7 +47,7 @@ const SHAPE: RampShape = RampShape {
         None => core::num::NonZeroU16::MIN,
     },
     step_time: STEP,
-    ..RampShape::SEED
+    ..RampShape::TEN_SECOND_FADE
 };
 
 /// When client B arrives, after client A.
@@ -82,7 +82,7 @@ impl Bench {
         let config = RampConfig {
             policy,
             shape: SHAPE,
-            ..RampConfig::SEED
+            ..RampConfig::FIFO_TEN_SECOND_FADE
         };
         Bench {
             led: PwmLed::new(MockPwm::new(recording, MAX_DUTY), config),
