@@ -81,8 +81,8 @@ pub fn start(
     static NET: StaticCell<NetState<MTU, FRAMES, FRAMES>> = StaticCell::new();
     let (ncm_runner, device) = ncm.into_embassy_net_device(NET.init(NetState::new()), DEVICE_MAC);
 
-    let mut seed = [0; 8];
-    Rng::new_blocking(rng).blocking_fill_bytes(&mut seed);
+    let mut entropy = [0; 8];
+    Rng::new_blocking(rng).blocking_fill_bytes(&mut entropy);
     let config = embassy_net::Config::ipv4_static(StaticConfigV4 {
         address: ADDRESS,
         gateway: None,
@@ -93,7 +93,7 @@ pub fn start(
         device,
         config,
         RESOURCES.init(StackResources::new()),
-        u64::from_le_bytes(seed),
+        u64::from_le_bytes(entropy),
     );
 
     spawner.spawn(run_usb(usb)?);
