@@ -27,3 +27,8 @@ pub use clock::VirtualClock;
 pub use pin::{MockPin, PinLevel};
 pub use pwm::{MockPwm, MockPwmError, Recorder, Write};
 pub use sim::{Simulation, Stalled, VirtualDelay};
+
+/// The examples of the README, checked as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
