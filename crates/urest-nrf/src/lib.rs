@@ -62,10 +62,11 @@
 //!
 //! # Features
 //!
-//! - `nrf52840`: the HAL parts ([`SharedPwm`], [`PwmChannel`],
+//! - `nrf52840` (default): the HAL parts ([`SharedPwm`], [`PwmChannel`],
 //!   [`simple_led`], [`led_config`], [`off_level`]). Without it the crate
-//!   holds only the chip-free arithmetic and [`LedPin`], which build and
-//!   test on any host.
+//!   holds only the chip-free arithmetic and [`LedPin`]. Either way the
+//!   unit tests run on the host: embassy-nrf compiles there, though only
+//!   the arithmetic can run.
 //! - `defmt`: `defmt::Format` for the public types.
 #![no_std]
 #![deny(missing_docs)]
@@ -90,3 +91,8 @@ pub use timing::{PwmTiming, TimingError, PRESCALER_SHIFT_MAX, PWM_BASE_CLOCK_HZ}
 pub use led::{simple_led, NrfSimpleLed};
 #[cfg(feature = "nrf52840")]
 pub use pwm::{led_config, off_level, PwmChannel, SharedPwm};
+
+/// The examples of the README, checked as doc tests.
+#[cfg(all(doctest, feature = "nrf52840"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
