@@ -41,6 +41,32 @@ pub struct Noun<'a> {
     pub resource: &'a dyn Resource,
 }
 
+impl<'a> Noun<'a> {
+    /// The noun `resource`, served at `/name`: the one-line form of the
+    /// struct literal, for noun tables.
+    ///
+    /// ```
+    /// # use core::convert::Infallible;
+    /// # use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+    /// # use embedded_hal::digital::{ErrorType, OutputPin};
+    /// # use urest_core::nouns::SimpleLed;
+    /// use urest_http::Noun;
+    /// # struct Pin;
+    /// # impl ErrorType for Pin { type Error = Infallible; }
+    /// # impl OutputPin for Pin {
+    /// #     fn set_low(&mut self) -> Result<(), Infallible> { Ok(()) }
+    /// #     fn set_high(&mut self) -> Result<(), Infallible> { Ok(()) }
+    /// # }
+    ///
+    /// let led: SimpleLed<NoopRawMutex, Pin> = SimpleLed::new(Pin).unwrap();
+    /// let nouns = [Noun::new("led0", &led)];
+    /// assert_eq!(nouns[0].name, "led0");
+    /// ```
+    pub const fn new(name: &'a str, resource: &'a dyn Resource) -> Self {
+        Noun { name, resource }
+    }
+}
+
 impl fmt::Debug for Noun<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Noun")

@@ -104,18 +104,9 @@ mod nouns {
 
         // urest: the noun table, the service, and its tasks.
         let nouns = NOUNS.init([
-            Noun {
-                name: "green_led0",
-                resource: green_led0,
-            },
-            Noun {
-                name: "led0",
-                resource: led0,
-            },
-            Noun {
-                name: "temperature0",
-                resource: temperature0,
-            },
+            Noun::new("green_led0", green_led0),
+            Noun::new("led0", led0),
+            Noun::new("temperature0", temperature0),
         ]);
         let service = Service::new(nouns, Config::default()).with_observer(&DefmtObserver);
         let service = SERVICE.init(service);
