@@ -10,6 +10,8 @@
 //! - [`pin_led`] turns a GPIO `Output` into a [`PinLed`].
 //! - [`max_duty`] holds the checks behind them as pure functions, which
 //!   build and test on any host.
+//! - [`mac_address`] gives a board without a MAC address of its own a
+//!   stable, locally administered one from the chip's unique ID.
 //!
 // The example needs embassy-stm32, which a host `cargo test` (no chip
 // feature) does not build: there it is shown but not compiled.
@@ -46,7 +48,8 @@
 //! | `hal` | embassy-stm32 with no chip: enable the chip feature on embassy-stm32 in your own `Cargo.toml` |
 //! | `defmt` | `defmt::Format` for the error types, and defmt in urest-core and embassy-stm32 |
 //!
-//! Without any of the first three only [`max_duty`] is built, which is how
+//! Without any of the first three only [`max_duty`] and
+//! [`mac_address::from_unique_id`] are built, which is how
 //! `cargo test` runs on the host.
 //!
 //! Chips whose flash can run as one bank or two (the STM32F76x/F77x, with
@@ -89,6 +92,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod mac_address;
 pub mod max_duty;
 
 #[cfg(feature = "hal")]
