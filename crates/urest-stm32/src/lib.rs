@@ -31,7 +31,8 @@
 //!     let pwm = SimplePwm::new(p.TIM3, None, None, Some(pin), None, khz(1), CountingMode::EdgeAlignedUp);
 //!     let green = timer_led::<Cs, _, 8>(pwm.split().ch3, RampConfig::FIFO_TEN_SECOND_FADE)?;
 //!     let blue = pin_led::<Cs>(Output::new(p.PB7, Level::Low, Speed::Low));
-//!     // Serve them as nouns; run `green.controller().run(..)` in a task.
+//!     // Serve both as nouns; the green one fades in a task of its own
+//!     // (urest-embassy's `fade_task!`).
 //!     # let _ = (green, blue);
 //!     Ok(())
 //! }

@@ -35,7 +35,11 @@ async fn main(spawner: Spawner) {
     let p = embassy_stm32::init(clocks());
 
     let mac = urest_stm32::mac_address::of_this_chip();
-    info!("NUCLEO-F767ZI up at 216 MHz; MAC {=[u8]:02x}", mac);
+    let [m0, m1, m2, m3, m4, m5] = mac;
+    info!(
+        "NUCLEO-F767ZI at 216 MHz, MAC {=u8:02x}:{=u8:02x}:{=u8:02x}:{=u8:02x}:{=u8:02x}:{=u8:02x}",
+        m0, m1, m2, m3, m4, m5
+    );
     let seed = Rng::new(p.RNG, Irqs).next_u64();
     let pins = network::EthernetPins {
         eth: p.ETH,

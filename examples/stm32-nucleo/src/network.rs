@@ -20,8 +20,7 @@ const SOCKETS: usize = 8;
 const PHY_ADDRESS: u8 = 0;
 
 /// The Ethernet peripheral and the RMII pins the board wires to its PHY
-/// (UM1974, "Ethernet"). PB13 carries TXD1 while jumper JP7 is closed, as
-/// it is from the factory.
+/// (UM1974, the Nucleo-144 user manual, "Ethernet").
 pub struct EthernetPins {
     pub eth: Peri<'static, ETH>,
     pub sma: Peri<'static, ETH_SMA>,
@@ -91,7 +90,7 @@ async fn report_address(stack: Stack<'static>) -> ! {
         stack.wait_config_up().await;
         if let Some(config) = stack.config_v4() {
             info!(
-                "DHCP lease: serving http://{}/ (gateway {})",
+                "DHCP lease: address {} (gateway {})",
                 config.address.address(),
                 config.gateway
             );
