@@ -40,7 +40,7 @@ async fn main(spawner: Spawner) {
         "NUCLEO-F767ZI at 216 MHz, MAC {=u8:02x}:{=u8:02x}:{=u8:02x}:{=u8:02x}:{=u8:02x}:{=u8:02x}",
         m0, m1, m2, m3, m4, m5
     );
-    let seed = Rng::new(p.RNG, Irqs).next_u64();
+    let random = Rng::new(p.RNG, Irqs).next_u64();
     let pins = network::EthernetPins {
         eth: p.ETH,
         sma: p.ETH_SMA,
@@ -54,7 +54,7 @@ async fn main(spawner: Spawner) {
         txd0: p.PG13,
         txd1: p.PB13,
     };
-    let stack = unwrap!(network::start(spawner, pins, Irqs, mac, seed));
+    let stack = unwrap!(network::start(spawner, pins, Irqs, mac, random));
 
     // User LEDs and button (UM1974): LD1 green on PB0 (TIM3_CH3), LD2 blue
     // on PB7, both lit when driven high; B1 on PC13, high while pressed.

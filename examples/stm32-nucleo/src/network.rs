@@ -37,7 +37,8 @@ pub struct EthernetPins {
 
 type Device = Ethernet<'static, ETH, GenericPhy<Sma<'static, ETH_SMA>>>;
 
-/// Bring up Ethernet with `mac`, start the stack's tasks and ask for an
+/// Bring up Ethernet with `mac`, start the stack's tasks (`random` from
+/// the RNG makes its sequence numbers and ports unpredictable) and ask for an
 /// address by DHCP. The stack is usable at once; it carries traffic once
 /// the link is up and the lease is in, which the log reports.
 pub fn start(
@@ -45,7 +46,7 @@ pub fn start(
     pins: EthernetPins,
     irq: impl Binding<EthInterrupt, eth::InterruptHandler> + 'static,
     mac: [u8; 6],
-    seed: u64,
+    random: u64,
 ) -> Result<Stack<'static>, SpawnError> {
     static PACKETS: StaticCell<PacketQueue<4, 4>> = StaticCell::new();
     static RESOURCES: StaticCell<StackResources<SOCKETS>> = StaticCell::new();
@@ -70,8 +71,12 @@ pub fn start(
     // HOSTNAME is shorter than any hostname limit, so this cannot fail.
     dhcp.hostname = HOSTNAME.try_into().ok();
     let config = embassy_net::Config::dhcpv4(dhcp);
-    let (stack, runner) =
-        embassy_net::new(device, config, RESOURCES.init(StackResources::new()), seed);
+    let (stack, runner) = embassy_net::new(
+        device,
+        config,
+        RESOURCES.init(StackResources::new()),
+        random,
+    );
 
     spawner.spawn(run_stack(runner)?);
     spawner.spawn(report_address(stack)?);
