@@ -20,12 +20,13 @@ if ! command -v qemu-system-arm >/dev/null; then
   "${as_root[@]}" apt-get install -y qemu-system-arm
 fi
 
-echo "== host tests"
-cargo test --workspace --locked
+echo "== host tests (the workspace's default members)"
+cargo test --locked
 
 echo "== no_std builds"
 for target in thumbv6m-none-eabi thumbv7em-none-eabihf; do
-  cargo build --locked -p urest-core -p urest-mock -p urest-http -p urest-scenarios --target "$target"
+  cargo build --locked -p urest-core -p urest-mock -p urest-http -p urest-scenarios -p urest-embassy --target "$target"
+  cargo build --locked -p urest --features embassy,defmt --target "$target"
 done
 
 if [ -x qemu/run.sh ]; then

@@ -25,3 +25,8 @@ pub mod nouns;
 pub mod ramp;
 pub mod resource;
 pub mod time;
+
+/// The examples of the README, checked as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -8,7 +8,7 @@
 //! - [`Service`]: connection slots over embassy-net TCP sockets (accept,
 //!   serve with keep-alive, close cleanly and flush), and a `503` with
 //!   `Retry-After` for a client that finds every slot busy, as
-//!   `docs/http-api.md` of urest promises; [`http_tasks!`] declares the
+//!   the [HTTP API](urest_http::api_reference) promises; [`http_tasks!`] declares the
 //!   slot tasks and spawns them.
 //! - Re-exports of what a firmware must name ([`CriticalSectionRawMutex`],
 //!   [`urest_core`], [`urest_http`], [`embassy_net`]), so its versions
@@ -83,3 +83,8 @@ pub use embassy_net;
 pub use embassy_sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex, RawMutex};
 pub use urest_core;
 pub use urest_http;
+
+/// The examples of the README, checked as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

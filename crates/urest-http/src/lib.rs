@@ -10,7 +10,7 @@
 //! its own connection.
 //!
 //! The API it serves (routes, verbs, bodies, statuses) is described in
-//! `docs/http-api.md`. In short: `GET /` lists the nouns; `GET`, `HEAD`,
+//! [`api_reference`]. In short: `GET /` lists the nouns; `GET`, `HEAD`,
 //! `PUT`, `POST`, `DELETE` and `OPTIONS` act on `/name`; changes answer
 //! `200` with the state, or `202` with the state and a ticket when a slow
 //! noun will complete them later; errors are RFC 9457 problem details.
@@ -91,6 +91,9 @@ mod response;
 mod routing;
 mod server;
 
+#[doc = include_str!("../http-api.md")]
+pub mod api_reference {}
+
 pub use buffers::{Buffers, RESPONSE_HEAD_ROOM, SCRATCH_LEN};
 pub use config::Config;
 pub use error::ConnectionError;
@@ -104,3 +107,8 @@ pub use server::{Noun, Observer, RequestInfo, Server};
 /// The HTTP parser whose [`Header`](httparse::Header) appears in
 /// [`RequestInfo`].
 pub use httparse;
+
+/// The examples of the README, checked as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
