@@ -109,3 +109,8 @@ pub use led::{pin_led, PinLed};
 pub use max_duty::{DutyAboveMax, TimerConfigError};
 #[cfg(feature = "hal")]
 pub use pwm::{timer_led, PwmLedChannel, TimerLed};
+
+/// The examples of the README, checked as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
