@@ -126,18 +126,9 @@ mod nouns {
         ));
         let green = GREEN_LED0.init(green);
         let nouns = NOUNS.init([
-            Noun {
-                name: "green_led0",
-                resource: green,
-            },
-            Noun {
-                name: "led0",
-                resource: LED0.init(pin_led(blue)),
-            },
-            Noun {
-                name: "button0",
-                resource: &BUTTON0,
-            },
+            Noun::new("green_led0", green),
+            Noun::new("led0", LED0.init(pin_led(blue))),
+            Noun::new("button0", &BUTTON0),
         ]);
         let service = Service::new(nouns, Config::default()).with_observer(&DefmtObserver);
         spawner.spawn(fade_green_led0(green)?);
