@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Prints the flash and static RAM of every board firmware, built in release
+# with and without urest (its `baseline` feature: the same board and network
+# setup, no nouns and no HTTP), and urest's share as the difference: the
+# table in docs/performance.md.
+#
+# flash = text + data (initialised data is stored in flash and copied to
+# RAM); static RAM = data + bss. Stacks and the heap-free task pools are in
+# bss; the stack itself is what RAM is left.
+#
+# Needs llvm-size: from rustup's llvm-tools component (installed here if
+# missing), or llvm-size / arm-none-eabi-size on the PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+export CARGO_TARGET_DIR="${FIRMWARE_TARGET_DIR:-$root/target/firmware}"
+
+size_tool=""
+sysroot_size="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/llvm-size"
+if [[ ! -x "$sysroot_size" ]]; then
+  rustup component add llvm-tools >/dev/null 2>&1 || true
+fi
+for tool in "$sysroot_size" llvm-size arm-none-eabi-size; do
+  if command -v "$tool" >/dev/null 2>&1; then
+    size_tool="$tool"
+    break
+  fi
+done
+[[ -n "$size_tool" ]] || { echo "no llvm-size found" >&2; exit 1; }
+
+# firmware folder, target, binary name
+boards=(
+  "examples/rp2040-pico-w thumbv6m-none-eabi urest-rp2040-pico-w"
+  "examples/nrf52840-dk thumbv7em-none-eabihf urest-nrf52840-dk"
+  "examples/stm32-nucleo thumbv7em-none-eabihf urest-stm32-nucleo"
+)
+
+# text data bss of an ELF, as three numbers.
+sizes() {
+  "$size_tool" "$1" | awk 'NR == 2 { print $1, $2, $3 }'
+}
+
+printf '| firmware | flash with urest | flash without | urest flash | RAM with urest | RAM without | urest RAM |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+for entry in "${boards[@]}"; do
+  read -r dir target binary <<<"$entry"
+  elf="$CARGO_TARGET_DIR/$target/release/$binary"
+  (cd "$dir" && cargo build --release --locked --quiet --features baseline)
+  read -r b_text b_data b_bss <<<"$(sizes "$elf")"
+  (cd "$dir" && cargo build --release --locked --quiet)
+  read -r f_text f_data f_bss <<<"$(sizes "$elf")"
+  flash=$((f_text + f_data))
+  base_flash=$((b_text + b_data))
+  ram=$((f_data + f_bss))
+  base_ram=$((b_data + b_bss))
+  printf '| %s | %d | %d | %d | %d | %d | %d |\n' "${dir#examples/}" \
+    "$flash" "$base_flash" $((flash - base_flash)) "$ram" "$base_ram" $((ram - base_ram))
+done
