@@ -1,6 +1,6 @@
-//! The seed's race over HTTP: two clients change one PWM LED while it
+//! The race of the "Concurrent API Access" note, over HTTP: two clients change one PWM LED while it
 //! fades. Whatever the policy, the duty log never shows two fades taking
-//! turns (the seed's Figure 2), and each policy keeps its promise.
+//! turns (Figure 2 of the "Concurrent API Access" note), and each policy keeps its promise.
 
 mod common;
 

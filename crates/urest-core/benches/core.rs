@@ -20,7 +20,7 @@ fn main() {
     divan::main();
 }
 
-fn seed_ramp(easing: Easing) -> Ramp {
+fn ten_second_ramp(easing: Easing) -> Ramp {
     let steps = NonZeroU16::new(10).unwrap_or(NonZeroU16::MIN);
     Ramp::new(
         0,
@@ -34,7 +34,7 @@ fn seed_ramp(easing: Easing) -> Ramp {
 
 #[divan::bench(args = [Easing::Linear, Easing::Smooth])]
 fn ramp_level_at(bencher: divan::Bencher, easing: Easing) {
-    let ramp = seed_ramp(easing);
+    let ramp = ten_second_ramp(easing);
     bencher.bench(|| ramp.level_at(black_box(Instant::from_millis(3_500))));
 }
 

@@ -131,7 +131,7 @@ impl Brightness {
 /// use urest_core::ramp::{Easing, Ramp, LEVEL_MAX};
 /// use urest_core::time::Instant;
 ///
-/// // The seed's ramp: ten steps of one second each, off to on.
+/// // The original MicroPython urest's ramp: ten steps of one second each, off to on.
 /// let steps = NonZeroU16::new(10).unwrap();
 /// let ramp = Ramp::new(0, LEVEL_MAX, Instant::ZERO, steps, Duration::from_secs(1), Easing::Linear);
 /// assert_eq!(ramp.level_at(Instant::ZERO), 0);

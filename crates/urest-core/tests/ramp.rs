@@ -12,7 +12,7 @@ fn steps(n: u16) -> NonZeroU16 {
 }
 
 #[test]
-fn the_seed_ramp_steps_once_a_second_and_ends_exactly() {
+fn the_ten_second_ramp_steps_once_a_second_and_ends_exactly() {
     let ramp = Ramp::new(
         0,
         LEVEL_MAX,

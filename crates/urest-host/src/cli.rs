@@ -141,7 +141,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_the_seed() {
+    fn defaults_are_the_original_pair() {
         assert_eq!(parse(&[]).unwrap(), HostConfig::default());
     }
 

@@ -60,7 +60,7 @@ impl NounSpec {
         }
     }
 
-    /// The seed's pair, served when no noun is named: a Fifo PWM LED
+    /// The original MicroPython urest's pair, served when no noun is named: a Fifo PWM LED
     /// `green_led0` and a simple LED `led0`.
     pub fn defaults() -> Vec<NounSpec> {
         vec![
@@ -207,19 +207,19 @@ pub struct HostConfig {
 }
 
 impl HostConfig {
-    /// The seed's ramp step count.
+    /// The original MicroPython urest's ramp step count.
     pub const DEFAULT_STEPS: NonZeroU16 = match NonZeroU16::new(10) {
         Some(steps) => steps,
         None => NonZeroU16::MIN,
     };
-    /// The seed's ramp step time.
+    /// The original MicroPython urest's ramp step time.
     pub const DEFAULT_STEP_TIME: Duration = Duration::from_secs(1);
     /// Connections served at once unless told otherwise.
     pub const DEFAULT_SLOTS: NonZeroUsize = match NonZeroUsize::new(4) {
         Some(slots) => slots,
         None => NonZeroUsize::MIN,
     };
-    /// The read timeout the seed's clients expect.
+    /// The read timeout the original MicroPython urest's clients expect.
     pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
     /// Check that there is something to serve and no name is used twice.

@@ -23,7 +23,7 @@ pub const RECORDING_CAPACITY: usize = 4096;
 /// The recording of one PWM noun's writes, stamped by the host's clock.
 pub type HostRecorder = Recorder<HostClock, RECORDING_CAPACITY>;
 
-/// Full scale of the host's PWM outputs: a 16-bit timer, as on the seed's
+/// Full scale of the host's PWM outputs: a 16-bit timer, as on the original MicroPython urest's
 /// board.
 pub const MAX_DUTY: u16 = u16::MAX;
 

@@ -1,4 +1,4 @@
-//! The host's log: one timestamped line per event on stdout, like the seed's
+//! The host's log: one timestamped line per event on stdout, like the original MicroPython urest's
 //! console, so a person can watch requests and ramp steps interleave.
 
 use std::fmt::{self, Write as _};
@@ -47,7 +47,7 @@ impl Logger {
     }
 }
 
-/// Logs each request and response the HTTP layer handles, in the seed's
+/// Logs each request and response the HTTP layer handles, in the original MicroPython urest's
 /// words: `CLIENT URI :`, `CLIENT HEAD:`, `CLIENT BODY:`, then `SERVER:`
 /// with the status and body sent back.
 pub(crate) struct RequestLog {

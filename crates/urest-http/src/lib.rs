@@ -86,6 +86,7 @@ mod dispatch;
 mod error;
 mod head;
 mod json;
+mod observers;
 mod response;
 mod routing;
 mod server;
@@ -93,6 +94,10 @@ mod server;
 pub use buffers::{Buffers, RESPONSE_HEAD_ROOM, SCRATCH_LEN};
 pub use config::Config;
 pub use error::ConnectionError;
+#[cfg(feature = "defmt")]
+pub use observers::DefmtObserver;
+#[cfg(feature = "log")]
+pub use observers::LogObserver;
 pub use response::write_no_free_slot;
 pub use server::{Noun, Observer, RequestInfo, Server};
 

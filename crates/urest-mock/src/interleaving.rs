@@ -2,7 +2,7 @@
 //!
 //! One ramp at a time moves the duty in one direction until it ends, so a
 //! recording of well-sequenced ramps changes direction at most once per ramp.
-//! Two ramps fighting over a pin (the seed's Figure 2) change direction at
+//! Two ramps fighting over a pin (Figure 2 of the "Concurrent API Access" note) change direction at
 //! every write: up, down, up, down.
 
 use core::cmp::Ordering;
@@ -23,7 +23,7 @@ use core::cmp::Ordering;
 /// assert_eq!(find_interleaving(&[0, 30, 60, 90, 60, 30, 0]), None);
 /// // A one-step turn-round is not a fight.
 /// assert_eq!(find_interleaving(&[0, 30, 60, 30, 60, 90]), None);
-/// // The seed's log: off and on ramps taking turns.
+/// // The original MicroPython urest's log: off and on ramps taking turns.
 /// assert_eq!(find_interleaving(&[100, 90, 100, 90, 100]), Some(4));
 /// ```
 pub fn find_interleaving(duties: &[u16]) -> Option<usize> {

@@ -8,7 +8,7 @@
 //!   waiting, it jumps the clock to the next [`VirtualDelay`] deadline, so a
 //!   ten-second ramp runs in microseconds, the same way every time.
 //! - [`interleaving`] finds two ramps fighting over one output in a
-//!   recording (the seed's Figure 2), and [`naive`] has the seed's lock-less
+//!   recording (Figure 2 of the "Concurrent API Access" note), and [`naive`] has the original MicroPython urest's lock-less
 //!   ramps that make such a fight.
 //!
 //! Everything is `no_std` and allocation-free, so the same tests run on the

@@ -1,4 +1,4 @@
-//! The seed's `_slow_on` and `_slow_off` as they were before the lock: two
+//! The original MicroPython urest's `_slow_on` and `_slow_off` as they were before the lock: two
 //! ramps that each believe they own the pin.
 //!
 //! They exist only to show the hazard, in tests and figures. Nothing stops a second ramp from
@@ -13,7 +13,7 @@ use embedded_hal::pwm::SetDutyCycle;
 use embedded_hal_async::delay::DelayNs;
 
 /// Raise `pin` from off to fully on in `steps` equal steps of `step_time`,
-/// writing the level at the start of each step, as the seed's `_slow_on` does.
+/// writing the level at the start of each step, as the original MicroPython urest's `_slow_on` does.
 ///
 /// The borrow of `pin` lasts for one write only, so another ramp can write
 /// the same pin while this one sleeps — which is the point.
@@ -48,7 +48,7 @@ pub async fn slow_on<P: SetDutyCycle, D: DelayNs>(
 }
 
 /// Lower `pin` from fully on to off in `steps` equal steps of `step_time`,
-/// starting by writing fully on whatever the pin showed, as the seed's
+/// starting by writing fully on whatever the pin showed, as the original MicroPython urest's
 /// `_slow_off` does.
 ///
 /// ```

@@ -66,8 +66,8 @@ fn the_pin_reports_its_level_and_can_fail() {
 }
 
 #[test]
-fn the_seeds_log_interleaves_and_sequenced_ramps_do_not() {
-    // The seed's Figure 2 log, duty off / duty on taking turns.
+fn the_notes_log_interleaves_and_sequenced_ramps_do_not() {
+    // The log of Figure 2 in the "Concurrent API Access" note, duty off / duty on taking turns.
     let fighting = [65_535, 58_986, 65_535, 58_986, 65_535, 58_986];
     assert!(find_interleaving(&fighting).is_some());
     // Two full ramps one after the other.

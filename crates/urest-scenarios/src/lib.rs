@@ -1,4 +1,4 @@
-//! The seed's concurrency scenarios as plain functions, so the same checks run
+//! The concurrency scenarios of the "Concurrent API Access" note as plain functions, so the same checks run
 //! in host tests and in a test program on an emulated Cortex-M.
 //!
 //! Each scenario builds nouns over [`urest_mock`] hardware, plays clients

@@ -29,7 +29,7 @@ pub type Led<'r, const N: usize, const Q: usize> =
 /// Scenarios give up if virtual time runs this far past their start.
 const TIME_LIMIT: Duration = Duration::from_secs(3_600);
 
-/// The seed's shape: ten linear steps of one second.
+/// Ten linear steps of one second, as in the original MicroPython urest.
 pub const TEN_SECOND_FADE: RampShape = RampShape::TEN_SECOND_FADE;
 
 /// A shape of `steps` linear steps of `step_ms` milliseconds.

@@ -1,4 +1,4 @@
-//! The scenarios: the seed's two figures, each policy's promise, and the
+//! The scenarios: the two figures of the "Concurrent API Access" note, each policy's promise, and the
 //! edges (reset mid-ramp, full queue, cancelled runner, retries).
 
 use core::cell::RefCell;

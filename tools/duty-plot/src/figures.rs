@@ -135,7 +135,7 @@ fn without_lock_words(recording: &Recording) -> (String, Vec<String>) {
         "Two clients, no lock: the ramps fight over one pin".into(),
         vec![
             format!(
-                "A starts the seed's slow-on at 0 s, B its slow-off at {b_at} s. Nothing orders them,"
+                "A starts the original MicroPython urest's slow-on at 0 s, B its slow-off at {b_at} s. Nothing orders them,"
             ),
             "so each writes the pin in turn while the other sleeps: the duty jumps between the two".into(),
             format!(

@@ -2,8 +2,8 @@
 //! recorded at the pin.
 //!
 //! Client A asks for on at 0 s, client B for off at [`B_ARRIVES`], and every
-//! ramp has the seed's shape (ten steps of one second). [`without_lock`]
-//! plays it with the seed's naive ramps; [`with_policy`] plays it against a
+//! ramp has the original MicroPython urest's shape (ten steps of one second). [`without_lock`]
+//! plays it with the original MicroPython urest's naive ramps; [`with_policy`] plays it against a
 //! [`PwmLed`] whose controller runs in its own task. Each returns what the
 //! pin saw and what each client was told.
 
@@ -28,7 +28,7 @@ pub const MAX_DUTY: u16 = 1_000;
 /// When client B's request arrives: mid-way through A's fourth step.
 pub const B_ARRIVES: Instant = Instant::from_millis(3_500);
 
-/// The shape of every ramp in the story: the seed's.
+/// The shape of every ramp in the story: the original MicroPython urest's.
 pub const SHAPE: RampShape = RampShape::TEN_SECOND_FADE;
 
 /// Writes a recording keeps; far more than the story makes.
@@ -164,7 +164,7 @@ impl From<MockPwmError> for ScenarioError {
 
 type Pin<'r> = MockPwm<'r, &'static VirtualClock, CAPACITY>;
 
-/// The story with the seed's lock-less ramps: A's slow-on and B's slow-off
+/// The story with the original MicroPython urest's lock-less ramps: A's slow-on and B's slow-off
 /// run side by side on one pin and write it in turns.
 ///
 /// ```

@@ -1,6 +1,6 @@
 //! A PWM output behind a lock, driven through transitions by one runner.
 //!
-//! The seed's hazard is two ramps writing one pin alternately. Here a pin has
+//! The hazard the "Concurrent API Access" note describes is two ramps writing one pin alternately. Here a pin has
 //! exactly one writer: [`RampController::run`], which holds the output's async
 //! lock for as long as a transition lasts. Verbs never touch the pin; they
 //! hand changes to a [`Schedule`], which decides by [`Policy`] whether to
@@ -49,7 +49,7 @@ pub struct RampConfig {
 }
 
 impl RampConfig {
-    /// The seed's PWM LED: Fifo, ten one-second linear steps, starting off.
+    /// Fifo, ten one-second linear steps, starting off: the original MicroPython urest's PWM LED.
     pub const FIFO_TEN_SECOND_FADE: RampConfig = RampConfig {
         policy: Policy::Fifo,
         shape: RampShape::TEN_SECOND_FADE,

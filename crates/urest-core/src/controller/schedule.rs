@@ -27,10 +27,10 @@ use crate::time::Instant;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Policy {
     /// Accept it and apply it after the changes before it, strictly in the
-    /// order of acceptance (the seed's "defer"). A full queue refuses with
+    /// order of acceptance ("defer" in the "Concurrent API Access" note). A full queue refuses with
     /// the time until a place frees up.
     Fifo,
-    /// Refuse it with the time until the noun is free (the seed's "block").
+    /// Refuse it with the time until the noun is free ("block" in the "Concurrent API Access" note).
     Reject,
     /// Start it at once from the level the output has now: the latest
     /// command wins, with no jump.
@@ -75,9 +75,9 @@ impl Ticket {
 /// use core::time::Duration;
 /// use urest_core::controller::RampShape;
 ///
-/// let seed = RampShape::TEN_SECOND_FADE;
-/// assert_eq!(seed.steps, NonZeroU16::new(10).unwrap());
-/// assert_eq!(seed.step_time, Duration::from_secs(1));
+/// let fade = RampShape::TEN_SECOND_FADE;
+/// assert_eq!(fade.steps, NonZeroU16::new(10).unwrap());
+/// assert_eq!(fade.step_time, Duration::from_secs(1));
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -92,7 +92,7 @@ pub struct RampShape {
 }
 
 impl RampShape {
-    /// The seed's PWM LED: ten linear steps of one second.
+    /// Ten linear steps of one second: the fade of the original MicroPython urest's PWM LED.
     pub const TEN_SECOND_FADE: RampShape = RampShape {
         steps: match NonZeroU16::new(10) {
             Some(steps) => steps,

@@ -1,4 +1,4 @@
-//! Ready-made nouns: the seed's PWM LED and simple LED.
+//! Ready-made nouns: the original MicroPython urest's PWM LED and simple LED.
 
 mod pwm_led;
 mod simple_led;

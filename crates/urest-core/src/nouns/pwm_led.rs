@@ -1,4 +1,4 @@
-//! The seed's PWMLED: an LED that fades on and off in timed steps.
+//! The original MicroPython urest's PWMLED: an LED that fades on and off in timed steps.
 
 use core::num::NonZeroU16;
 use core::time::Duration;
@@ -98,7 +98,7 @@ const SCHEMA: &[AttributeSpec] = &[
     },
 ];
 
-/// An LED on a PWM output that fades between off and on (the seed's PWMLED).
+/// An LED on a PWM output that fades between off and on (the original MicroPython urest's PWMLED).
 ///
 /// State: `desired` (0/1, where the output ends once every accepted change
 /// has run: what the last accepted PUT asked for), `heading` (0/1, where the

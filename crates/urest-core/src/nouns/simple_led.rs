@@ -1,4 +1,4 @@
-//! The seed's SimpleLED: an LED on a plain digital output.
+//! The original MicroPython urest's SimpleLED: an LED on a plain digital output.
 
 use core::cell::RefCell;
 
@@ -22,7 +22,7 @@ struct Output<O> {
     on: bool,
 }
 
-/// An LED on a digital output pin (the seed's SimpleLED): key `led`, 0 or 1.
+/// An LED on a digital output pin (the original MicroPython urest's SimpleLED): key `led`, 0 or 1.
 ///
 /// Every change is immediate, so every verb answers [`Outcome::Done`]. PUT
 /// `{"led": 0|1}` sets, POST `{}` toggles (POST with `led` sets), DELETE
