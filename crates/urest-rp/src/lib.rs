@@ -5,7 +5,7 @@
 //!   [`PwmLed`](urest_core::nouns::PwmLed). Its duty cycle reaches truly
 //!   fully on.
 //! - [`simple_led`]: a [`SimpleLed`](urest_core::nouns::SimpleLed) on a GPIO
-//!   [`Output`](embassy_rp::gpio::Output).
+//!   [`Output`](embassy_rp::gpio::Output), or any pin that cannot fail.
 //! - [`PwmTiming`]: the divider and period for a frequency, as plain
 //!   arithmetic; impossible frequencies are an error, never a panic.
 //! - [`temperature`]: the on-chip temperature sensor's reading in degrees.

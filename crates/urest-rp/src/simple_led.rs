@@ -1,18 +1,20 @@
-//! An LED on a plain GPIO output.
+//! An LED on a plain digital output that cannot fail.
 
-use embassy_rp::gpio::Output;
+use core::convert::Infallible;
+
 use embassy_sync::blocking_mutex::raw::RawMutex;
+use embedded_hal::digital::OutputPin;
 use urest_core::nouns::SimpleLed;
 
 /// A [`SimpleLed`] on `pin`, driven low (off) now.
 ///
-/// Any GPIO works; the LED must light when the pin is high (pin → resistor →
-/// LED → GND). An RP2040 pin sources up to 12 mA when its drive strength is
-/// raised (`Output::set_drive_strength`), 4 mA by default: enough for an
-/// indicator LED behind 330 Ω.
+/// For an [`embassy_rp::gpio::Output`] or any other pin whose setting cannot
+/// fail, so, unlike [`SimpleLed::new`], neither can this.
 ///
-/// Setting an RP2040 pin cannot fail, so neither can this, unlike
-/// [`SimpleLed::new`] for an arbitrary pin.
+/// Any GPIO works; the LED must light when the pin is high (pin → resistor →
+/// LED → GND). An RP2040 pin sources 4 mA at its default drive strength
+/// (up to 12 mA with `Output::set_drive_strength`): enough for an indicator
+/// LED behind 330 Ω.
 ///
 /// ```no_run
 /// use embassy_rp::gpio::{Level, Output};
@@ -23,7 +25,11 @@ use urest_core::nouns::SimpleLed;
 ///     urest_rp::simple_led(Output::new(p.PIN_16, Level::Low))
 /// }
 /// ```
-pub fn simple_led<M: RawMutex>(pin: Output<'_>) -> SimpleLed<M, Output<'_>> {
+pub fn simple_led<M, O>(pin: O) -> SimpleLed<M, O>
+where
+    M: RawMutex,
+    O: OutputPin<Error = Infallible>,
+{
     match SimpleLed::new(pin) {
         Ok(led) => led,
         Err(never) => match never {},
