@@ -11,6 +11,7 @@
 #![no_std]
 #![no_main]
 
+mod boot_error;
 #[cfg(not(feature = "baseline"))]
 mod chip_temperature;
 mod radio;
@@ -20,13 +21,23 @@ use embassy_executor::Spawner;
 use embassy_time::Timer;
 use {defmt_rtt as _, panic_probe as _};
 
+use boot_error::BootError;
 use radio::RadioPins;
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
+    if let Err(error) = start(spawner).await {
+        loop {
+            // Repeated, so a probe attached after boot still sees why.
+            error.explain();
+            Timer::after_secs(10).await;
+        }
+    }
+}
+
+async fn start(spawner: Spawner) -> Result<(), BootError> {
     let p = embassy_rp::init(Default::default());
     info!("urest on a Pico W: starting");
-
     let radio = RadioPins {
         power: p.PIN_23,
         data: p.PIN_24,
@@ -35,36 +46,28 @@ async fn main(spawner: Spawner) {
         pio: p.PIO0,
         dma: p.DMA_CH0,
     };
-    let stack = match radio::start(spawner, radio).await {
-        Ok(stack) => stack,
-        Err(not_started) => loop {
-            // Repeated, so a probe attached after boot still sees why.
-            not_started.explain();
-            Timer::after_secs(10).await;
-        },
-    };
+    let stack = radio::start(spawner, radio).await?;
 
     #[cfg(not(feature = "baseline"))]
-    {
-        let board = nouns::Board {
+    nouns::serve(
+        spawner,
+        stack,
+        nouns::Board {
             green_led0_slice: p.PWM_SLICE7,
             green_led0_pin: p.PIN_15,
             adc: p.ADC,
             temperature_sensor: p.ADC_TEMP_SENSOR,
-        };
-        match nouns::serve(spawner, stack, board) {
-            Ok(()) => info!("urest: serving green_led0, led0 and chip_temperature on port 80"),
-            Err(trouble) => defmt::error!("urest: not serving: {}", trouble),
-        }
-    }
+        },
+    )?;
     #[cfg(feature = "baseline")]
     let _ = stack;
+    Ok(())
 }
 
 /// The nouns this board serves, and the urest glue.
 #[cfg(not(feature = "baseline"))]
 mod nouns {
-    use embassy_executor::{SpawnError, Spawner};
+    use embassy_executor::Spawner;
     use embassy_net::Stack;
     use embassy_rp::adc::{self, Adc};
     use embassy_rp::peripherals::{ADC, ADC_TEMP_SENSOR, PIN_15, PWM_SLICE7};
@@ -74,8 +77,9 @@ mod nouns {
     use urest_embassy::urest_core::nouns::{PwmLed, SimpleLed};
     use urest_embassy::urest_http::{Config, DefmtObserver, Noun};
     use urest_embassy::{CriticalSectionRawMutex, Service};
-    use urest_rp::{FrequencyError, LedPwm, DEFAULT_LED_FREQUENCY_HZ};
+    use urest_rp::{LedPwm, DEFAULT_LED_FREQUENCY_HZ};
 
+    use crate::boot_error::BootError;
     use crate::chip_temperature::{self, ChipTemperature};
     use crate::radio::OnboardLed;
 
@@ -103,27 +107,8 @@ mod nouns {
         pub temperature_sensor: Peri<'static, ADC_TEMP_SENSOR>,
     }
 
-    /// Why the nouns are not served.
-    #[derive(defmt::Format)]
-    pub enum Trouble {
-        Pwm(FrequencyError),
-        Spawn(SpawnError),
-    }
-
-    impl From<FrequencyError> for Trouble {
-        fn from(error: FrequencyError) -> Self {
-            Trouble::Pwm(error)
-        }
-    }
-
-    impl From<SpawnError> for Trouble {
-        fn from(error: SpawnError) -> Self {
-            Trouble::Spawn(error)
-        }
-    }
-
-    /// Declares the nouns and starts serving them on `stack`.
-    pub fn serve(spawner: Spawner, stack: Stack<'static>, board: Board) -> Result<(), Trouble> {
+    /// Declares the nouns and serves them on `stack`.
+    pub fn serve(spawner: Spawner, stack: Stack<'static>, board: Board) -> Result<(), BootError> {
         let pwm = LedPwm::on_channel_b(
             board.green_led0_slice,
             board.green_led0_pin,
@@ -153,6 +138,7 @@ mod nouns {
         spawner.spawn(fade_green_led0(green_led0)?);
         spawner.spawn(chip_temperature::refresh(adc, sensor, &CHIP_TEMPERATURE)?);
         http::spawn(spawner, service, stack)?;
+        defmt::info!("urest: serving green_led0, led0 and chip_temperature on port 80");
         Ok(())
     }
 }

@@ -5,8 +5,8 @@ use core::convert::Infallible;
 
 use cyw43::{Control, JoinOptions, PowerManagementMode};
 use cyw43_pio::{PioSpi, DEFAULT_CLOCK_DIVIDER};
-use defmt::{error, info, warn};
-use embassy_executor::{SpawnError, Spawner};
+use defmt::{info, warn};
+use embassy_executor::Spawner;
 use embassy_futures::select::{select, Either};
 use embassy_net::{Config, DhcpConfig, Stack, StackResources};
 use embassy_rp::clocks::RoscRng;
@@ -20,6 +20,8 @@ use embassy_sync::signal::Signal;
 use embassy_time::{Duration, Timer};
 use embedded_hal::digital::{ErrorType, OutputPin};
 use static_cell::StaticCell;
+
+use crate::boot_error::BootError;
 
 /// Sockets the stack can hold: DHCP, four HTTP slots and the turn-away.
 const SOCKETS: usize = 6;
@@ -55,48 +57,6 @@ struct Credentials {
     password: &'static str,
 }
 
-/// Why the radio was not started.
-#[derive(defmt::Format)]
-pub enum NotStarted {
-    /// The firmware was built without `CYW43_FIRMWARE_DIR`.
-    NoRadioFirmware,
-    /// The firmware was built without `WIFI_SSID`.
-    NoSsid,
-    /// The firmware was built without `WIFI_PASSWORD` (set it empty for an
-    /// open network).
-    NoPassword,
-    /// A task could not be spawned (its pool is full).
-    Spawn(SpawnError),
-}
-
-impl From<SpawnError> for NotStarted {
-    fn from(error: SpawnError) -> Self {
-        NotStarted::Spawn(error)
-    }
-}
-
-impl NotStarted {
-    /// Says in the log what is wrong and how to fix it.
-    pub fn explain(&self) {
-        match self {
-            NotStarted::NoRadioFirmware => error!(
-                "Wi-Fi not started: this firmware was built without the CYW43439 radio firmware. \
-                 Rebuild with CYW43_FIRMWARE_DIR set to a directory holding 43439A0.bin, \
-                 43439A0_clm.bin and nvram_rp2040.bin (see README.md)."
-            ),
-            NotStarted::NoSsid => error!(
-                "Wi-Fi not started: this firmware was built without WIFI_SSID. \
-                 Rebuild with WIFI_SSID and WIFI_PASSWORD set."
-            ),
-            NotStarted::NoPassword => error!(
-                "Wi-Fi not started: this firmware was built without WIFI_PASSWORD. \
-                 Rebuild with it set (WIFI_PASSWORD= for an open network)."
-            ),
-            NotStarted::Spawn(spawn) => error!("Wi-Fi not started: {}", spawn),
-        }
-    }
-}
-
 /// What the radio needs from the RP2040: the pins wired to the CYW43439 on
 /// the Pico W (GP23 power, GP24 data, GP25 chip select, GP29 clock), one PIO
 /// block for the radio's half-duplex SPI and a DMA channel to feed it.
@@ -114,13 +74,13 @@ pub struct RadioPins {
 ///
 /// Returns at once with the stack; it gets its address from DHCP once joined,
 /// and the task logs it.
-pub async fn start(spawner: Spawner, pins: RadioPins) -> Result<Stack<'static>, NotStarted> {
+pub async fn start(spawner: Spawner, pins: RadioPins) -> Result<Stack<'static>, BootError> {
     let credentials = credentials()?;
     if RADIO_FILES.firmware.is_empty()
         || RADIO_FILES.country_table.is_empty()
         || RADIO_FILES.nvram.is_empty()
     {
-        return Err(NotStarted::NoRadioFirmware);
+        return Err(BootError::NoRadioFirmware);
     }
 
     let power = Output::new(pins.power, Level::Low);
@@ -168,11 +128,11 @@ pub async fn start(spawner: Spawner, pins: RadioPins) -> Result<Stack<'static>, 
     Ok(stack)
 }
 
-fn credentials() -> Result<Credentials, NotStarted> {
+fn credentials() -> Result<Credentials, BootError> {
     let ssid = option_env!("WIFI_SSID")
         .filter(|ssid| !ssid.is_empty())
-        .ok_or(NotStarted::NoSsid)?;
-    let password = option_env!("WIFI_PASSWORD").ok_or(NotStarted::NoPassword)?;
+        .ok_or(BootError::NoSsid)?;
+    let password = option_env!("WIFI_PASSWORD").ok_or(BootError::NoPassword)?;
     Ok(Credentials { ssid, password })
 }
 
