@@ -108,8 +108,8 @@ pub async fn start(spawner: Spawner, pins: RadioPins) -> Result<Stack<'static>, 
     .await;
     spawner.spawn(drive_radio(radio)?);
     control.init(RADIO_FILES.country_table).await;
-    // Answers in tens of milliseconds rather than hundreds, for a little
-    // more current than the default power save.
+    // A server should answer promptly: prefer responsiveness to the last
+    // milliamps (cyw43's default is PowerSave, which naps longer).
     control
         .set_power_management(PowerManagementMode::Performance)
         .await;
