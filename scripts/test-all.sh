@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of urest: host tests of all crates (unit, doc, integration over
-# loopback), the no_std builds for Cortex-M, and the concurrency scenarios on
-# emulated Cortex-M0 and Cortex-M3/M4 under QEMU.
+# loopback), the no_std builds for Cortex-M, the board adapters and firmware
+# builds (scripts/build-boards.sh), and the concurrency scenarios on emulated
+# Cortex-M0 and Cortex-M3/M4 under QEMU.
 #
 # On a fresh machine it installs what it needs first: the thumb targets
 # (rustup) and qemu-system-arm (apt-get, through sudo unless run as root).
@@ -20,14 +21,17 @@ if ! command -v qemu-system-arm >/dev/null; then
   "${as_root[@]}" apt-get install -y qemu-system-arm
 fi
 
-echo "== host tests (the workspace's default members)"
-cargo test --locked
+echo "== host tests"
+cargo test --workspace --locked
 
 echo "== no_std builds"
 for target in thumbv6m-none-eabi thumbv7em-none-eabihf; do
   cargo build --locked -p urest-core -p urest-mock -p urest-http -p urest-scenarios -p urest-embassy --target "$target"
   cargo build --locked -p urest --features embassy,defmt --target "$target"
 done
+
+echo "== boards: adapters for their chips, every firmware in release"
+scripts/build-boards.sh
 
 if [ -x qemu/run.sh ]; then
   echo "== scenarios on emulated Cortex-M"

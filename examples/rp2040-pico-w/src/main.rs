@@ -120,18 +120,9 @@ mod nouns {
         let sensor = adc::Channel::new_temp_sensor(board.temperature_sensor);
 
         let nouns = NOUNS.init([
-            Noun {
-                name: "green_led0",
-                resource: green_led0,
-            },
-            Noun {
-                name: "led0",
-                resource: led0,
-            },
-            Noun {
-                name: "chip_temperature",
-                resource: &CHIP_TEMPERATURE,
-            },
+            Noun::new("green_led0", green_led0),
+            Noun::new("led0", led0),
+            Noun::new("chip_temperature", &CHIP_TEMPERATURE),
         ]);
         let service =
             SERVICE.init(Service::new(nouns, Config::default()).with_observer(&DefmtObserver));
