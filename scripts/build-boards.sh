@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds urest for real boards, as CI must: each adapter crate for its chip
-# (clippy -D warnings, build, rustdoc -D warnings; their chip-free parts are
-# tested on the host by `cargo test` at the root), then
+# Builds urest for real boards, as CI must: each adapter crate on its own
+# (its HAL cannot share a build with the others'): on the host, its tests
+# (the chip-free arithmetic) and clippy on every target; for its chip, clippy
+# -D warnings, build and rustdoc -D warnings. Then
 # each firmware under examples/ in release (rustfmt, clippy -D warnings,
 # build). Real boards are verified here by building only; nothing runs on
 # silicon.
@@ -35,6 +36,9 @@ for entry in "${adapters[@]}"; do
   read -r crate target features <<<"$entry"
   args=(--locked -p "$crate" --target "$target")
   [[ -n "${features:-}" ]] && args+=(--features "$features")
+  echo "== $crate on the host"
+  cargo clippy --locked -p "$crate" --all-targets -- -D warnings
+  cargo test --locked -p "$crate"
   echo "== $crate for $target ${features:+($features)}"
   cargo clippy "${args[@]}" -- -D warnings
   cargo build "${args[@]}"
