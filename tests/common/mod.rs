@@ -1,16 +1,22 @@
-//! Helpers shared by the integration tests: a host on an ephemeral loopback
-//! port, a real HTTP client (`ureq`), and a raw client for what real clients
-//! never send.
+//! Helpers shared by the integration tests: the server under test (a host
+//! on an ephemeral loopback port, or the emulated board when
+//! `UREST_TEST_URL` is set: see [`board`]), a real HTTP client (`ureq`), and
+//! a raw client for what real clients never send.
 // Each test binary uses only some of these.
 #![allow(dead_code)]
+
+pub mod board;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::num::{NonZeroU16, NonZeroUsize};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use urest_host::{HostConfig, NounSpec, Running};
+
+use board::Board;
 
 /// Ramp step time in tests: a full fade of ten steps takes 30 ms.
 pub const STEP: Duration = Duration::from_millis(3);
@@ -37,9 +43,119 @@ fn parse_spec(spec: &str) -> NounSpec {
         .unwrap_or_else(|error| panic!("bad spec {spec}: {error}"))
 }
 
-/// Start a host for `config`.
-pub fn start(config: HostConfig) -> Running {
+/// The server a test talks to: a host started for it with `config`, or,
+/// when `UREST_TEST_URL` is set, the emulated board reset for it (see
+/// [`board`] for how the board meets `config`).
+pub fn start(config: HostConfig) -> Target {
+    match board::url() {
+        None => Target {
+            server: Server::Host(start_host(config.clone())),
+            config,
+            _turn: None,
+        },
+        Some(url) => {
+            // The board's nouns are shared: one test at a time.
+            static TURN: Mutex<()> = Mutex::new(());
+            let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            Target {
+                server: Server::Board(Board::attach(url, &config)),
+                config,
+                _turn: Some(turn),
+            }
+        }
+    }
+}
+
+/// Start a host for `config`, whatever `UREST_TEST_URL` says.
+pub fn start_host(config: HostConfig) -> Running {
     urest_host::start(config).expect("host starts")
+}
+
+/// The server under test.
+pub struct Target {
+    server: Server,
+    config: HostConfig,
+    _turn: Option<MutexGuard<'static, ()>>,
+}
+
+enum Server {
+    Host(Running),
+    Board(Board),
+}
+
+impl Target {
+    pub fn addr(&self) -> SocketAddr {
+        match &self.server {
+            Server::Host(host) => host.addr(),
+            Server::Board(board) => board.addr(),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match &self.server {
+            Server::Host(host) => host.url(),
+            Server::Board(board) => board.url(),
+        }
+    }
+
+    /// The mock hardware behind the nouns.
+    pub fn probe(&self) -> Probe<'_> {
+        Probe(&self.server)
+    }
+
+    /// Connections served at once.
+    pub fn slots(&self) -> usize {
+        match self.server {
+            Server::Host(_) => self.config.slots.get(),
+            Server::Board(_) => board::BOARD_SLOTS,
+        }
+    }
+
+    /// How long a silent connection is kept.
+    pub fn read_timeout(&self) -> Duration {
+        match self.server {
+            Server::Host(_) => self.config.read_timeout,
+            Server::Board(_) => board::BOARD_READ_TIMEOUT,
+        }
+    }
+
+    /// Whether this is the emulated board.
+    pub fn is_board(&self) -> bool {
+        matches!(self.server, Server::Board(_))
+    }
+
+    /// `request`'s answer from a client that is turned away while every
+    /// slot is busy. The host answers at once; the board's turn-away task
+    /// answers one client at a time, so a client arriving while it still
+    /// closes the previous one finds the connection refused (see
+    /// [`board`]) and tries again.
+    pub fn once_turn_away_is_free(&self, request: impl FnMut() -> Option<Reply>) -> Reply {
+        let mut request = request;
+        match self.server {
+            Server::Host(_) => request().expect("the host answers"),
+            Server::Board(_) => eventually("the turn-away task answers", request),
+        }
+    }
+}
+
+/// What the mock hardware saw: the duties written to each PWM noun (on the
+/// board, since it was reset for this test) and each pin's level.
+pub struct Probe<'t>(&'t Server);
+
+impl Probe<'_> {
+    pub fn duties(&self, noun: &str) -> Option<Vec<u16>> {
+        match self.0 {
+            Server::Host(host) => host.probe().duties(noun),
+            Server::Board(board) => board.duties(noun),
+        }
+    }
+
+    pub fn is_high(&self, noun: &str) -> Option<bool> {
+        match self.0 {
+            Server::Host(host) => host.probe().is_high(noun),
+            Server::Board(board) => board.is_high(noun),
+        }
+    }
 }
 
 /// One HTTP response, from either client.
@@ -89,7 +205,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(host: &Running) -> Client {
+    pub fn new(host: &Target) -> Client {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(DEADLINE))
@@ -103,6 +219,12 @@ impl Client {
 
     pub fn get(&self, path: &str) -> Reply {
         reply(self.agent.get(self.url(path)).call())
+    }
+
+    /// A GET that may find the connection refused or closed unanswered.
+    pub fn try_get(&self, path: &str) -> Option<Reply> {
+        let response = self.agent.get(self.url(path)).call().ok()?;
+        Some(reply(Ok(response)))
     }
 
     pub fn head(&self, path: &str) -> Reply {
@@ -227,6 +349,16 @@ impl Raw {
     }
 
     fn read_response(&mut self, with_body: bool) -> Reply {
+        self.try_read_response(with_body).unwrap_or_else(|| {
+            panic!(
+                "connection closed after {:?}",
+                String::from_utf8_lossy(&self.received)
+            )
+        })
+    }
+
+    /// One response, or `None` if the connection ends before it is whole.
+    fn try_read_response(&mut self, with_body: bool) -> Option<Reply> {
         loop {
             let mut headers = [httparse::EMPTY_HEADER; 32];
             let mut parsed = httparse::Response::new(&mut headers);
@@ -250,34 +382,68 @@ impl Raw {
                         0
                     };
                     while self.received.len() < head_len + length {
-                        self.fill();
+                        if !self.try_fill() {
+                            return None;
+                        }
                     }
                     let rest = self.received.split_off(head_len + length);
                     let body = String::from_utf8_lossy(&self.received[head_len..]).into_owned();
                     self.received = rest;
-                    return Reply {
+                    return Some(Reply {
                         status,
                         headers,
                         body,
-                    };
+                    });
                 }
-                httparse::Status::Partial => self.fill(),
+                httparse::Status::Partial => {
+                    if !self.try_fill() {
+                        return None;
+                    }
+                }
             }
         }
     }
 
+    /// Send `request` on a connection of its own and read the response,
+    /// trying again while the server has no slot for it: the connection is
+    /// refused or closed unanswered, or answered `503` because every slot
+    /// is busy. Any other answer is returned.
+    pub fn once_admitted(addr: SocketAddr, request: &[u8]) -> Reply {
+        eventually("a slot takes the request", || {
+            let stream = TcpStream::connect(addr).ok()?;
+            stream.set_read_timeout(Some(DEADLINE)).ok()?;
+            stream.set_nodelay(true).ok()?;
+            let mut raw = Raw {
+                stream,
+                received: Vec::new(),
+            };
+            raw.stream.write_all(request).ok()?;
+            let reply = raw.try_read_response(true)?;
+            let turned_away =
+                reply.status == 503 && reply.body.contains("every connection slot is busy");
+            (!turned_away).then_some(reply)
+        })
+    }
+
     fn fill(&mut self) {
-        let mut chunk = [0u8; 4096];
-        let read = self
-            .stream
-            .read(&mut chunk)
-            .expect("the host answers in time");
         assert!(
-            read > 0,
+            self.try_fill(),
             "connection closed after {:?}",
             String::from_utf8_lossy(&self.received)
         );
-        self.received.extend_from_slice(&chunk[..read]);
+    }
+
+    /// Read more; false if the connection closed, was reset, or went
+    /// silent for [`DEADLINE`].
+    fn try_fill(&mut self) -> bool {
+        let mut chunk = [0u8; 4096];
+        match self.stream.read(&mut chunk) {
+            Ok(0) | Err(_) => false,
+            Ok(read) => {
+                self.received.extend_from_slice(&chunk[..read]);
+                true
+            }
+        }
     }
 }
 

@@ -183,8 +183,16 @@ fn announce(stack: Stack<'static>) {
     }
 }
 
-/// Report the deepest the stack has been, each time it goes deeper.
+/// Report the deepest the stack has been while starting, then paint it
+/// afresh and report the deepest it goes while serving, each time it goes
+/// deeper.
 async fn watch_the_stack() -> ! {
+    let start = urest_qemu::stack::usage();
+    console::line(format_args!(
+        "stack: deepest {} of {} bytes while starting",
+        start.used, start.size
+    ));
+    urest_qemu::stack::repaint();
     let mut deepest = 0;
     loop {
         let usage = urest_qemu::stack::usage();
