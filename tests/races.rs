@@ -67,7 +67,10 @@ fn preempt_turns_back_from_where_it_is_without_a_jump() {
     a.put("/preempt_led", r#"{"desired": 1}"#).expect(202);
     wait_for_steps(&a, "preempt_led", 3);
     let before_b = host.probe().duties("preempt_led").unwrap().len();
-    let turned = b.put("/preempt_led", r#"{"desired": 0}"#).expect(202).json();
+    let turned = b
+        .put("/preempt_led", r#"{"desired": 0}"#)
+        .expect(202)
+        .json();
     assert_eq!(
         turned["state"]["desired"], 0,
         "the latest command wins at once"
@@ -135,7 +138,8 @@ fn reject_refuses_with_the_time_left_rounded_up() {
     let duties = host.probe().duties("reject_led").unwrap();
     assert_eq!(reversals(&duties), 0, "nothing of B's ran: {duties:?}");
     // Once free, the noun takes B's change (in quick steps, to save time).
-    b.put("/reject_led", r#"{"desired": 0, "step_ms": 3}"#).expect(202);
+    b.put("/reject_led", r#"{"desired": 0, "step_ms": 3}"#)
+        .expect(202);
     assert_eq!(b.settled("reject_led")["duty"], 0);
     assert_eq!(
         find_interleaving(&host.probe().duties("reject_led").unwrap()),

@@ -87,7 +87,9 @@ impl Board {
         let addr = address_of(&url);
         let log = std::env::var_os("UREST_TEST_BOARD_LOG")
             .map(PathBuf::from)
-            .expect("UREST_TEST_BOARD_LOG names the board's log (scripts/test-emulated-board.sh sets it)");
+            .expect(
+            "UREST_TEST_BOARD_LOG names the board's log (scripts/test-emulated-board.sh sets it)",
+        );
         let mut board = Board {
             url: url.trim_end_matches('/').to_owned(),
             addr,
@@ -189,7 +191,9 @@ impl Board {
     /// The log's lines before the mark and since.
     fn log_lines(&self) -> (Vec<String>, Vec<String>) {
         let bytes = std::fs::read(&self.log).expect("the board's log is readable");
-        let mark = usize::try_from(self.mark).unwrap_or(usize::MAX).min(bytes.len());
+        let mark = usize::try_from(self.mark)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
         let lines = |part: &[u8]| -> Vec<String> {
             String::from_utf8_lossy(part)
                 .lines()
