@@ -179,13 +179,13 @@ impl Board {
         before
             .iter()
             .chain(&since)
+            .rev()
             .filter_map(|line| message(line))
-            .filter_map(|message| match message {
+            .find_map(|message| match message {
                 m if m == on => Some(true),
                 m if m == off => Some(false),
                 _ => None,
             })
-            .last()
     }
 
     /// The log's lines before the mark and since.
