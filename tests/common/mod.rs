@@ -336,6 +336,12 @@ impl Raw {
         self.read_response(true)
     }
 
+    /// One response, or `None` if the connection ends before it is whole
+    /// (a server with no slot free may refuse it).
+    pub fn try_response(&mut self) -> Option<Reply> {
+        self.try_read_response(true)
+    }
+
     /// Read the head of a response to `HEAD`, which has no body whatever
     /// its `Content-Length` says.
     pub fn head_response(&mut self) -> Reply {
