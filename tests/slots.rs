@@ -61,7 +61,7 @@ fn a_client_beyond_the_slots_is_answered_503_at_once() {
         })
         .collect();
 
-    let mut extra = Raw::connect(host.addr());
+    let mut extra = Raw::connect_once(host.addr());
     extra.send(GET_LED);
     let refused = extra.response();
     assert_eq!(refused.status, 503, "{refused:#?}");

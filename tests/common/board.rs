@@ -18,6 +18,7 @@
 //! | a fresh server | a new host | every noun reset with `DELETE` and settled, and the duty log read only from there on |
 //! | the duty log and pin levels | the host's `Probe` | the board's log lines (`green_led0 duty 6554/65535`, `led0 on`): the duty it rested at when reset for the test, then every one since |
 //! | being stopped | `Running::stop` | not possible: [`HOST_ONLY`] tests are skipped |
+//! | a connection while every slot is still busy with ones the test has just closed | never happens (the host frees a slot at once, and has more) | the tests' clients try again: `Raw` (made with `connect`) sends what it had sent on a new connection while its first answer is a `503` for want of a slot or none at all, and `Client` repeats a request turned away so (and a read that found the connection refused); the slots tests, which want that `503`, use `Raw::connect_once` and `Client::try_get` |
 //! | a second client while all slots are busy | answered `503` at once, like the first | the turn-away task answers one client at a time; while it closes the previous one, QEMU's user-mode network turns the refused connection into one closed unanswered, so the test tries again ([`Target::once_turn_away_is_free`](super::Target::once_turn_away_is_free)) |
 //!
 //! The board also has a smaller request buffer (1024 bytes against the

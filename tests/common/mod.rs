@@ -190,6 +190,12 @@ impl Reply {
             .unwrap_or_else(|error| panic!("body is not JSON ({error}): {:?}", self.body))
     }
 
+    /// Whether this is the `503` of a server that had no free slot for
+    /// the connection (nothing was served).
+    pub fn is_turn_away(&self) -> bool {
+        self.status == 503 && self.body.contains("every connection slot is busy")
+    }
+
     /// Assert the status, showing the whole reply if it differs.
     #[track_caller]
     pub fn expect(self, status: u16) -> Reply {
@@ -202,6 +208,9 @@ impl Reply {
 pub struct Client {
     agent: ureq::Agent,
     base: String,
+    /// Try again when turned away for want of a free slot (the board:
+    /// see [`board`]).
+    waits_for_slot: bool,
 }
 
 impl Client {
@@ -214,47 +223,67 @@ impl Client {
         Client {
             agent,
             base: host.url(),
+            waits_for_slot: host.is_board(),
         }
     }
 
-    pub fn get(&self, path: &str) -> Reply {
-        reply(self.agent.get(self.url(path)).call())
+    /// Make a request; on the board, again while it is turned away for
+    /// want of a free slot, or (for reads only) finds the connection
+    /// refused.
+    fn call(
+        &self,
+        read_only: bool,
+        request: impl Fn() -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Reply {
+        if !self.waits_for_slot {
+            return reply(request());
+        }
+        eventually("a slot takes the request", || match request() {
+            Ok(response) => Some(reply(Ok(response))).filter(|reply| !reply.is_turn_away()),
+            Err(_) if read_only => None,
+            Err(error) => panic!("the board answers: {error}"),
+        })
     }
 
-    /// A GET that may find the connection refused or closed unanswered.
+    pub fn get(&self, path: &str) -> Reply {
+        self.call(true, || self.agent.get(self.url(path)).call())
+    }
+
+    /// A GET that may find the connection refused or closed unanswered,
+    /// and is never tried again.
     pub fn try_get(&self, path: &str) -> Option<Reply> {
         let response = self.agent.get(self.url(path)).call().ok()?;
         Some(reply(Ok(response)))
     }
 
     pub fn head(&self, path: &str) -> Reply {
-        reply(self.agent.head(self.url(path)).call())
+        self.call(true, || self.agent.head(self.url(path)).call())
     }
 
     pub fn options(&self, path: &str) -> Reply {
-        reply(self.agent.options(self.url(path)).call())
+        self.call(true, || self.agent.options(self.url(path)).call())
     }
 
     pub fn delete(&self, path: &str) -> Reply {
-        reply(self.agent.delete(self.url(path)).call())
+        self.call(false, || self.agent.delete(self.url(path)).call())
     }
 
     pub fn put(&self, path: &str, json: &str) -> Reply {
-        reply(
+        self.call(false, || {
             self.agent
                 .put(self.url(path))
                 .header("Content-Type", "application/json")
-                .send(json),
-        )
+                .send(json)
+        })
     }
 
     pub fn post(&self, path: &str, json: &str) -> Reply {
-        reply(
+        self.call(false, || {
             self.agent
                 .post(self.url(path))
                 .header("Content-Type", "application/json")
-                .send(json),
-        )
+                .send(json)
+        })
     }
 
     /// The state of `noun`, which must answer 200.
@@ -313,21 +342,46 @@ fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply
 pub struct Raw {
     stream: TcpStream,
     received: Vec<u8>,
+    addr: SocketAddr,
+    /// What was sent before the first answer, kept to send again on a new
+    /// connection if the server had no slot for this one (on the board
+    /// only: see [`board`]); `None` once answered, or when not waiting.
+    unanswered: Option<Vec<u8>>,
 }
 
 impl Raw {
+    /// A connection; on the board, one that waits for a free slot.
     pub fn connect(addr: SocketAddr) -> Raw {
+        Raw::open(addr, board::url().is_some())
+    }
+
+    /// A connection that takes whatever answer comes first, a `503` for
+    /// want of a free slot included.
+    pub fn connect_once(addr: SocketAddr) -> Raw {
+        Raw::open(addr, false)
+    }
+
+    fn open(addr: SocketAddr, waits_for_slot: bool) -> Raw {
+        Raw {
+            stream: Raw::stream(addr),
+            received: Vec::new(),
+            addr,
+            unanswered: waits_for_slot.then(Vec::new),
+        }
+    }
+
+    fn stream(addr: SocketAddr) -> TcpStream {
         let stream = TcpStream::connect(addr).expect("connects");
         stream.set_read_timeout(Some(DEADLINE)).unwrap();
         stream.set_nodelay(true).unwrap();
-        Raw {
-            stream,
-            received: Vec::new(),
-        }
+        stream
     }
 
     pub fn send(&mut self, bytes: &[u8]) -> &mut Raw {
         self.stream.write_all(bytes).expect("sends");
+        if let Some(sent) = &mut self.unanswered {
+            sent.extend_from_slice(bytes);
+        }
         self
     }
 
@@ -364,7 +418,30 @@ impl Raw {
     }
 
     /// One response, or `None` if the connection ends before it is whole.
+    /// A connection that waits for a slot and is turned away or refused
+    /// before its first answer is opened again and sent what it had sent.
     fn try_read_response(&mut self, with_body: bool) -> Option<Reply> {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let reply = self.read_one_response(with_body);
+            let Some(sent) = self.unanswered.take() else {
+                return reply;
+            };
+            match reply {
+                Some(reply) if !reply.is_turn_away() => return Some(reply),
+                _ if Instant::now() >= deadline => return None,
+                _ => {
+                    std::thread::sleep(Duration::from_millis(2));
+                    self.stream = Raw::stream(self.addr);
+                    self.received.clear();
+                    self.stream.write_all(&sent).ok();
+                    self.unanswered = Some(sent);
+                }
+            }
+        }
+    }
+
+    fn read_one_response(&mut self, with_body: bool) -> Option<Reply> {
         loop {
             let mut headers = [httparse::EMPTY_HEADER; 32];
             let mut parsed = httparse::Response::new(&mut headers);
@@ -422,6 +499,8 @@ impl Raw {
             let mut raw = Raw {
                 stream,
                 received: Vec::new(),
+                addr,
+                unanswered: None,
             };
             raw.stream.write_all(request).ok()?;
             let reply = raw.try_read_response(true)?;
