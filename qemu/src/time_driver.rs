@@ -1,14 +1,19 @@
-//! embassy-time on the Cortex-M SysTick: one tick a millisecond.
+//! embassy-time on Cortex-M: one tick a millisecond, deadlines checked on
+//! every SysTick interrupt.
 //!
-//! SysTick counts the core clock down and interrupts each time it wraps;
-//! every interrupt is one tick of a 64-bit count, which is embassy's "now".
+//! What "now" is depends on the machine. On the micro:bit it is the count
+//! of SysTick interrupts (QEMU models a SysTick on every Cortex-M machine,
+//! the nRF51 included, though the real chip has none and would use its
+//! RTC). A count of interrupts falls behind whenever QEMU delivers them
+//! late and merges them, as it does when the host is busy. On the MPS2
+//! AN386, "now" is read from the CMSDK APB timer 0 instead, a 32-bit
+//! counter at the 25 MHz peripheral clock, whose value QEMU computes from
+//! its virtual clock, so the board's time keeps up with the host's however
+//! late the interrupts come.
+//!
 //! The timer queue is embassy-time-queue-utils' integrated queue, whose
 //! entries live in the executor's task headers, so it has no capacity to
-//! run out of. Deadlines are checked on every tick.
-//!
-//! QEMU models a SysTick on every Cortex-M machine, the nRF51 included
-//! (the real chip has none and would use its RTC instead); a tick is a
-//! millisecond of QEMU's virtual clock, which follows the host's.
+//! run out of.
 
 use core::cell::RefCell;
 use core::task::Waker;
@@ -44,9 +49,87 @@ const CYCLES_PER_TICK: u32 = {
     cycles as u32
 };
 
-struct State {
-    /// SysTick interrupts since [`start`].
+/// Counts SysTick interrupts: each is a tick.
+#[cfg(qemu_machine = "microbit")]
+struct Clock {
     ticks: u64,
+}
+
+#[cfg(qemu_machine = "microbit")]
+impl Clock {
+    const fn new() -> Clock {
+        Clock { ticks: 0 }
+    }
+
+    fn on_systick(&mut self) {
+        self.ticks += 1;
+    }
+
+    fn now(&mut self) -> u64 {
+        self.ticks
+    }
+
+    fn start(&mut self) {}
+}
+
+/// Reads the CMSDK APB timer 0 (hw/arm/mps2.c maps it at 0x4000_0000,
+/// clocked at SYSCLK), counting down from `u32::MAX` and reloading, and
+/// extends its count to 64 bits. It wraps every 171 s; SysTick reads it a
+/// thousand times a second, so no wrap goes unseen.
+#[cfg(qemu_machine = "mps2-an386")]
+struct Clock {
+    running: bool,
+    /// Cycles counted since the last wrap, at the last reading.
+    last: u32,
+    wraps: u64,
+}
+
+#[cfg(qemu_machine = "mps2-an386")]
+impl Clock {
+    const CTRL: *mut u32 = 0x4000_0000 as *mut u32;
+    const VALUE: *mut u32 = 0x4000_0004 as *mut u32;
+    const RELOAD: *mut u32 = 0x4000_0008 as *mut u32;
+    const ENABLE: u32 = 1;
+
+    const fn new() -> Clock {
+        Clock {
+            running: false,
+            last: 0,
+            wraps: 0,
+        }
+    }
+
+    fn on_systick(&mut self) {}
+
+    fn now(&mut self) -> u64 {
+        if !self.running {
+            return 0;
+        }
+        // SAFETY: VALUE is a word-aligned register of the APB timer 0,
+        // which the MPS2 machine maps at 0x4000_0000 and nothing else in
+        // the program uses.
+        let value = unsafe { core::ptr::read_volatile(Clock::VALUE) };
+        let counted = u32::MAX - value;
+        if counted < self.last {
+            self.wraps += 1;
+        }
+        self.last = counted;
+        ((self.wraps << 32) | u64::from(counted)) / u64::from(CYCLES_PER_TICK)
+    }
+
+    fn start(&mut self) {
+        // SAFETY: CTRL and RELOAD are word-aligned registers of the APB
+        // timer 0 (see `now`). Writing RELOAD also loads the count.
+        unsafe {
+            core::ptr::write_volatile(Clock::RELOAD, u32::MAX);
+            core::ptr::write_volatile(Clock::CTRL, Clock::ENABLE);
+        }
+        self.running = true;
+    }
+}
+
+struct State {
+    clock: Clock,
     /// The tick at which the queue next has a timer due.
     alarm: u64,
     queue: Queue,
@@ -58,20 +141,17 @@ struct SysTickDriver {
 
 impl Driver for SysTickDriver {
     fn now(&self) -> u64 {
-        critical_section::with(|cs| self.state.borrow_ref(cs).ticks)
+        critical_section::with(|cs| self.state.borrow_ref_mut(cs).clock.now())
     }
 
     fn schedule_wake(&self, at: u64, waker: &Waker) {
         critical_section::with(|cs| {
             let mut state = self.state.borrow_ref_mut(cs);
-            let State {
-                ticks,
-                alarm,
-                queue,
-            } = &mut *state;
+            let now = state.clock.now();
+            let State { alarm, queue, .. } = &mut *state;
             if queue.schedule_wake(at, waker) {
                 // Wakes at once whatever is already due, `at` included.
-                *alarm = queue.next_expiration(*ticks);
+                *alarm = queue.next_expiration(now);
             }
         });
     }
@@ -79,7 +159,7 @@ impl Driver for SysTickDriver {
 
 embassy_time_driver::time_driver_impl!(static DRIVER: SysTickDriver = SysTickDriver {
     state: Mutex::new(RefCell::new(State {
-        ticks: 0,
+        clock: Clock::new(),
         alarm: u64::MAX,
         queue: Queue::new(),
     })),
@@ -89,9 +169,9 @@ embassy_time_driver::time_driver_impl!(static DRIVER: SysTickDriver = SysTickDri
 fn SysTick() {
     critical_section::with(|cs| {
         let mut state = DRIVER.state.borrow_ref_mut(cs);
-        state.ticks += 1;
-        if state.ticks >= state.alarm {
-            let now = state.ticks;
+        state.clock.on_systick();
+        let now = state.clock.now();
+        if now >= state.alarm {
             state.alarm = state.queue.next_expiration(now);
         }
     });
@@ -99,6 +179,7 @@ fn SysTick() {
 
 /// Start ticking. Until then time stands at zero.
 pub fn start(mut systick: SYST) {
+    critical_section::with(|cs| DRIVER.state.borrow_ref_mut(cs).clock.start());
     systick.set_clock_source(SystClkSource::Core);
     systick.set_reload(CYCLES_PER_TICK - 1);
     systick.clear_current();
