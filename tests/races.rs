@@ -59,23 +59,26 @@ fn fifo_finishes_the_fade_on_then_fades_off() {
 
 #[test]
 fn preempt_turns_back_from_where_it_is_without_a_jump() {
-    let mut config = config(&["red=pwm:preempt"]);
+    let mut config = config(&["preempt_led=pwm:preempt"]);
     config.step_time = Duration::from_millis(50);
     let host = start(config);
     let (a, b) = (Client::new(&host), Client::new(&host));
 
-    a.put("/red", r#"{"desired": 1}"#).expect(202);
-    wait_for_steps(&a, "red", 3);
-    let before_b = host.probe().writes("red").unwrap().len();
-    let turned = b.put("/red", r#"{"desired": 0}"#).expect(202).json();
+    a.put("/preempt_led", r#"{"desired": 1}"#).expect(202);
+    wait_for_steps(&a, "preempt_led", 3);
+    let before_b = host.probe().duties("preempt_led").unwrap().len();
+    let turned = b
+        .put("/preempt_led", r#"{"desired": 0}"#)
+        .expect(202)
+        .json();
     assert_eq!(
         turned["state"]["desired"], 0,
         "the latest command wins at once"
     );
     assert_eq!(turned["position"], 0);
 
-    b.settled("red");
-    let duties = host.probe().duties("red").unwrap();
+    b.settled("preempt_led");
+    let duties = host.probe().duties("preempt_led").unwrap();
     assert_eq!(find_interleaving(&duties), None, "{duties:?}");
     assert_eq!(reversals(&duties), 1, "{duties:?}");
     let (turn, &peak) = duties
@@ -108,16 +111,16 @@ fn preempt_turns_back_from_where_it_is_without_a_jump() {
 
 #[test]
 fn reject_refuses_with_the_time_left_rounded_up() {
-    let mut config = config(&["red=pwm:reject"]);
+    let mut config = config(&["reject_led=pwm:reject"]);
     // A 1.2 s fade: the time left is far from a whole second when B asks.
     config.step_time = Duration::from_millis(120);
     let host = start(config);
     let (a, b) = (Client::new(&host), Client::new(&host));
 
-    a.put("/red", r#"{"desired": 1}"#).expect(202);
+    a.put("/reject_led", r#"{"desired": 1}"#).expect(202);
     let asked = Instant::now();
-    let left_ms = b.state("red")["remaining_ms"].as_u64().unwrap();
-    let refused = b.put("/red", r#"{"desired": 0}"#);
+    let left_ms = b.state("reject_led")["remaining_ms"].as_u64().unwrap();
+    let refused = b.put("/reject_led", r#"{"desired": 0}"#);
     let elapsed_ms = u64::try_from(asked.elapsed().as_millis()).unwrap();
     assert_eq!(refused.status, 503, "{refused:#?}");
     let retry = refused.retry_after_secs();
@@ -130,15 +133,16 @@ fn reject_refuses_with_the_time_left_rounded_up() {
         "{retry} s for {left_ms} ms left"
     );
 
-    let end = a.settled("red");
+    let end = a.settled("reject_led");
     assert_eq!(end["duty"], end["max_duty"], "A's fade ran to the end");
-    let duties = host.probe().duties("red").unwrap();
+    let duties = host.probe().duties("reject_led").unwrap();
     assert_eq!(reversals(&duties), 0, "nothing of B's ran: {duties:?}");
     // Once free, the noun takes B's change (in quick steps, to save time).
-    b.put("/red", r#"{"desired": 0, "step_ms": 3}"#).expect(202);
-    assert_eq!(b.settled("red")["duty"], 0);
+    b.put("/reject_led", r#"{"desired": 0, "step_ms": 3}"#)
+        .expect(202);
+    assert_eq!(b.settled("reject_led")["duty"], 0);
     assert_eq!(
-        find_interleaving(&host.probe().duties("red").unwrap()),
+        find_interleaving(&host.probe().duties("reject_led").unwrap()),
         None
     );
 }
@@ -159,21 +163,29 @@ fn sixteen_clients_at_once_are_applied_in_acceptance_order() {
 
     // Client i asks for `desired` i % 2 in a fade of PRIMES[i] steps, so
     // the levels of each fade in the duty log say whose change it was.
+    // With a slot for each, every client connects before the start line;
+    // with fewer (the board), clients wait their turn after it.
+    let slot_each = host.slots() >= PRIMES.len();
     let clients: Vec<_> = PRIMES
         .iter()
         .enumerate()
         .map(|(i, &steps)| {
             let start_line = start_line.clone();
             std::thread::spawn(move || {
-                let mut raw = Raw::connect(addr);
                 let body = format!(r#"{{"desired": {}, "steps": {steps}}}"#, i % 2);
                 let request = format!(
                     "PUT /green_led0 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
                     body.len()
                 );
-                start_line.wait();
-                raw.send(request.as_bytes());
-                (i, raw.response())
+                if slot_each {
+                    let mut raw = Raw::connect(addr);
+                    start_line.wait();
+                    raw.send(request.as_bytes());
+                    (i, raw.response())
+                } else {
+                    start_line.wait();
+                    (i, Raw::once_admitted(addr, request.as_bytes()))
+                }
             })
         })
         .collect();

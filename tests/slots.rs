@@ -1,6 +1,7 @@
 //! Connection slots: a host serves at most `slots` connections at once and
 //! answers any more at once with 503, so no client waits unanswered; it
-//! stops cleanly with connections open.
+//! stops cleanly with connections open. (The board has its own number of
+//! slots and read timeout: the tests ask the target for them.)
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::num::NonZeroUsize;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{config, eventually, start, Client, Raw, DEADLINE};
+use common::{board, config, eventually, start, start_host, Client, Raw, DEADLINE};
 
 const GET_LED: &[u8] = b"GET /led0 HTTP/1.1\r\nHost: t\r\n\r\n";
 
@@ -52,10 +53,15 @@ fn a_second_slot_keeps_working_while_one_client_idles() {
 #[test]
 fn a_client_beyond_the_slots_is_answered_503_at_once() {
     let host = start(with_slots(1));
-    let mut holder = Raw::connect(host.addr());
-    holder.send(GET_LED).response().expect(200);
+    let mut holders: Vec<Raw> = (0..host.slots())
+        .map(|_| {
+            let mut holder = Raw::connect(host.addr());
+            holder.send(GET_LED).response().expect(200);
+            holder
+        })
+        .collect();
 
-    let mut extra = Raw::connect(host.addr());
+    let mut extra = Raw::connect_once(host.addr());
     extra.send(GET_LED);
     let refused = extra.response();
     assert_eq!(refused.status, 503, "{refused:#?}");
@@ -65,21 +71,26 @@ fn a_client_beyond_the_slots_is_answered_503_at_once() {
         Some("application/problem+json")
     );
     assert!(extra.is_closed());
+    drop(extra);
     // A real client is told too, rather than left waiting.
-    assert_eq!(Client::new(&host).get("/led0").status, 503);
+    let told = host.once_turn_away_is_free(|| Client::new(&host).try_get("/led0"));
+    assert_eq!(told.status, 503, "{told:#?}");
 
-    // Once the holder leaves, its slot is free again.
-    drop(holder);
+    // Once a holder leaves, its slot is free again.
+    drop(holders.pop());
     eventually("the slot is free", || {
         let mut next = Raw::connect(host.addr());
         next.send(GET_LED);
-        (next.response().status == 200).then_some(())
+        (next.try_response()?.status == 200).then_some(())
     });
 }
 
 #[test]
 fn stopping_closes_idle_connections_and_returns() {
-    let host = start(with_slots(4));
+    if board::skips("stopping_closes_idle_connections_and_returns") {
+        return;
+    }
+    let host = start_host(with_slots(4));
     let addr = host.addr();
     let mut idle = Raw::connect(addr);
     idle.send(GET_LED).response().expect(200);
@@ -102,13 +113,21 @@ fn an_idle_client_gives_its_slot_back_after_the_read_timeout() {
     let mut config = with_slots(1);
     config.read_timeout = Duration::from_millis(100);
     let host = start(config);
-    let mut idle = Raw::connect(host.addr());
-    idle.send(GET_LED).response().expect(200);
+    assert!(host.read_timeout() < DEADLINE, "the test waits for it");
+    let mut idle: Vec<Raw> = (0..host.slots())
+        .map(|_| {
+            let mut raw = Raw::connect(host.addr());
+            raw.send(GET_LED).response().expect(200);
+            raw
+        })
+        .collect();
     // Closed without a response: nothing was asked.
-    assert!(idle.is_closed());
+    for raw in &mut idle {
+        assert!(raw.is_closed());
+    }
     eventually("the slot is free", || {
         let mut next = Raw::connect(host.addr());
         next.send(GET_LED);
-        (next.response().status == 200).then_some(())
+        (next.try_response()?.status == 200).then_some(())
     });
 }

@@ -115,10 +115,10 @@ fn head_answers_like_get_without_a_body() {
 
 #[test]
 fn options_describe_nouns_and_what_they_allow() {
-    let host = start(config(&["green_led0=pwm:preempt", "led0=simple"]));
+    let host = start(config(&["preempt_led=pwm:preempt", "led0=simple"]));
     let client = Client::new(&host);
 
-    let pwm = client.options("/green_led0").expect(200);
+    let pwm = client.options("/preempt_led").expect(200);
     let allow = pwm.header("allow").expect("an Allow header").to_owned();
     for verb in ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"] {
         assert!(allow.contains(verb), "{allow} lacks {verb}");
@@ -148,7 +148,13 @@ fn options_describe_nouns_and_what_they_allow() {
 
 #[test]
 fn the_index_lists_every_noun_in_order() {
-    let host = start(config(&["b=pwm:reject", "a=simple", "c=pwm:preempt"]));
+    // Not in alphabetical order; the emulated board is built with these.
+    let host = start(config(&[
+        "green_led0=pwm:fifo",
+        "led0=simple",
+        "reject_led=pwm:reject",
+        "preempt_led=pwm:preempt",
+    ]));
     let index = Client::new(&host).get("/").expect(200).json();
     let nouns: Vec<(&str, &str)> = index["nouns"]
         .as_array()
@@ -163,7 +169,12 @@ fn the_index_lists_every_noun_in_order() {
         .collect();
     assert_eq!(
         nouns,
-        [("b", "pwm_led"), ("a", "simple_led"), ("c", "pwm_led")]
+        [
+            ("green_led0", "pwm_led"),
+            ("led0", "simple_led"),
+            ("reject_led", "pwm_led"),
+            ("preempt_led", "pwm_led")
+        ]
     );
 }
 

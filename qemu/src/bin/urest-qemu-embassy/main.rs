@@ -20,7 +20,6 @@
 mod clock;
 mod http;
 mod policies;
-mod time_driver;
 mod verdict;
 
 use core::fmt::Write;
@@ -39,7 +38,7 @@ async fn main(spawner: Spawner) {
         exit(false);
     };
     let host_start = host_centis();
-    time_driver::start(peripherals.SYST);
+    urest_qemu::time_driver::start(peripherals.SYST);
     // Without a host console there is no one to report to; the exit code
     // still tells.
     let Ok(mut console) = hio::hstdout() else {
