@@ -28,6 +28,7 @@ firmware=(
   examples/rp2040-pico-w
   examples/nrf52840-dk
   examples/stm32-nucleo
+  examples/qemu-mps2-an386
 )
 
 export FIRMWARE_TARGET_DIR="${FIRMWARE_TARGET_DIR:-$root/target/firmware}"

@@ -33,6 +33,7 @@ boards=(
   "examples/rp2040-pico-w thumbv6m-none-eabi urest-rp2040-pico-w"
   "examples/nrf52840-dk thumbv7em-none-eabihf urest-nrf52840-dk"
   "examples/stm32-nucleo thumbv7em-none-eabihf urest-stm32-nucleo"
+  "examples/qemu-mps2-an386 thumbv7em-none-eabihf qemu-mps2-an386"
 )
 
 # The Pico W is measured as a user would build it: with Wi-Fi credentials and

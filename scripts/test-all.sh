@@ -37,3 +37,6 @@ if [ -x qemu/run.sh ]; then
   echo "== scenarios on emulated Cortex-M"
   qemu/run.sh
 fi
+
+echo "== HTTP suites against the emulated board (QEMU mps2-an386, LAN9118)"
+scripts/test-emulated-board.sh
