@@ -102,6 +102,7 @@ pub use observers::DefmtObserver;
 #[cfg(feature = "log")]
 pub use observers::LogObserver;
 pub use response::write_no_free_slot;
+pub use routing::NameClash;
 pub use server::{Noun, Observer, RequestInfo, Server};
 
 /// The HTTP parser whose [`Header`](httparse::Header) appears in
