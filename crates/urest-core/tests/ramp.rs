@@ -235,3 +235,63 @@ fn the_step_in_force_counts_whole_steps_from_the_start() {
         Some(Instant::from_millis(1_300))
     );
 }
+
+#[test]
+fn easing_gives_the_fraction_of_the_way_in_sixteenths_of_a_unit() {
+    const ONE: u32 = 1 << 16;
+    for step in 0..=8 {
+        assert_eq!(Easing::Linear.apply(step, 8), u32::from(step) * ONE / 8);
+    }
+    // Smoothstep 3x² - 2x³: x = 1/4 gives 10/64, x = 3/4 gives 54/64.
+    assert_eq!(Easing::Smooth.apply(1, 4), 10 * ONE / 64);
+    assert_eq!(Easing::Smooth.apply(2, 4), ONE / 2);
+    assert_eq!(Easing::Smooth.apply(3, 4), 54 * ONE / 64);
+    // A third is rounded down, not up.
+    assert_eq!(Easing::Linear.apply(1, 3), 21_845);
+    // Done, past the end, or no steps at all: the whole way.
+    for easing in [Easing::Linear, Easing::Smooth] {
+        assert_eq!(easing.apply(4, 4), ONE);
+        assert_eq!(easing.apply(9, 4), ONE);
+        assert_eq!(easing.apply(0, 0), ONE);
+        assert_eq!(easing.apply(3, 0), ONE);
+    }
+}
+
+#[test]
+fn a_smooth_ramp_passes_through_the_smoothstep_levels() {
+    let ramp = Ramp::new(
+        0,
+        LEVEL_MAX,
+        Instant::ZERO,
+        steps(4),
+        Duration::from_secs(1),
+        Easing::Smooth,
+    );
+    let levels: Vec<u16> = (0..=4).map(|k| ramp.level_at_step(k)).collect();
+    // 65535 × (0, 10/64, 1/2, 54/64, 1), rounded half up.
+    assert_eq!(levels, [0, 10_240, 32_768, 55_295, LEVEL_MAX]);
+}
+
+#[test]
+fn turning_round_takes_the_rounded_share_of_a_full_swing() {
+    let second = Duration::from_secs(1);
+    let taken = |distance: u16| {
+        Ramp::between(
+            0,
+            distance,
+            Instant::ZERO,
+            steps(10),
+            second,
+            Easing::Linear,
+        )
+        .steps()
+        .get()
+    };
+    // 10 × distance / 65535: 3.99997 rounds up, 3.49993 down, 4.50002 up.
+    assert_eq!(taken(26_214), 4);
+    assert_eq!(taken(22_937), 3);
+    assert_eq!(taken(29_491), 5);
+    // Never fewer than one step, never more than a full swing's.
+    assert_eq!(taken(1), 1);
+    assert_eq!(taken(LEVEL_MAX), 10);
+}
