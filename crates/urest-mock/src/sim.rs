@@ -168,8 +168,13 @@ impl Simulation {
 
     /// Move the clock to `at` and wake everything due by then.
     fn wake_until(&self, at: Instant) {
+        let before = self.clock.now();
         self.clock.set(at);
-        self.spins.store(0, Ordering::SeqCst);
+        // Only time that really moved ends a spin: a clock that cannot
+        // advance must not hide a livelock.
+        if self.clock.now() > before {
+            self.spins.store(0, Ordering::SeqCst);
+        }
         let mut due: Vec<Waker, MAX_SLEEPERS> = Vec::new();
         critical_section::with(|cs| {
             let mut sleepers = self.sleepers.borrow_ref_mut(cs);
