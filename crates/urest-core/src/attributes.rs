@@ -14,6 +14,7 @@ use heapless::{String, Vec};
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserializer, Serialize};
+use serde_json_core::str::EscapedStringFragment;
 
 /// The most attributes one noun's state may hold.
 pub const MAX_ATTRIBUTES: usize = 12;
@@ -351,7 +352,8 @@ impl Attributes {
     /// An empty body (or one of only whitespace) decodes as no attributes.
     /// Every key must be in the schema and writable, every value of the right
     /// type and in range; the first offending key is named in the error.
-    /// `scratch` holds unescaped strings and bounds their length.
+    /// `scratch` holds unescaped strings and bounds their length; a key
+    /// with escapes too long for it is still read, and refused as unknown.
     pub fn decode(
         body: &[u8],
         schema: &'static [AttributeSpec],
@@ -366,7 +368,12 @@ impl Attributes {
         ObjectSyntax
             .deserialize(&mut syntax)
             .and_then(|()| syntax.end().map(|_| ()))
-            .map_err(DecodeError::Malformed)?;
+            .map_err(|error| match error {
+                serde_json_core::de::Error::EscapedStringIsTooLong => {
+                    blame_long_string(body, schema)
+                }
+                error => DecodeError::Malformed(error),
+            })?;
         let mut failure = None;
         let seed = PatchSeed {
             schema,
@@ -589,4 +596,136 @@ impl<'de> Visitor<'de> for ValueSeed {
             kind => Err(Problem::WrongType(kind)),
         })
     }
+}
+
+/// Why a body whose syntax pass stopped at a string with escapes too long
+/// for the scratch buffer is refused. Keys are compared with the schema
+/// escape by escape, needing no buffer, so a valid body with such a key is
+/// refused naming its first unknown key, as any other would be. Otherwise
+/// the long string was a value (or the body is broken): malformed.
+fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeError {
+    let mut unknown = None;
+    let mut keys = serde_json_core::de::Deserializer::new(body, None);
+    let walked = RawKeys {
+        schema,
+        unknown: &mut unknown,
+    }
+    .deserialize(&mut keys)
+    .and_then(|()| keys.end().map(|_| ()));
+    match (walked, unknown) {
+        (Ok(()), Some(key)) => DecodeError::Attribute(AttributeError::new(&key, Problem::Unknown)),
+        (Ok(()), None) => {
+            DecodeError::Malformed(serde_json_core::de::Error::EscapedStringIsTooLong)
+        }
+        (Err(error), _) => DecodeError::Malformed(error),
+    }
+}
+
+/// Walks a JSON object read without unescaping, checking each key's
+/// escapes and noting the first key that is not in the schema.
+struct RawKeys<'u> {
+    schema: &'static [AttributeSpec],
+    unknown: &'u mut Option<String<MAX_KEY>>,
+}
+
+impl<'de> DeserializeSeed<'de> for RawKeys<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawKeys<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(escaped) = map.next_key_seed(RawKey)? {
+            let known = self
+                .schema
+                .iter()
+                .any(|spec| matches!(unescapes_to(escaped, spec.key), Ok(true)));
+            let unescaped = unescaped_prefix(escaped)
+                .map_err(|_| de::Error::custom("invalid escape in a key"))?;
+            if !known && self.unknown.is_none() {
+                *self.unknown = Some(unescaped);
+            }
+            map.next_value::<de::IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
+/// A key exactly as written between its quotes.
+struct RawKey;
+
+impl<'de> DeserializeSeed<'de> for RawKey {
+    type Value = &'de str;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<&'de str, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawKey {
+    type Value = &'de str;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<&'de str, E> {
+        Ok(key)
+    }
+}
+
+/// Whether the JSON string content `escaped` unescapes to `wanted`.
+fn unescapes_to(
+    escaped: &str,
+    wanted: &str,
+) -> Result<bool, serde_json_core::str::StringUnescapeError> {
+    let mut rest = wanted.as_bytes();
+    for fragment in serde_json_core::str::EscapedStr(escaped).fragments() {
+        let mut encoded = [0u8; 4];
+        let piece = match fragment? {
+            EscapedStringFragment::NotEscaped(text) => text.as_bytes(),
+            EscapedStringFragment::Escaped(c) => c.encode_utf8(&mut encoded).as_bytes(),
+        };
+        match rest.strip_prefix(piece) {
+            Some(after) => rest = after,
+            None => return Ok(false),
+        }
+    }
+    Ok(rest.is_empty())
+}
+
+/// The start of what `escaped` unescapes to, as much as a key in an error
+/// keeps; every escape is checked, even past that.
+fn unescaped_prefix(
+    escaped: &str,
+) -> Result<String<MAX_KEY>, serde_json_core::str::StringUnescapeError> {
+    let mut prefix = String::new();
+    let mut full = false;
+    for fragment in serde_json_core::str::EscapedStr(escaped).fragments() {
+        let fragment = fragment?;
+        if full {
+            continue;
+        }
+        let mut chars_buffer = [0u8; 4];
+        let text = match fragment {
+            EscapedStringFragment::NotEscaped(text) => text,
+            EscapedStringFragment::Escaped(c) => c.encode_utf8(&mut chars_buffer),
+        };
+        for c in text.chars() {
+            if prefix.push(c).is_err() {
+                full = true;
+                break;
+            }
+        }
+    }
+    Ok(prefix)
 }

@@ -207,3 +207,23 @@ fn a_full_set_refuses_more() {
         Err(Value::Int(7))
     );
 }
+
+#[test]
+fn an_escaped_key_longer_than_the_scratch_is_unknown_not_malformed() {
+    // 40 escaped letters unescape to 40 bytes: more than the 16-byte scratch
+    // `decode` passes, but valid JSON naming no attribute.
+    let key = "\\u0061".repeat(40);
+    let body = format!(r#"{{"level": 1, "{key}": 1}}"#);
+    let (named, problem) = refused(&body);
+    assert_eq!(problem, Problem::Unknown);
+    assert!(named.starts_with("aaaa"), "{named}");
+    // First offending key still wins when it comes before the long one.
+    let body = format!(r#"{{"mystery": 1, "{key}": 1}}"#);
+    assert_eq!(refused(&body), ("mystery".into(), Problem::Unknown));
+    // A long escaped key whose JSON is broken later is still malformed.
+    let body = format!(r#"{{"{key}": 1,}}"#);
+    assert!(matches!(decode(&body), Err(DecodeError::Malformed(_))));
+    // So is a long key with an invalid escape.
+    let body = format!(r#"{{"{key}\q": 1}}"#);
+    assert!(matches!(decode(&body), Err(DecodeError::Malformed(_))));
+}

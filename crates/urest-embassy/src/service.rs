@@ -9,7 +9,7 @@ use embassy_net::tcp::{State, TcpSocket};
 use embassy_net::Stack;
 use embassy_time::{with_timeout, Delay, Duration};
 use embedded_io_async::Write as _;
-use urest_http::{write_no_free_slot, Buffers, Config, Noun, Observer, Server};
+use urest_http::{write_no_free_slot, Buffers, Config, NameClash, Noun, Observer, Server};
 
 use crate::clock::{socket_timeout, EmbassyClock};
 use crate::head_end::HeadEnd;
@@ -86,13 +86,47 @@ pub struct Service<'a> {
 }
 
 impl<'a> Service<'a> {
-    /// A service for `nouns` on port 80 with `config`'s timeouts.
+    /// A service for `nouns` on port 80 with `config`'s timeouts,
+    /// unchecked: if two names differ only in ASCII case, the second is never
+    /// reached. Prefer [`try_new`](Self::try_new).
     pub fn new(nouns: &'a [Noun<'a>], config: Config) -> Self {
         Service {
             server: Server::new(nouns, EmbassyClock, config),
             port: DEFAULT_PORT,
             gate: SlotGate::new(),
         }
+    }
+
+    /// A service for `nouns` on port 80 with `config`'s timeouts, or the
+    /// first two nouns whose names differ only in ASCII case (routing
+    /// ignores case, so the second could never be reached).
+    ///
+    /// ```
+    /// use core::convert::Infallible;
+    /// use embedded_hal::digital::{ErrorType, OutputPin};
+    /// use urest_embassy::urest_core::nouns::SimpleLed;
+    /// use urest_embassy::urest_http::{Config, Noun};
+    /// use urest_embassy::{CriticalSectionRawMutex, Service};
+    ///
+    /// struct Pin;
+    /// impl ErrorType for Pin { type Error = Infallible; }
+    /// impl OutputPin for Pin {
+    ///     fn set_low(&mut self) -> Result<(), Infallible> { Ok(()) }
+    ///     fn set_high(&mut self) -> Result<(), Infallible> { Ok(()) }
+    /// }
+    ///
+    /// let led: SimpleLed<CriticalSectionRawMutex, Pin> = SimpleLed::new(Pin).unwrap();
+    /// let nouns = [Noun::new("led0", &led), Noun::new("LED0", &led)];
+    /// let clash = Service::try_new(&nouns, Config::default()).err().unwrap();
+    /// assert_eq!(clash.second(), "LED0");
+    /// assert!(Service::try_new(&nouns[..1], Config::default()).is_ok());
+    /// ```
+    pub fn try_new(nouns: &'a [Noun<'a>], config: Config) -> Result<Self, NameClash<'a>> {
+        Ok(Service {
+            server: Server::try_new(nouns, EmbassyClock, config)?,
+            port: DEFAULT_PORT,
+            gate: SlotGate::new(),
+        })
     }
 
     /// The same service, telling `observer` of every request and response

@@ -93,7 +93,7 @@ pub enum ConfigError {
     UnknownPolicy(String),
     /// A policy was given for a noun that changes at once.
     PolicyOnSimple(String),
-    /// Two nouns share a name.
+    /// Two nouns share a name, ignoring ASCII case as routing does.
     DuplicateName(String),
     /// There is nothing to serve.
     NoNouns,
@@ -120,7 +120,10 @@ impl fmt::Display for ConfigError {
                 f,
                 "noun \"{name}\" is simple and changes at once; only pwm nouns take a policy"
             ),
-            ConfigError::DuplicateName(name) => write!(f, "noun \"{name}\" is named twice"),
+            ConfigError::DuplicateName(name) => write!(
+                f,
+                "noun \"{name}\" is named twice (names are matched in any case)"
+            ),
             ConfigError::NoNouns => f.write_str("no nouns to serve"),
         }
     }
@@ -222,7 +225,8 @@ impl HostConfig {
     /// The read timeout the original MicroPython urest's clients expect.
     pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-    /// Check that there is something to serve and no name is used twice.
+    /// Check that there is something to serve and no name is used twice
+    /// (in any case: routing ignores case).
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.nouns.is_empty() {
             return Err(ConfigError::NoNouns);
@@ -232,7 +236,8 @@ impl HostConfig {
             if !is_path_segment(&spec.name) {
                 return Err(ConfigError::BadName(spec.name.clone()));
             }
-            if !seen.insert(spec.name.as_str()) {
+            // Routing ignores ASCII case, so names equal but for case clash.
+            if !seen.insert(spec.name.to_ascii_lowercase()) {
                 return Err(ConfigError::DuplicateName(spec.name.clone()));
             }
         }
@@ -308,5 +313,18 @@ mod tests {
             ..HostConfig::default()
         };
         assert_eq!(none.validate(), Err(ConfigError::NoNouns));
+    }
+
+    #[test]
+    fn names_differing_only_in_case_are_refused() {
+        // Routing ignores ASCII case, so the second could never be reached.
+        let clash = HostConfig {
+            nouns: vec![NounSpec::simple("Led0"), NounSpec::simple("led0")],
+            ..HostConfig::default()
+        };
+        assert_eq!(
+            clash.validate(),
+            Err(ConfigError::DuplicateName("led0".into()))
+        );
     }
 }

@@ -10,7 +10,7 @@ use embedded_io_async::{ErrorType, Read, Write};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
-use urest_http::{write_no_free_slot, Buffers, Server};
+use urest_http::{write_no_free_slot, write_stopping, Buffers, Server};
 
 use crate::clock::{HostClock, TokioDelay};
 
@@ -81,15 +81,29 @@ pub(crate) async fn turn_away(mut stream: TcpStream) {
     let _ = tokio::time::timeout(TURN_AWAY_GRACE, answer).await;
 }
 
+/// How long a request under way when the host starts draining may take to
+/// arrive whole; after that it is answered `503` and the connection closed,
+/// so a slow or stalled client cannot hold shutdown for the read timeout.
+pub const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+/// The status line of an interim (`1xx`) response such as `100 Continue`,
+/// which does not answer the request it is sent during.
+const INTERIM_STATUS: &[u8] = b"HTTP/1.1 1";
+
 /// A connection that reports end-of-stream at the first gap between
 /// requests once the host starts draining, so the HTTP layer closes it
 /// cleanly: a response under way is finished, an idle keep-alive is not
-/// waited for.
+/// waited for, and a request still arriving gets [`DRAIN_GRACE`] to
+/// arrive before it is answered `503`.
 pub(crate) struct DrainingConnection<T> {
     inner: T,
     drain: watch::Receiver<bool>,
-    /// Bytes were read since the last write: a request is being answered.
+    /// Bytes were read since the last final response: a request is under way.
     mid_request: bool,
+    /// Bytes of an interim response still to be written.
+    interim_left: usize,
+    /// When a request under way at the start of draining is cut short.
+    cut_off: Option<tokio::time::Instant>,
 }
 
 impl<T> DrainingConnection<T> {
@@ -98,6 +112,22 @@ impl<T> DrainingConnection<T> {
             inner,
             drain,
             mid_request: false,
+            interim_left: 0,
+            cut_off: None,
+        }
+    }
+
+    /// Note that `written` bytes of `buf` went out: unless they belong to an
+    /// interim response, the request under way has been answered.
+    fn wrote(&mut self, buf: &[u8], written: usize) {
+        if self.interim_left == 0 && buf.starts_with(INTERIM_STATUS) {
+            // The HTTP layer writes an interim response on its own, whole.
+            self.interim_left = buf.len();
+        }
+        if self.interim_left > 0 {
+            self.interim_left = self.interim_left.saturating_sub(written);
+        } else {
+            self.mid_request = false;
         }
     }
 }
@@ -106,10 +136,39 @@ impl<T: ErrorType> ErrorType for DrainingConnection<T> {
     type Error = T::Error;
 }
 
-impl<T: Read> Read for DrainingConnection<T> {
+impl<T: Read + Write> DrainingConnection<T> {
+    /// Read the rest of a request under way; once draining, only until the
+    /// grace runs out, then answer `503` and report end-of-stream.
+    async fn read_mid_request(&mut self, buf: &mut [u8]) -> Result<usize, T::Error> {
+        let drain = &mut self.drain;
+        let cut_off = &mut self.cut_off;
+        let grace_over = async {
+            let _ = drain.wait_for(|draining| *draining).await;
+            let deadline =
+                *cut_off.get_or_insert_with(|| tokio::time::Instant::now() + DRAIN_GRACE);
+            tokio::time::sleep_until(deadline).await;
+        };
+        let outcome = select(self.inner.read(buf), grace_over).await;
+        match outcome {
+            Either::First(read) => read,
+            Either::Second(()) => {
+                let mut response = [0u8; 512];
+                if let Some(len) = write_stopping(&mut response, RETRY_AFTER_SECS) {
+                    let answer = response.get(..len).unwrap_or_default();
+                    self.inner.write_all(answer).await?;
+                    self.inner.flush().await?;
+                }
+                self.mid_request = false;
+                Ok(0)
+            }
+        }
+    }
+}
+
+impl<T: Read + Write> Read for DrainingConnection<T> {
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, T::Error> {
         if self.mid_request {
-            return self.inner.read(buf).await;
+            return self.read_mid_request(buf).await;
         }
         if *self.drain.borrow() {
             return Ok(0);
@@ -130,7 +189,7 @@ impl<T: Read> Read for DrainingConnection<T> {
 impl<T: Write> Write for DrainingConnection<T> {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, T::Error> {
         let written = self.inner.write(buf).await?;
-        self.mid_request = false;
+        self.wrote(buf, written);
         Ok(written)
     }
 
@@ -179,6 +238,7 @@ mod tests {
 
     fn block_on<F: std::future::Future>(future: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .unwrap()
             .block_on(future)

@@ -115,7 +115,14 @@ impl Host {
         let http_config = Config {
             read_timeout: config.read_timeout,
         };
-        let mut http = Server::new(&table, clock, http_config);
+        // `bind` validated the names, so this clash cannot happen.
+        let mut http = match Server::try_new(&table, clock, http_config) {
+            Ok(http) => http,
+            Err(clash) => {
+                eprintln!("urest-host: {clash}");
+                return;
+            }
+        };
         if !logger.is_quiet() {
             http = http.with_observer(&request_log);
         }

@@ -101,7 +101,8 @@ pub use error::ConnectionError;
 pub use observers::DefmtObserver;
 #[cfg(feature = "log")]
 pub use observers::LogObserver;
-pub use response::write_no_free_slot;
+pub use response::{write_no_free_slot, write_stopping};
+pub use routing::NameClash;
 pub use server::{Noun, Observer, RequestInfo, Server};
 
 /// The HTTP parser whose [`Header`](httparse::Header) appears in

@@ -396,3 +396,35 @@ pub fn write_no_free_slot(buffer: &mut [u8], retry_after_secs: u32) -> Option<us
     .ok()
     .map(|composed| composed.len)
 }
+
+/// Writes a complete `503 Service Unavailable` response with `Retry-After`
+/// and `Connection: close` into `buffer`, for a request cut short because
+/// the server is stopping; returns its length, or `None` if `buffer` is too
+/// small (512 bytes always suffice).
+///
+/// ```
+/// let mut buffer = [0u8; 512];
+/// let len = urest_http::write_stopping(&mut buffer, 1).unwrap();
+/// let response = core::str::from_utf8(&buffer[..len]).unwrap();
+/// assert!(response.starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
+/// assert!(response.contains("\r\nRetry-After: 1\r\n"));
+/// assert!(response.contains("stopping"));
+/// ```
+pub fn write_stopping(buffer: &mut [u8], retry_after_secs: u32) -> Option<usize> {
+    let seconds = retry_after_secs.max(1);
+    let problem = Problem::new(
+        503,
+        format_args!("the server is stopping; try again in {seconds} s"),
+    )
+    .retry_after(Duration::from_secs(u64::from(seconds)))
+    .closing();
+    compose(
+        &Reply::Problem(problem),
+        &[],
+        buffer,
+        Persistence::Close,
+        false,
+    )
+    .ok()
+    .map(|composed| composed.len)
+}

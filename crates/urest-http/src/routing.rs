@@ -90,3 +90,75 @@ fn hex_value(byte: u8) -> Option<u8> {
         .to_digit(16)
         .and_then(|digit| u8::try_from(digit).ok())
 }
+
+/// Two nouns of one table that routing cannot tell apart: their names are
+/// equal but for ASCII case, so requests always reach the first and never
+/// the second. Refused by [`Server::try_new`](crate::Server::try_new).
+///
+/// ```
+/// use urest_http::{Noun, Server};
+/// # use core::convert::Infallible;
+/// # use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+/// # use embedded_hal::digital::{ErrorType, OutputPin};
+/// # use urest_core::nouns::SimpleLed;
+/// # use urest_core::time::{Clock, Instant};
+/// # struct Pin;
+/// # impl ErrorType for Pin { type Error = Infallible; }
+/// # impl OutputPin for Pin {
+/// #     fn set_low(&mut self) -> Result<(), Infallible> { Ok(()) }
+/// #     fn set_high(&mut self) -> Result<(), Infallible> { Ok(()) }
+/// # }
+/// # #[derive(Copy, Clone)]
+/// # struct Stopped;
+/// # impl Clock for Stopped { fn now(&self) -> Instant { Instant::from_millis(0) } }
+///
+/// let kitchen: SimpleLed<NoopRawMutex, Pin> = SimpleLed::new(Pin).unwrap();
+/// let hall: SimpleLed<NoopRawMutex, Pin> = SimpleLed::new(Pin).unwrap();
+/// let nouns = [Noun::new("led0", &kitchen), Noun::new("LED0", &hall)];
+/// let clash = Server::try_new(&nouns, Stopped, Default::default()).err().unwrap();
+/// assert_eq!((clash.first(), clash.second()), ("led0", "LED0"));
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct NameClash<'a> {
+    first: &'a str,
+    second: &'a str,
+}
+
+impl<'a> NameClash<'a> {
+    /// The name that routing reaches.
+    pub fn first(&self) -> &'a str {
+        self.first
+    }
+
+    /// The later name that routing would never reach.
+    pub fn second(&self) -> &'a str {
+        self.second
+    }
+}
+
+impl core::fmt::Display for NameClash<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "nouns \"{}\" and \"{}\" differ only in case, and noun names are matched without regard to case",
+            self.first, self.second
+        )
+    }
+}
+
+impl core::error::Error for NameClash<'_> {}
+
+/// The first pair of nouns in `nouns` whose names routing cannot tell apart.
+pub(crate) fn find_clash<'a>(nouns: &[Noun<'a>]) -> Option<NameClash<'a>> {
+    nouns.iter().enumerate().find_map(|(index, later)| {
+        let earlier = nouns.get(..index)?;
+        earlier
+            .iter()
+            .find(|noun| noun.name.eq_ignore_ascii_case(later.name))
+            .map(|noun| NameClash {
+                first: noun.name,
+                second: later.name,
+            })
+    })
+}

@@ -7,7 +7,8 @@ use embedded_io_async::{Read, Write};
 use urest_core::resource::Resource;
 use urest_core::time::Clock;
 
-use crate::{Buffers, Config, ConnectionError};
+use crate::routing::find_clash;
+use crate::{Buffers, Config, ConnectionError, NameClash};
 
 /// A noun as served: the path segment it answers to and the resource
 /// behind it.
@@ -170,13 +171,25 @@ pub struct Server<'a, C: Clock> {
 }
 
 impl<'a, C: Clock> Server<'a, C> {
-    /// A server for `nouns` (first match wins if two names are equal).
+    /// A server for `nouns`, unchecked: if two names differ only in ASCII
+    /// case, requests reach the first and never the second. Prefer
+    /// [`try_new`](Self::try_new), which refuses such a table.
     pub fn new(nouns: &'a [Noun<'a>], clock: C, config: Config) -> Self {
         Server {
             nouns,
             clock,
             config,
             observer: None,
+        }
+    }
+
+    /// A server for `nouns`, or the first two of them whose names differ
+    /// only in ASCII case (names are matched without regard to case, so the
+    /// second could never be reached). See [`NameClash`] for an example.
+    pub fn try_new(nouns: &'a [Noun<'a>], clock: C, config: Config) -> Result<Self, NameClash<'a>> {
+        match find_clash(nouns) {
+            Some(clash) => Err(clash),
+            None => Ok(Server::new(nouns, clock, config)),
         }
     }
 

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use support::{get, request, Rig};
 use urest_core::controller::Policy;
 use urest_core::resource::Resource;
-use urest_http::{Buffers, Observer, RESPONSE_HEAD_ROOM};
+use urest_http::{Buffers, Config, Noun, Observer, Server, RESPONSE_HEAD_ROOM};
 
 #[test]
 fn index_lists_every_noun_with_kind_policy_and_attributes() {
@@ -245,4 +245,20 @@ fn methods_other_than_the_allowed_are_405_with_allow() {
     assert_eq!(put_index.header("allow"), Some("GET, HEAD, OPTIONS"));
     lower_case.assert_problem(405);
     star.assert_problem(400);
+}
+
+#[test]
+fn a_table_whose_names_differ_only_in_case_is_refused() {
+    let rig = Rig::new(Policy::Fifo);
+    let clashing = [
+        Noun::new("led", rig.led),
+        Noun::new("green_led0", rig.pwm),
+        Noun::new("LED", rig.pwm),
+    ];
+    let refused = Server::try_new(&clashing, rig.sim.clock(), Config::default())
+        .expect_err("the second `led` is unreachable");
+    assert_eq!(refused.first(), "led");
+    assert_eq!(refused.second(), "LED");
+    assert!(refused.to_string().contains("LED"), "{refused}");
+    assert!(Server::try_new(rig.nouns, rig.sim.clock(), Config::default()).is_ok());
 }

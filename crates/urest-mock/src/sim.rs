@@ -10,7 +10,7 @@
 use core::cell::RefCell;
 use core::future::{poll_fn, Future};
 use core::pin::pin;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use core::time::Duration;
 
@@ -23,6 +23,12 @@ use crate::clock::VirtualClock;
 
 /// How many sleeping futures a simulation tracks at once.
 pub const MAX_SLEEPERS: usize = 32;
+
+/// How many polls, and delays found already due, a simulation allows at one
+/// instant before it reports [`Stalled::Livelock`]: far more than any
+/// working test needs, and reached in well under a second by a task that
+/// never lets time pass.
+pub const MAX_SPINS_PER_INSTANT: u32 = 1_000_000;
 
 /// Why [`Simulation::run`] gave up.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -40,6 +46,13 @@ pub enum Stalled {
     /// All [`MAX_SLEEPERS`] deadline slots were taken by other tasks' (other
     /// wakers') deadlines when one more went to sleep.
     TooManySleepers,
+    /// Tasks kept running without ever letting time pass (polled, or finding
+    /// their delays already due, [`MAX_SPINS_PER_INSTANT`] times at one
+    /// instant): code that would spin for ever on a real executor.
+    Livelock {
+        /// When it happened.
+        at: Instant,
+    },
 }
 
 /// A virtual clock plus the deadlines of everything sleeping on it.
@@ -65,6 +78,8 @@ pub struct Simulation {
     sleepers: Mutex<RefCell<Vec<(Instant, Waker), MAX_SLEEPERS>>>,
     woken: AtomicBool,
     overflowed: AtomicBool,
+    /// Polls and due delays since time last moved.
+    spins: AtomicU32,
 }
 
 impl Simulation {
@@ -75,6 +90,7 @@ impl Simulation {
             sleepers: Mutex::new(RefCell::new(Vec::new())),
             woken: AtomicBool::new(false),
             overflowed: AtomicBool::new(false),
+            spins: AtomicU32::new(0),
         }
     }
 
@@ -104,6 +120,13 @@ impl Simulation {
     fn forget_sleepers(&self) {
         critical_section::with(|cs| self.sleepers.borrow_ref_mut(cs).clear());
         self.overflowed.store(false, Ordering::SeqCst);
+        self.spins.store(0, Ordering::SeqCst);
+    }
+
+    /// Count one more poll or due delay at this instant; `true` once there
+    /// have been too many.
+    fn spin(&self) -> bool {
+        self.spins.fetch_add(1, Ordering::SeqCst) >= MAX_SPINS_PER_INSTANT
     }
 
     fn poll_to_end<F: Future>(
@@ -121,6 +144,11 @@ impl Simulation {
             }
             if self.overflowed.load(Ordering::SeqCst) {
                 return Err(Stalled::TooManySleepers);
+            }
+            if self.spin() {
+                return Err(Stalled::Livelock {
+                    at: self.clock.now(),
+                });
             }
             if self.woken.load(Ordering::SeqCst) {
                 continue;
@@ -140,7 +168,13 @@ impl Simulation {
 
     /// Move the clock to `at` and wake everything due by then.
     fn wake_until(&self, at: Instant) {
+        let before = self.clock.now();
         self.clock.set(at);
+        // Only time that really moved ends a spin: a clock that cannot
+        // advance must not hide a livelock.
+        if self.clock.now() > before {
+            self.spins.store(0, Ordering::SeqCst);
+        }
         let mut due: Vec<Waker, MAX_SLEEPERS> = Vec::new();
         critical_section::with(|cs| {
             let mut sleepers = self.sleepers.borrow_ref_mut(cs);
@@ -222,8 +256,15 @@ impl VirtualDelay {
     /// Sleep until the simulation's clock reaches `deadline`.
     pub async fn until(&self, deadline: Instant) {
         poll_fn(|context| {
-            if self.sim.clock.now() >= deadline {
+            // A task that keeps finding its deadline passed never returns
+            // to the simulation; past the limit it is made to, so that the
+            // simulation can report the livelock instead of hanging.
+            if self.sim.clock.now() >= deadline && !self.sim.spin() {
                 return Poll::Ready(());
+            }
+            if self.sim.clock.now() >= deadline {
+                context.waker().wake_by_ref();
+                return Poll::Pending;
             }
             self.sim.sleep_until(deadline, context.waker());
             Poll::Pending

@@ -109,3 +109,27 @@ fn timeouts_that_lose_their_race_do_not_fill_the_simulation() {
     });
     assert_eq!(finished, Ok(Instant::from_millis(u64::from(rounds))));
 }
+
+#[test]
+fn a_task_that_spins_on_due_delays_is_reported_not_hung() {
+    let sim = simulation();
+    let spun = sim.run(Instant::from_millis(1_000), async {
+        let mut delay = sim.delay();
+        loop {
+            // A deadline already reached: ready at once, for ever.
+            delay.delay_us(0).await;
+        }
+    });
+    assert_eq!(spun, Err(Stalled::Livelock { at: Instant::ZERO }));
+}
+
+#[test]
+fn a_task_that_only_yields_is_reported_not_hung() {
+    let sim = simulation();
+    let spun = sim.run(Instant::from_millis(1_000), async {
+        loop {
+            yield_now().await;
+        }
+    });
+    assert_eq!(spun, Err(Stalled::Livelock { at: Instant::ZERO }));
+}
