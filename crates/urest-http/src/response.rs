@@ -379,22 +379,7 @@ pub(crate) fn compose(
 /// assert!(response.ends_with("}"));
 /// ```
 pub fn write_no_free_slot(buffer: &mut [u8], retry_after_secs: u32) -> Option<usize> {
-    let seconds = retry_after_secs.max(1);
-    let problem = Problem::new(
-        503,
-        format_args!("every connection slot is busy; try again in {seconds} s"),
-    )
-    .retry_after(Duration::from_secs(u64::from(seconds)))
-    .closing();
-    compose(
-        &Reply::Problem(problem),
-        &[],
-        buffer,
-        Persistence::Close,
-        false,
-    )
-    .ok()
-    .map(|composed| composed.len)
+    write_unavailable(buffer, retry_after_secs, "every connection slot is busy")
 }
 
 /// Writes a complete `503 Service Unavailable` response with `Retry-After`
@@ -411,13 +396,16 @@ pub fn write_no_free_slot(buffer: &mut [u8], retry_after_secs: u32) -> Option<us
 /// assert!(response.contains("stopping"));
 /// ```
 pub fn write_stopping(buffer: &mut [u8], retry_after_secs: u32) -> Option<usize> {
+    write_unavailable(buffer, retry_after_secs, "the server is stopping")
+}
+
+/// A closing `503` with `Retry-After` (at least a second) whose detail is
+/// `why` and when to come back.
+fn write_unavailable(buffer: &mut [u8], retry_after_secs: u32, why: &str) -> Option<usize> {
     let seconds = retry_after_secs.max(1);
-    let problem = Problem::new(
-        503,
-        format_args!("the server is stopping; try again in {seconds} s"),
-    )
-    .retry_after(Duration::from_secs(u64::from(seconds)))
-    .closing();
+    let problem = Problem::new(503, format_args!("{why}; try again in {seconds} s"))
+        .retry_after(Duration::from_secs(u64::from(seconds)))
+        .closing();
     compose(
         &Reply::Problem(problem),
         &[],
