@@ -24,6 +24,7 @@ pub mod controller;
 pub mod nouns;
 pub mod ramp;
 pub mod resource;
+pub mod state;
 pub mod time;
 
 /// The examples of the README, checked as doc tests.
