@@ -33,12 +33,14 @@ use heapless::String;
 use crate::attributes::{
     Access, AttributeError, AttributeSpec, Attributes, Kind, Problem, Value, MAX_STRING,
 };
+use crate::decimal::{units_of, Decimal, Fixed, MAX_SCALE};
 
 /// A Rust type that can be one field of a [`State`]: its JSON kind, and the
 /// conversions to and from an attribute [`Value`].
 ///
-/// Implemented for `bool`, the integers up to 32 bits, `i64`, and
-/// `heapless::String<N>` (for `N` up to [`MAX_STRING`]).
+/// Implemented for `bool`, the integers up to 32 bits, `i64`,
+/// [`Decimal`] (fixed point: `21.5`), and `heapless::String<N>` (for `N` up
+/// to [`MAX_STRING`]).
 ///
 /// ```
 /// use urest_core::attributes::{Kind, Value};
@@ -103,6 +105,27 @@ impl<const N: usize> AttributeValue for String<N> {
 
     fn from_value(value: &Value) -> Option<Self> {
         value.as_str().and_then(|text| String::try_from(text).ok())
+    }
+}
+
+impl<const SCALE: u8> AttributeValue for Decimal<SCALE> {
+    const KIND: Kind = Kind::Decimal {
+        scale: if SCALE < MAX_SCALE { SCALE } else { MAX_SCALE },
+        min: i64::MIN,
+        max: i64::MAX,
+    };
+
+    fn to_value(&self) -> Value {
+        Value::Decimal(self.fixed())
+    }
+
+    fn from_value(value: &Value) -> Option<Self> {
+        match value.as_fixed() {
+            Some(Fixed { units, scale }) if scale == Fixed::new(0, SCALE).scale => {
+                Some(Decimal(units))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -180,12 +203,21 @@ pub fn merge_field<T: AttributeValue>(
     Ok(())
 }
 
-/// `kind` narrowed to `min..=max` when it is an integer, for
-/// [`state!`](crate::state!)'s `#[range(..)]`.
+/// `kind` narrowed to `min..=max` when it is a number, for
+/// [`state!`](crate::state!)'s `[range ..]`. Evaluated at compile time
+/// only: the bounds are literals, integer or decimal.
 #[doc(hidden)]
-pub const fn with_range(kind: Kind, min: i64, max: i64) -> Kind {
+pub const fn with_range(kind: Kind, min: f64, max: f64) -> Kind {
     match kind {
-        Kind::Int { .. } => Kind::Int { min, max },
+        Kind::Int { .. } => Kind::Int {
+            min: units_of(min, 0),
+            max: units_of(max, 0),
+        },
+        Kind::Decimal { scale, .. } => Kind::Decimal {
+            scale,
+            min: units_of(min, scale),
+            max: units_of(max, scale),
+        },
         other => other,
     }
 }
@@ -201,7 +233,8 @@ pub const fn doc_line(doc: &'static str) -> &'static str {
 /// Each field's `///` comment becomes its doc in the index. After a
 /// field's type, `[read_only]` marks what clients may not write and
 /// `[range min..=max]` narrows an integer (otherwise its type's range
-/// applies); both together read `[read_only, range 0..=100]`. Field types implement
+/// applies; a [`Decimal`] takes decimal bounds, `[range 5.0..=30.0]`);
+/// both together read `[read_only, range 0..=100]`. Field types implement
 /// [`AttributeValue`]. The struct derives `Clone`, `Debug`, `Default` and
 /// `PartialEq` and implements [`State`].
 ///
@@ -271,7 +304,7 @@ macro_rules! state {
                     $crate::state::merge_field(
                         &mut self.$field,
                         stringify!($field),
-                        $crate::state!(@kind $type, [$($($marker)*)?]),
+                        const { $crate::state!(@kind $type, [$($($marker)*)?]) },
                         patch,
                     )?;
                 )*
@@ -292,7 +325,11 @@ macro_rules! state {
         <$type as $crate::state::AttributeValue>::KIND
     };
     (@kind $type:ty, [range $min:literal ..= $max:literal $(, $($rest:tt)*)?]) => {
-        $crate::state::with_range(<$type as $crate::state::AttributeValue>::KIND, $min, $max)
+        $crate::state::with_range(
+            <$type as $crate::state::AttributeValue>::KIND,
+            $min as f64,
+            $max as f64,
+        )
     };
     (@kind $type:ty, [read_only $(, $($rest:tt)*)?]) => {
         $crate::state!(@kind $type, [$($($rest)*)?])
