@@ -1,20 +1,23 @@
 //! Nouns of one's own, built from a typed state: a switch that changes at
-//! once and a sensor a task feeds, served like the built-in nouns.
+//! once, a sensor a task feeds and a fan that ramps, served like the
+//! built-in nouns.
 
 mod support;
 
 use embassy_futures::join::join;
+use embassy_futures::select::{select, Either};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embedded_hal::digital::{OutputPin, PinState};
 use embedded_hal_async::delay::DelayNs;
 use serde_json::json;
 use support::{empty_post, get, put, request, Rig};
-use urest_core::controller::Policy;
-use urest_core::nouns::{Device, DeviceNoun, SensorNoun};
+use urest_core::controller::{Policy, RampConfig, Snapshot};
+use urest_core::nouns::{Device, DeviceNoun, RampNoun, Ramped, SensorNoun};
+use urest_core::ramp::{Level, LEVEL_MAX};
 use urest_core::resource::Error;
 use urest_core::time::Clock;
 use urest_http::{Config, Noun, Server};
-use urest_mock::{MockPin, PinLevel};
+use urest_mock::{MockPin, MockPwm, PinLevel};
 
 urest_core::state! {
     /// A relay's state.
@@ -168,4 +171,81 @@ fn a_sensor_noun_shows_what_its_task_published_and_how_old_it_is() {
         json!({"decicelsius": 215, "age_ms": 500})
     );
     replies[3].assert_problem(405);
+}
+
+urest_core::state! {
+    /// A fan's state.
+    pub struct FanState {
+        /// the speed to reach, in percent
+        pub speed: u8 [range 0..=100],
+        /// the speed now, in percent
+        pub current: u8 [read_only],
+    }
+}
+
+struct Fan;
+
+impl Ramped for Fan {
+    type State = FanState;
+    const KIND: &'static str = "fan";
+
+    fn target(wanted: &FanState) -> Level {
+        (u32::from(wanted.speed) * u32::from(LEVEL_MAX) / 100) as Level
+    }
+
+    fn state(now: &Snapshot) -> FanState {
+        let max = u32::from(LEVEL_MAX);
+        let percent = |level: Level| ((u32::from(level) * 100 + max / 2) / max) as u8;
+        FanState {
+            speed: percent(now.eventual),
+            current: percent(now.level),
+        }
+    }
+}
+
+#[test]
+fn a_ramped_noun_moves_through_its_controller_under_its_policy() {
+    let rig = Rig::new(Policy::Fifo);
+    let config = RampConfig {
+        policy: Policy::Reject,
+        ..RampConfig::FIFO_TEN_SECOND_FADE
+    };
+    let fan: RampNoun<NoopRawMutex, _, 2, Fan> =
+        RampNoun::new(MockPwm::new(rig.recorder, 1_000), config);
+    let nouns = [Noun {
+        name: "fan",
+        resource: &fan,
+    }];
+    let server = Server::new(&nouns, rig.sim.clock(), Config::default());
+    let sim = rig.sim;
+    let (_, replies) = rig.serve(&server, async |client| {
+        let clientele = async {
+            let mut replies = vec![client.request(put("/fan", r#"{"speed": 100}"#)).await];
+            rig.sleep_ms(5_000).await;
+            replies.push(client.request(get("/fan")).await);
+            replies.push(client.request(put("/fan", r#"{"speed": 20}"#)).await);
+            replies.push(client.request(put("/fan", r#"{"speed": 101}"#)).await);
+            rig.sleep_ms(6_000).await;
+            replies.push(client.request(get("/fan")).await);
+            replies.push(client.request(request("OPTIONS", "/fan", "")).await);
+            client.close();
+            replies
+        };
+        let runner = async {
+            let mut delay = sim.delay();
+            fan.controller().run(sim.clock(), &mut delay).await
+        };
+        match select(clientele, runner).await {
+            Either::First(replies) => replies,
+            Either::Second(stopped) => panic!("the fan's runner stopped: {stopped:?}"),
+        }
+    });
+    assert_eq!(replies[0].status, 202);
+    assert_eq!(replies[1].json(), json!({"speed": 100, "current": 50}));
+    let busy = replies[2].assert_problem(503);
+    assert!(replies[2].header("retry-after").is_some(), "{busy}");
+    let problem = replies[3].assert_problem(422);
+    assert!(detail(&problem).contains("0..=100"), "{problem}");
+    assert_eq!(replies[4].json(), json!({"speed": 100, "current": 100}));
+    assert_eq!(replies[5].json()["policy"], "reject");
 }
