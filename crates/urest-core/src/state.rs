@@ -238,6 +238,11 @@ pub const fn doc_line(doc: &'static str) -> &'static str {
 /// [`AttributeValue`]. The struct derives `Clone`, `Debug`, `Default` and
 /// `PartialEq` and implements [`State`].
 ///
+/// A state has at most [`MAX_ATTRIBUTES`](crate::attributes::MAX_ATTRIBUTES)
+/// fields (checked when it compiles; one fewer for a
+/// [`SensorNoun`](crate::nouns::SensorNoun), which adds `age_ms`). Fields
+/// take doc comments and no other attributes; the key is the field's name.
+///
 /// ```
 /// use urest_core::state::State;
 ///
@@ -275,6 +280,11 @@ macro_rules! state {
                 $field_vis $field: $type,
             )*
         }
+
+        const _: () = assert!(
+            <$name as $crate::state::State>::SCHEMA.len() <= $crate::attributes::MAX_ATTRIBUTES,
+            "a state has at most urest_core::attributes::MAX_ATTRIBUTES fields",
+        );
 
         impl $crate::state::State for $name {
             const SCHEMA: &'static [$crate::attributes::AttributeSpec] = &[

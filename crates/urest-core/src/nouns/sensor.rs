@@ -5,7 +5,7 @@ use core::cell::RefCell;
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use embassy_sync::blocking_mutex::Mutex;
 
-use crate::attributes::{Attributes, Value};
+use crate::attributes::{Attributes, Value, MAX_ATTRIBUTES};
 use crate::resource::{Description, Error, Outcome, Resource, Verbs};
 use crate::state::{State, AGE};
 use crate::time::Instant;
@@ -50,6 +50,12 @@ pub struct SensorNoun<M: RawMutex, S: State> {
 impl<M: RawMutex, S: State> SensorNoun<M, S> {
     /// A sensor with no reading yet; `kind` names it in the index.
     pub const fn new(kind: &'static str) -> Self {
+        const {
+            assert!(
+                S::SCHEMA_WITH_AGE.len() <= MAX_ATTRIBUTES,
+                "a sensor's state has at most MAX_ATTRIBUTES - 1 fields: age_ms is added"
+            )
+        };
         SensorNoun {
             kind,
             latest: Mutex::new(RefCell::new(None)),
