@@ -13,123 +13,54 @@
 //! # 422: attribute "closed" must be boolean
 //! ```
 
-use std::cell::RefCell;
-
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
-use embassy_sync::blocking_mutex::Mutex;
 use embedded_hal::digital::{OutputPin, PinState};
 use embedded_io_adapters::tokio_1::FromTokio;
-use urest::core::attributes::{
-    Access, AttributeError, AttributeSpec, Attributes, Kind, Problem, Value,
-};
-use urest::core::resource::{Description, Error, Outcome, Resource, Verbs};
-use urest::core::time::Instant;
+use urest::core::nouns::{Device, DeviceNoun};
+use urest::core::resource::Error;
 use urest::http::{Buffers, Config, Noun, Server};
 use urest_host::{HostClock, TokioDelay};
 use urest_mock::{MockPin, PinLevel};
 
-const SCHEMA: &[AttributeSpec] = &[
-    AttributeSpec {
-        key: "closed",
-        kind: Kind::Bool,
-        access: Access::ReadWrite,
-        doc: "whether the contacts are closed",
-    },
-    AttributeSpec {
-        key: "cycles",
-        kind: Kind::Int {
-            min: 0,
-            max: i64::MAX,
-        },
-        access: Access::ReadOnly,
-        doc: "how many times the relay has closed",
-    },
-];
-
-struct Coil<P> {
-    pin: P,
-    closed: bool,
-    cycles: i64,
+// --- The noun: its state, and what a change does to the hardware. ---
+urest::core::state! {
+    /// What a relay reports.
+    struct RelayState {
+        /// whether the contacts are closed
+        closed: bool,
+        /// how many times the relay has closed
+        cycles: u32 [read_only],
+    }
 }
 
 /// A relay on a digital output that counts how often it closed.
-struct Relay<P: OutputPin> {
-    coil: Mutex<NoopRawMutex, RefCell<Coil<P>>>,
-}
+struct Relay<P>(P);
 
-impl<P: OutputPin> Relay<P> {
-    fn new(pin: P) -> Self {
-        Relay {
-            coil: Mutex::new(RefCell::new(Coil {
-                pin,
-                closed: false,
-                cycles: 0,
-            })),
+impl<P: OutputPin> Device for Relay<P> {
+    type State = RelayState;
+    const KIND: &'static str = "relay";
+
+    fn change(&mut self, from: &RelayState, to: &mut RelayState) -> Result<(), Error> {
+        // Setting what is already set is no cycle: PUT stays idempotent.
+        if to.closed != from.closed {
+            let level = PinState::from(to.closed);
+            self.0.set_state(level).map_err(|_| Error::Hardware)?;
+            to.cycles = to.cycles.saturating_add(u32::from(to.closed));
         }
+        Ok(())
     }
 
-    fn switch(&self, closed: bool) -> Result<Outcome, Error> {
-        self.coil.lock(|coil| {
-            let mut coil = coil.borrow_mut();
-            if coil.closed == closed {
-                // Setting what is already set is no cycle: PUT stays idempotent.
-                return Ok(Outcome::Done);
-            }
-            coil.pin
-                .set_state(PinState::from(closed))
-                .map_err(|_| Error::Hardware)?;
-            coil.closed = closed;
-            coil.cycles += i64::from(closed);
-            Ok(Outcome::Done)
-        })
+    fn toggle(state: &mut RelayState) {
+        state.closed = !state.closed;
     }
 }
-
-impl<P: OutputPin> Resource for Relay<P> {
-    fn describe(&self) -> Description {
-        Description {
-            kind: "relay",
-            policy: None,
-            attributes: SCHEMA,
-            verbs: Verbs::ALL,
-        }
-    }
-
-    fn get(&self, _now: Instant) -> Attributes {
-        self.coil.lock(|coil| {
-            let coil = coil.borrow();
-            let mut state = Attributes::new();
-            let _ = state.set("closed", Value::Bool(coil.closed));
-            let _ = state.set("cycles", Value::Int(coil.cycles));
-            state
-        })
-    }
-
-    fn put(&self, patch: &Attributes, _now: Instant) -> Result<Outcome, Error> {
-        let closed = patch
-            .get("closed")
-            .and_then(Value::as_bool)
-            .ok_or_else(|| AttributeError::new("closed", Problem::Missing))?;
-        self.switch(closed)
-    }
-
-    fn post(&self, patch: &Attributes, now: Instant) -> Result<Outcome, Error> {
-        if patch.is_empty() {
-            let closed = self.coil.lock(|coil| coil.borrow().closed);
-            return self.switch(!closed);
-        }
-        self.put(patch, now)
-    }
-
-    fn delete(&self, _now: Instant) -> Result<Outcome, Error> {
-        self.switch(false)
-    }
-}
+// --- End of the noun. ---
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let level = PinLevel::new();
-    let relay = Relay::new(MockPin::new(&level));
+    let relay: DeviceNoun<NoopRawMutex, _> =
+        DeviceNoun::new(Relay(MockPin::new(&level)), RelayState::default());
     let nouns = [Noun {
         name: "relay",
         resource: &relay,

@@ -11,6 +11,8 @@
 use core::fmt;
 
 use heapless::{String, Vec};
+
+use crate::decimal::Fixed;
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserializer, Serialize};
@@ -46,6 +48,8 @@ pub enum Value {
     Bool(bool),
     /// A JSON string of at most [`MAX_STRING`] bytes.
     Str(Text),
+    /// A JSON number in fixed point, such as `21.5`.
+    Decimal(Fixed),
 }
 
 impl Value {
@@ -73,6 +77,14 @@ impl Value {
         }
     }
 
+    /// The decimal, if this is one.
+    pub fn as_fixed(&self) -> Option<Fixed> {
+        match self {
+            Value::Decimal(value) => Some(*value),
+            _ => None,
+        }
+    }
+
     /// A string value from static text, cut to [`MAX_STRING`] bytes.
     pub fn text(text: &str) -> Value {
         Value::Str(truncated(text))
@@ -85,6 +97,7 @@ impl Serialize for Value {
             Value::Int(value) => serializer.serialize_i64(*value),
             Value::Bool(value) => serializer.serialize_bool(*value),
             Value::Str(value) => serializer.serialize_str(value),
+            Value::Decimal(value) => value.serialize(serializer),
         }
     }
 }
@@ -114,6 +127,16 @@ pub enum Kind {
         /// Longest accepted string, in bytes.
         max_len: usize,
     },
+    /// A decimal number with up to `scale` digits after the point, held as
+    /// an integer count of `10^-scale` (see [`crate::decimal`]).
+    Decimal {
+        /// Digits after the point, at most [`MAX_SCALE`](crate::decimal::MAX_SCALE).
+        scale: u8,
+        /// Smallest accepted value, in units of `10^-scale`.
+        min: i64,
+        /// Largest accepted value, in units of `10^-scale`.
+        max: i64,
+    },
 }
 
 impl Kind {
@@ -123,6 +146,25 @@ impl Kind {
             Kind::Int { .. } => "integer",
             Kind::Bool => "boolean",
             Kind::Str { .. } => "string",
+            Kind::Decimal { .. } => "number",
+        }
+    }
+
+    /// What the kind accepts beyond its type, as in an error message:
+    /// ` in 0..=1`, ` of at most 8 bytes`,
+    /// ` in 5.0..=30.0 with at most 1 digit after the point`.
+    pub fn write_accepts(self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::Int { min, max } => write!(f, " in {min}..={max}"),
+            Kind::Str { max_len } => write!(f, " of at most {max_len} bytes"),
+            Kind::Bool => Ok(()),
+            Kind::Decimal { scale, min, max } => write!(
+                f,
+                " in {}..={} with at most {scale} digit{} after the point",
+                Fixed::new(min, scale),
+                Fixed::new(max, scale),
+                if scale == 1 { "" } else { "s" }
+            ),
         }
     }
 }
@@ -192,6 +234,9 @@ pub enum Problem {
         /// Longest accepted string, in bytes.
         max_len: usize,
     },
+    /// A value of the right type that the kind does not accept: a decimal
+    /// out of range or more precise than its scale.
+    NotAccepted(Kind),
     /// The key appears twice in one body.
     Duplicate,
     /// The verb needs this attribute and the body lacks it.
@@ -239,13 +284,9 @@ impl fmt::Display for AttributeError {
         match self.problem {
             Problem::Unknown => write!(f, "unknown attribute \"{key}\""),
             Problem::ReadOnly => write!(f, "attribute \"{key}\" is read-only"),
-            Problem::WrongType(kind) => {
+            Problem::WrongType(kind) | Problem::NotAccepted(kind) => {
                 write!(f, "attribute \"{key}\" must be {}", kind.type_name())?;
-                match kind {
-                    Kind::Int { min, max } => write!(f, " in {min}..={max}"),
-                    Kind::Str { max_len } => write!(f, " of at most {max_len} bytes"),
-                    Kind::Bool => Ok(()),
-                }
+                kind.write_accepts(f)
             }
             Problem::OutOfRange { min, max } => {
                 write!(f, "attribute \"{key}\" must be in {min}..={max}")
@@ -383,7 +424,7 @@ impl Attributes {
         let decoded = seed.deserialize(&mut deserializer);
         let decoded = decoded.and_then(|patch| deserializer.end().map(|_| patch));
         match (decoded, failure) {
-            (Ok(patch), _) => Ok(patch),
+            (Ok(patch), _) => with_decimals(patch, body, schema),
             // The syntax is sound, so the schema pass stopped at a value: a
             // rejection of ours, or a value serde-json-core could not read as
             // the expected type (`"1"`, `true`, or `1.5`, whose `.5` it meets
@@ -549,6 +590,9 @@ impl<'de> DeserializeSeed<'de> for ValueSeed {
             Kind::Int { .. } => deserializer.deserialize_i64(self),
             Kind::Bool => deserializer.deserialize_bool(self),
             Kind::Str { .. } => deserializer.deserialize_str(self),
+            // serde-json-core reads fractions only as floats; the value is
+            // skipped here and read from the body's text afterwards.
+            Kind::Decimal { .. } => deserializer.deserialize_ignored_any(self),
         }
     }
 }
@@ -576,6 +620,13 @@ impl<'de> Visitor<'de> for ValueSeed {
                 kind => Err(Problem::WrongType(kind)),
             }),
         }
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(match self.0 {
+            Kind::Decimal { scale, .. } => Ok(Value::Decimal(Fixed::new(0, scale))),
+            kind => Err(Problem::WrongType(kind)),
+        })
     }
 
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
@@ -728,4 +779,97 @@ fn unescaped_prefix(
         }
     }
     Ok(prefix)
+}
+
+/// Fill in the decimals of `patch`, which the schema pass skipped, from the
+/// text of their values in `body` (a well-formed object whose keys came into
+/// `patch` in order, each once).
+fn with_decimals(
+    mut patch: Attributes,
+    body: &[u8],
+    schema: &[AttributeSpec],
+) -> Result<Attributes, DecodeError> {
+    if !patch
+        .iter()
+        .any(|(_, value)| matches!(value, Value::Decimal(_)))
+    {
+        return Ok(patch);
+    }
+    let mut result = Ok(());
+    each_top_level_value(body, |index, text| {
+        let Some((key, Value::Decimal(_))) = patch.entries.get(index) else {
+            return;
+        };
+        let key = *key;
+        let Some(Kind::Decimal { scale, min, max }) = schema
+            .iter()
+            .find(|spec| spec.key == key)
+            .map(|spec| spec.kind)
+        else {
+            return;
+        };
+        let kind = Kind::Decimal { scale, min, max };
+        let parsed = match crate::decimal::Fixed::parse(text, scale) {
+            Ok(value) if (min..=max).contains(&value.units) => Ok(value),
+            Ok(_) | Err(crate::decimal::ParseError::NotRepresentable) => {
+                Err(Problem::NotAccepted(kind))
+            }
+            Err(crate::decimal::ParseError::NotDecimal) => Err(Problem::WrongType(kind)),
+        };
+        match parsed {
+            Ok(value) => {
+                if let Some(entry) = patch.entries.get_mut(index) {
+                    entry.1 = Value::Decimal(value);
+                }
+            }
+            Err(problem) if result.is_ok() => result = Err(AttributeError::new(key, problem)),
+            Err(_) => {}
+        }
+    });
+    result.map(|()| patch).map_err(DecodeError::Attribute)
+}
+
+/// Call `each` with the index and trimmed text of every value of the
+/// top-level object in `body`, which must be well-formed JSON.
+fn each_top_level_value(body: &[u8], mut each: impl FnMut(usize, &[u8])) {
+    let (mut depth, mut index) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    let mut value_start = None;
+    for (at, &byte) in body.iter().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        let ends_value = match byte {
+            b'"' => {
+                in_string = true;
+                false
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                false
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                depth == 0
+            }
+            b':' if depth == 1 => {
+                value_start = Some(at + 1);
+                false
+            }
+            b',' => depth == 1,
+            _ => false,
+        };
+        if ends_value {
+            if let Some(start) = value_start.take() {
+                each(index, body[start..at].trim_ascii());
+                index += 1;
+            }
+        }
+    }
 }

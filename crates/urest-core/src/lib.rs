@@ -21,9 +21,11 @@
 
 pub mod attributes;
 pub mod controller;
+pub mod decimal;
 pub mod nouns;
 pub mod ramp;
 pub mod resource;
+pub mod state;
 pub mod time;
 
 /// The examples of the README, checked as doc tests.

@@ -5,14 +5,14 @@ use core::future::Future;
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use embedded_hal::pwm::SetDutyCycle;
 use urest_core::controller::RampController;
-use urest_core::nouns::PwmLed;
+use urest_core::nouns::{PwmLed, RampNoun, Ramped};
 
 use crate::clock::EmbassyClock;
 
 /// A noun whose transitions one task applies, step by step: the only writer
 /// of its output.
 ///
-/// Implemented for [`RampController`] and for [`PwmLed`]; a noun of your
+/// Implemented for [`RampController`], [`PwmLed`] and [`RampNoun`]; a noun of your
 /// own that owns a `RampController` implements it by forwarding to its
 /// controller. Spawn one task per noun that runs
 /// [`run_fades`](Self::run_fades); [`fade_task!`](crate::fade_task)
@@ -61,6 +61,12 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Fading for RampController<M, 
 }
 
 impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Fading for PwmLed<M, P, Q> {
+    fn run_fades(&self) -> impl Future<Output = ()> {
+        self.controller().run_fades()
+    }
+}
+
+impl<M: RawMutex, P: SetDutyCycle, const Q: usize, R: Ramped> Fading for RampNoun<M, P, Q, R> {
     fn run_fades(&self) -> impl Future<Output = ()> {
         self.controller().run_fades()
     }

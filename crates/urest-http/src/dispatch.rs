@@ -229,6 +229,12 @@ impl core::fmt::Display for Writable<'_> {
                     write!(f, " of at most {max_len} bytes)")?
                 }
                 urest_core::attributes::Kind::Bool => f.write_str(")")?,
+                urest_core::attributes::Kind::Decimal { scale, min, max } => write!(
+                    f,
+                    " {}..={})",
+                    urest_core::decimal::Fixed::new(min, scale),
+                    urest_core::decimal::Fixed::new(max, scale)
+                )?,
             }
         }
         if first {

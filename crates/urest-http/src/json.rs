@@ -8,6 +8,7 @@
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
+use urest_core::decimal::Fixed;
 
 use crate::response::allow_for;
 use crate::Noun;
@@ -187,7 +188,9 @@ impl JsonWriter<'_> {
 }
 
 /// `{"key": .., "type": "integer", "min": 0, "max": 1, "access": "read-write", "doc": ..}`;
-/// strings carry `max_len` instead of `min` and `max`, booleans neither.
+/// strings carry `max_len` instead of `min` and `max`, booleans neither;
+/// numbers (decimals) carry `min`, `max` and `scale`, the digits they keep
+/// after the point.
 struct AttributeEntry<'s>(&'s AttributeSpec);
 
 impl Serialize for AttributeEntry<'_> {
@@ -203,6 +206,11 @@ impl Serialize for AttributeEntry<'_> {
             }
             Kind::Str { max_len } => map.serialize_entry("max_len", &max_len)?,
             Kind::Bool => {}
+            Kind::Decimal { scale, min, max } => {
+                map.serialize_entry("min", &Fixed::new(min, scale))?;
+                map.serialize_entry("max", &Fixed::new(max, scale))?;
+                map.serialize_entry("scale", &scale)?;
+            }
         }
         let access = match spec.access {
             Access::ReadOnly => "read-only",

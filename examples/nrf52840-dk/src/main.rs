@@ -57,7 +57,7 @@ mod nouns {
     use urest_nrf::{led_config, off_level, simple_led, Channel, NrfSimpleLed};
     use urest_nrf::{Polarity, PwmChannel, PwmTiming, SharedPwm};
 
-    use crate::die_temperature::DieTemperature;
+    use crate::die_temperature::{self, DieTemperature};
     use crate::Irqs;
 
     /// The DK's LEDs light when their pin is low.
@@ -71,7 +71,7 @@ mod nouns {
 
     #[embassy_executor::task]
     async fn refresh_temperature0(noun: &'static DieTemperature, mut sensor: Temp<'static>) {
-        noun.refresh(&mut sensor).await
+        die_temperature::refresh(noun, &mut sensor).await
     }
 
     static PWM0_LEDS: StaticCell<SharedPwm<'static, Cs>> = StaticCell::new();
@@ -100,7 +100,8 @@ mod nouns {
         let led2 = Output::new(led2, off_level(DK_LED), OutputDrive::Standard);
         let led0 = LED0.init(simple_led(led2, DK_LED));
         let mut sensor = Temp::new(temp, Irqs);
-        let temperature0 = TEMPERATURE0.init(DieTemperature::first_reading(&mut sensor).await);
+        let temperature0 = TEMPERATURE0.init(DieTemperature::new("die_temperature"));
+        die_temperature::read_into(temperature0, &mut sensor).await;
 
         // urest: the noun table, the service, and its tasks.
         let nouns = NOUNS.init([

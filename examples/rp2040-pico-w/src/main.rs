@@ -91,7 +91,7 @@ mod nouns {
 
     static GREEN_LED0: StaticCell<GreenLed> = StaticCell::new();
     static LED0: StaticCell<Led> = StaticCell::new();
-    static CHIP_TEMPERATURE: ChipTemperature = ChipTemperature::new();
+    static CHIP_TEMPERATURE: ChipTemperature = ChipTemperature::new("temperature");
     static NOUNS: StaticCell<[Noun<'static>; 3]> = StaticCell::new();
     static SERVICE: StaticCell<Service<'static>> = StaticCell::new();
 

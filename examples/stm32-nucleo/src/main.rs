@@ -105,7 +105,7 @@ mod nouns {
 
     static GREEN_LED0: StaticCell<GreenLed> = StaticCell::new();
     static LED0: StaticCell<PinLed<'static, CriticalSectionRawMutex>> = StaticCell::new();
-    static BUTTON0: UserButton = UserButton::new();
+    static BUTTON0: UserButton = UserButton::new("button");
     static NOUNS: StaticCell<[Noun<'static>; 3]> = StaticCell::new();
     static SERVICE: StaticCell<Service<'static>> = StaticCell::new();
 

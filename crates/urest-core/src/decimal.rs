@@ -1,0 +1,200 @@
+//! Decimal numbers in fixed point: `21.5` without floating point.
+//!
+//! A decimal attribute is an integer count of units of `10^-scale`: with
+//! scale 1, `21.5` is 215 units. Writing and reading them is integer
+//! arithmetic on digits, so a firmware never links float parsing or
+//! formatting for them.
+
+use core::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// The largest scale (digits after the point) a decimal may have.
+pub const MAX_SCALE: u8 = 9;
+
+/// A decimal in units of `10^-SCALE`, for a field of a
+/// [`state!`](crate::state!): `Decimal<1>(215)` reads `21.5`.
+///
+/// `SCALE` is at most [`MAX_SCALE`] (larger scales are treated as that).
+///
+/// ```
+/// use urest_core::decimal::Decimal;
+///
+/// let celsius: Decimal<1> = Decimal(215);
+/// assert_eq!(celsius.to_string(), "21.5");
+/// assert_eq!(Decimal::<2>(-5).to_string(), "-0.05");
+/// ```
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Decimal<const SCALE: u8>(pub i64);
+
+impl<const SCALE: u8> Decimal<SCALE> {
+    /// The value as a runtime-scaled [`Fixed`].
+    pub const fn fixed(self) -> Fixed {
+        Fixed::new(self.0, SCALE)
+    }
+}
+
+impl<const SCALE: u8> fmt::Display for Decimal<SCALE> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fixed().fmt(f)
+    }
+}
+
+/// A decimal with its scale carried at run time: what an attribute
+/// [`Value`](crate::attributes::Value) holds.
+///
+/// Serialized as a bare JSON number. It is written through
+/// `serialize_bytes`, which serde-json-core (the encoder urest uses) copies
+/// as it is.
+///
+/// ```
+/// use urest_core::decimal::Fixed;
+///
+/// assert_eq!(Fixed::new(2150, 2).to_string(), "21.50");
+/// assert_eq!(Fixed::parse(b"21.5", 2), Ok(Fixed::new(2150, 2)));
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Fixed {
+    /// The value in units of `10^-scale`.
+    pub units: i64,
+    /// Digits after the point, at most [`MAX_SCALE`].
+    pub scale: u8,
+}
+
+/// Why text is not a decimal of the wanted scale.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ParseError {
+    /// Not a plain decimal number (`21`, `-0.5`); exponents are refused too.
+    NotDecimal,
+    /// A decimal with more significant digits after the point than the
+    /// scale keeps, or too large for the units.
+    NotRepresentable,
+}
+
+const fn power_of_ten(scale: u8) -> u64 {
+    let mut power = 1u64;
+    let mut left = if scale > MAX_SCALE { MAX_SCALE } else { scale };
+    while left > 0 {
+        power *= 10;
+        left -= 1;
+    }
+    power
+}
+
+impl Fixed {
+    /// `units` of `10^-scale` (a scale over [`MAX_SCALE`] is taken as that).
+    pub const fn new(units: i64, scale: u8) -> Self {
+        Fixed {
+            units,
+            scale: if scale > MAX_SCALE { MAX_SCALE } else { scale },
+        }
+    }
+
+    /// Read a JSON number such as `21`, `21.5` or `-0.25` in units of
+    /// `10^-scale`. Trailing zeros past the scale are fine; other digits
+    /// past it are refused rather than rounded.
+    pub fn parse(text: &[u8], scale: u8) -> Result<Fixed, ParseError> {
+        let scale = Fixed::new(0, scale).scale;
+        let (negative, digits) = match text.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, text),
+        };
+        let (whole, fraction) = match digits.iter().position(|&b| b == b'.') {
+            Some(point) => (&digits[..point], Some(&digits[point + 1..])),
+            None => (digits, None),
+        };
+        let is_digits = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
+        if !is_digits(whole) || fraction.is_some_and(|part| !is_digits(part)) {
+            return Err(ParseError::NotDecimal);
+        }
+        let mut units: u64 = 0;
+        let mut push = |digit: u8| -> Result<(), ParseError> {
+            units = units
+                .checked_mul(10)
+                .and_then(|units| units.checked_add(u64::from(digit - b'0')))
+                .ok_or(ParseError::NotRepresentable)?;
+            Ok(())
+        };
+        for &digit in whole {
+            push(digit)?;
+        }
+        let fraction = fraction.unwrap_or(&[]);
+        for place in 0..usize::from(scale) {
+            push(fraction.get(place).copied().unwrap_or(b'0'))?;
+        }
+        if fraction.iter().skip(usize::from(scale)).any(|&b| b != b'0') {
+            return Err(ParseError::NotRepresentable);
+        }
+        let units = if negative {
+            0i64.checked_sub_unsigned(units)
+        } else {
+            i64::try_from(units).ok()
+        };
+        units
+            .map(|units| Fixed::new(units, scale))
+            .ok_or(ParseError::NotRepresentable)
+    }
+}
+
+impl fmt::Display for Fixed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = [0u8; 24];
+        f.write_str(self.write(&mut text))
+    }
+}
+
+impl Fixed {
+    /// The digits, written from the end of `text` back (at most 21 bytes:
+    /// sign, 19 digits, point).
+    fn write(self, text: &mut [u8; 24]) -> &str {
+        let power = power_of_ten(self.scale);
+        let magnitude = self.units.unsigned_abs();
+        let (mut whole, mut fraction) = (magnitude / power, magnitude % power);
+        let mut at = text.len();
+        let mut put = |byte: u8| {
+            at -= 1;
+            text[at] = byte;
+        };
+        for _ in 0..self.scale {
+            put(b'0' + (fraction % 10) as u8);
+            fraction /= 10;
+        }
+        if self.scale > 0 {
+            put(b'.');
+        }
+        loop {
+            put(b'0' + (whole % 10) as u8);
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
+        }
+        if self.units < 0 {
+            put(b'-');
+        }
+        // Only ASCII digits, '.' and '-' were written.
+        core::str::from_utf8(&text[at..]).unwrap_or("0")
+    }
+}
+
+impl Serialize for Fixed {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut text = [0u8; 24];
+        serializer.serialize_bytes(self.write(&mut text).as_bytes())
+    }
+}
+
+/// `value` in units of `10^-scale`, rounded half away from zero, for
+/// compile-time bounds such as `[range 5.0..=30.0]`.
+#[doc(hidden)]
+pub const fn units_of(value: f64, scale: u8) -> i64 {
+    let scaled = value * power_of_ten(scale) as f64;
+    if scaled < 0.0 {
+        (scaled - 0.5) as i64
+    } else {
+        (scaled + 0.5) as i64
+    }
+}
