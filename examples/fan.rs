@@ -13,16 +13,17 @@
 //! curl -s -X DELETE http://127.0.0.1:8082/fan  # spin down
 //! ```
 
+mod common;
+
 use core::convert::Infallible;
 use core::time::Duration;
 
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embedded_hal::pwm::{ErrorType, SetDutyCycle};
-use embedded_io_adapters::tokio_1::FromTokio;
 use urest::core::controller::{Policy, RampConfig, RampShape, Snapshot};
 use urest::core::nouns::{RampNoun, Ramped};
 use urest::core::ramp::{Level, LEVEL_MAX};
-use urest::http::{Buffers, Config, Noun, Server};
+use urest::http::Noun;
 use urest_host::{HostClock, TokioDelay};
 
 // --- The noun: its state, and how it maps onto the output's level. ---
@@ -89,33 +90,14 @@ async fn main() -> std::io::Result<()> {
         ..RampConfig::FIFO_TEN_SECOND_FADE
     };
     let fan: RampNoun<NoopRawMutex, FanPwm, 4, Fan> = RampNoun::new(FanPwm, config);
-    let nouns = [Noun {
-        name: "fan",
-        resource: &fan,
-    }];
+    let nouns = [Noun::new("fan", &fan)];
     let clock = HostClock::new();
-    let server = Server::new(&nouns, clock, Config::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:8082").await?;
-    println!("serving http://127.0.0.1:8082/fan");
     // The controller's runner moves the fan; the server answers at once.
     let runner = async {
         let Err(never) = fan.controller().run(&clock, &mut TokioDelay).await;
         match never {}
     };
-    let serving = async {
-        let (mut request, mut response) = ([0u8; 1024], [0u8; 2048]);
-        loop {
-            let (stream, peer) = listener.accept().await?;
-            let mut connection = FromTokio::new(stream);
-            let mut buffers = Buffers::new(&mut request, &mut response);
-            let served: Result<(), _> = server
-                .serve(&mut connection, &mut TokioDelay, &mut buffers)
-                .await;
-            if let Err(error) = served {
-                println!("{peer}: {error:?}");
-            }
-        }
-    };
+    let serving = common::serve_one_at_a_time("127.0.0.1:8082", &nouns, clock);
     tokio::select! {
         () = runner => unreachable!("the fan's output cannot fail"),
         result = serving => result,

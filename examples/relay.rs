@@ -13,13 +13,14 @@
 //! # 422: attribute "closed" must be boolean
 //! ```
 
+mod common;
+
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embedded_hal::digital::{OutputPin, PinState};
-use embedded_io_adapters::tokio_1::FromTokio;
 use urest::core::nouns::{Device, DeviceNoun};
 use urest::core::resource::Error;
-use urest::http::{Buffers, Config, Noun, Server};
-use urest_host::{HostClock, TokioDelay};
+use urest::http::Noun;
+use urest_host::HostClock;
 use urest_mock::{MockPin, PinLevel};
 
 // --- The noun: its state, and what a change does to the hardware. ---
@@ -61,23 +62,6 @@ async fn main() -> std::io::Result<()> {
     let level = PinLevel::new();
     let relay: DeviceNoun<NoopRawMutex, _> =
         DeviceNoun::new(Relay(MockPin::new(&level)), RelayState::default());
-    let nouns = [Noun {
-        name: "relay",
-        resource: &relay,
-    }];
-    let server = Server::new(&nouns, HostClock::new(), Config::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:8081").await?;
-    println!("serving http://127.0.0.1:8081/relay");
-    let (mut request, mut response) = ([0u8; 1024], [0u8; 1024]);
-    loop {
-        let (stream, peer) = listener.accept().await?;
-        let mut connection = FromTokio::new(stream);
-        let mut buffers = Buffers::new(&mut request, &mut response);
-        let served: Result<(), _> = server
-            .serve(&mut connection, &mut TokioDelay, &mut buffers)
-            .await;
-        if let Err(error) = served {
-            println!("{peer}: {error:?}");
-        }
-    }
+    let nouns = [Noun::new("relay", &relay)];
+    common::serve_one_at_a_time("127.0.0.1:8081", &nouns, HostClock::new()).await
 }

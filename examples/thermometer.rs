@@ -11,15 +11,16 @@
 //! curl -s -X OPTIONS http://127.0.0.1:8083/room
 //! ```
 
+mod common;
+
 use core::time::Duration;
 
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
-use embedded_io_adapters::tokio_1::FromTokio;
 use urest::core::decimal::Decimal;
 use urest::core::nouns::SensorNoun;
 use urest::core::time::Clock;
-use urest::http::{Buffers, Config, Noun, Server};
-use urest_host::{HostClock, TokioDelay};
+use urest::http::Noun;
+use urest_host::HostClock;
 
 // --- The noun: its state. ---
 urest::core::state! {
@@ -41,14 +42,8 @@ async fn read_sensor(round: i64) -> i64 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let room: SensorNoun<NoopRawMutex, Reading> = SensorNoun::new("thermometer");
-    let nouns = [Noun {
-        name: "room",
-        resource: &room,
-    }];
+    let nouns = [Noun::new("room", &room)];
     let clock = HostClock::new();
-    let server = Server::new(&nouns, clock, Config::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:8083").await?;
-    println!("serving http://127.0.0.1:8083/room");
     // The refresh task: read, publish with the time it was taken, wait.
     let refresh = async {
         for round in 0.. {
@@ -62,20 +57,7 @@ async fn main() -> std::io::Result<()> {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     };
-    let serving = async {
-        let (mut request, mut response) = ([0u8; 1024], [0u8; 1024]);
-        loop {
-            let (stream, peer) = listener.accept().await?;
-            let mut connection = FromTokio::new(stream);
-            let mut buffers = Buffers::new(&mut request, &mut response);
-            let served: Result<(), _> = server
-                .serve(&mut connection, &mut TokioDelay, &mut buffers)
-                .await;
-            if let Err(error) = served {
-                println!("{peer}: {error:?}");
-            }
-        }
-    };
+    let serving = common::serve_one_at_a_time("127.0.0.1:8083", &nouns, clock);
     tokio::select! {
         () = refresh => unreachable!("the refresh task runs for ever"),
         result = serving => result,
