@@ -7,10 +7,10 @@
 //! wakes the tasks waiting for it. A test that ramps an LED for ten seconds
 //! therefore runs in microseconds, and always in the same order.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use core::future::{poll_fn, Future};
 use core::pin::pin;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use core::time::Duration;
 
@@ -78,8 +78,9 @@ pub struct Simulation {
     sleepers: Mutex<RefCell<Vec<(Instant, Waker), MAX_SLEEPERS>>>,
     woken: AtomicBool,
     overflowed: AtomicBool,
-    /// Polls and due delays since time last moved.
-    spins: AtomicU32,
+    /// Polls and due delays since time last moved. Behind a critical
+    /// section rather than an atomic: Cortex-M0 has no atomic add.
+    spins: Mutex<Cell<u32>>,
 }
 
 impl Simulation {
@@ -90,7 +91,7 @@ impl Simulation {
             sleepers: Mutex::new(RefCell::new(Vec::new())),
             woken: AtomicBool::new(false),
             overflowed: AtomicBool::new(false),
-            spins: AtomicU32::new(0),
+            spins: Mutex::new(Cell::new(0)),
         }
     }
 
@@ -120,13 +121,18 @@ impl Simulation {
     fn forget_sleepers(&self) {
         critical_section::with(|cs| self.sleepers.borrow_ref_mut(cs).clear());
         self.overflowed.store(false, Ordering::SeqCst);
-        self.spins.store(0, Ordering::SeqCst);
+        critical_section::with(|cs| self.spins.borrow(cs).set(0));
     }
 
     /// Count one more poll or due delay at this instant; `true` once there
     /// have been too many.
     fn spin(&self) -> bool {
-        self.spins.fetch_add(1, Ordering::SeqCst) >= MAX_SPINS_PER_INSTANT
+        critical_section::with(|cs| {
+            let spins = self.spins.borrow(cs);
+            let before = spins.get();
+            spins.set(before.saturating_add(1));
+            before >= MAX_SPINS_PER_INSTANT
+        })
     }
 
     fn poll_to_end<F: Future>(
@@ -173,7 +179,7 @@ impl Simulation {
         // Only time that really moved ends a spin: a clock that cannot
         // advance must not hide a livelock.
         if self.clock.now() > before {
-            self.spins.store(0, Ordering::SeqCst);
+            critical_section::with(|cs| self.spins.borrow(cs).set(0));
         }
         let mut due: Vec<Waker, MAX_SLEEPERS> = Vec::new();
         critical_section::with(|cs| {
