@@ -227,6 +227,7 @@ async fn checks(spawner: Spawner) {
     }]);
     let config = Config {
         read_timeout: Duration::from_secs(10),
+        ..Config::default()
     };
     let port = NonZeroU16::new(PORT).expect("non-zero port");
     let service: &'static Service<'static> =

@@ -9,8 +9,9 @@ use core::time::Duration;
 /// use urest_http::Config;
 ///
 /// assert_eq!(Config::default().read_timeout, Duration::from_secs(30));
-/// let impatient = Config { read_timeout: Duration::from_secs(5) };
+/// let impatient = Config { read_timeout: Duration::from_secs(5), ..Config::default() };
 /// assert!(impatient.read_timeout < Config::default().read_timeout);
+/// assert!(Config::default().head_timeout < Config::default().read_timeout);
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -23,17 +24,35 @@ pub struct Config {
     /// this long is dropped too, so a stalled client never holds a connection
     /// slot for ever.
     pub read_timeout: Duration,
+
+    /// How long a request head may take to arrive whole, from its first
+    /// byte, before it is answered `408 Request Timeout` and the connection
+    /// closed. A client on a working network sends a head in one piece; one
+    /// that drips it a byte at a time holds a connection slot only this
+    /// long. The [`read_timeout`](Self::read_timeout) still bounds the
+    /// whole request, and the shorter of the two applies to the head.
+    pub head_timeout: Duration,
 }
 
 impl Config {
     /// The original urest's timeout: thirty seconds.
     pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// A few seconds for a request head.
+    pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// The time allowed for a head that started arriving: the shorter of the
+    /// two timeouts.
+    pub(crate) fn head_allowance(&self) -> Duration {
+        self.head_timeout.min(self.read_timeout)
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             read_timeout: Self::DEFAULT_READ_TIMEOUT,
+            head_timeout: Self::DEFAULT_HEAD_TIMEOUT,
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::dispatch::Incoming;
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{Listing, Overflow};
 use crate::response::{compose, Persistence, Problem, Reply, ResponseHead};
+use crate::slots::Slot;
 use crate::{Buffers, ConnectionError, RequestInfo, Server};
 
 /// A body too large for the request buffer is read and dropped, so that the
@@ -32,6 +33,8 @@ enum Received {
     Data(usize),
     Eof,
     TimedOut,
+    /// The slot was asked to make way for a waiting client.
+    MakeWay,
 }
 
 /// Whether the connection carries on after an exchange.
@@ -87,11 +90,12 @@ enum Prepared<'n> {
 }
 
 impl<'a, C: Clock> Server<'a, C> {
-    pub(crate) async fn serve_connection<T: Read + Write, D: DelayNs>(
+    pub(crate) async fn serve_connection<T: Read + Write, D: DelayNs, S: Slot>(
         &self,
         connection: &mut T,
         delay: &mut D,
         buffers: &mut Buffers<'_>,
+        slot: &S,
     ) -> Result<(), ConnectionError<T::Error>> {
         if buffers.request.is_empty() || buffers.response.len() < Buffers::MIN_RESPONSE {
             return Err(ConnectionError::BuffersTooSmall);
@@ -99,7 +103,7 @@ impl<'a, C: Clock> Server<'a, C> {
         let mut filled = 0;
         loop {
             if self
-                .exchange(connection, delay, buffers, &mut filled)
+                .exchange(connection, delay, buffers, &mut filled, slot)
                 .await?
                 == After::Close
             {
@@ -110,19 +114,25 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// Receive one request and answer it. `filled` counts the bytes at the
     /// start of the request buffer that have arrived and are not answered.
-    async fn exchange<T: Read + Write, D: DelayNs>(
+    async fn exchange<T: Read + Write, D: DelayNs, S: Slot>(
         &self,
         connection: &mut T,
         delay: &mut D,
         buffers: &mut Buffers<'_>,
         filled: &mut usize,
+        slot: &S,
     ) -> Served<T::Error> {
-        let Some(request) = self
-            .receive_head(connection, delay, buffers, filled)
+        let Some(mut request) = self
+            .receive_head(connection, delay, buffers, filled, slot)
             .await?
         else {
             return Ok(After::Close);
         };
+        slot.busy();
+        if slot.close_after_answer() {
+            // A client waits for this slot: this answer is the last.
+            request.persistence = Persistence::Close;
+        }
         let head_only = request.head_only();
         let body_len = match self.body_length(&request, buffers) {
             Ok(len) => len,
@@ -149,7 +159,7 @@ impl<'a, C: Clock> Server<'a, C> {
             match self.receive(connection, delay, free, deadline).await? {
                 Received::Data(len) => *filled += len,
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
-                Received::TimedOut => {
+                Received::TimedOut | Received::MakeWay => {
                     let refusal = self.refuse_started(buffers, &request, self.timed_out());
                     self.transmit(connection, delay, buffers.response, refusal, head_only)
                         .await?;
@@ -196,15 +206,21 @@ impl<'a, C: Clock> Server<'a, C> {
     /// Read until a whole request head is in the buffer. `None` when the
     /// connection ended between requests, or the head was refused (and
     /// answered).
-    async fn receive_head<T: Read + Write, D: DelayNs>(
+    async fn receive_head<T: Read + Write, D: DelayNs, S: Slot>(
         &self,
         connection: &mut T,
         delay: &mut D,
         buffers: &mut Buffers<'_>,
         filled: &mut usize,
+        slot: &S,
     ) -> Result<Option<Started>, ConnectionError<T::Error>> {
         let waiting_since = self.clock.now();
         let mut since = (*filled > 0).then_some(waiting_since);
+        if since.is_some() {
+            slot.head_started();
+        } else {
+            slot.idle();
+        }
         loop {
             match self.look_for_head(buffers, *filled, since.unwrap_or(waiting_since)) {
                 HeadSearch::Found(request) => return Ok(Some(request)),
@@ -215,19 +231,32 @@ impl<'a, C: Clock> Server<'a, C> {
                 }
                 HeadSearch::Incomplete => {}
             }
-            let deadline = since.unwrap_or(waiting_since) + self.config.read_timeout;
+            let deadline = match since {
+                Some(since) => since + self.config.head_allowance(),
+                None => waiting_since + self.config.read_timeout,
+            };
             let free = buffers.request.get_mut(*filled..).unwrap_or_default();
-            match self.receive(connection, delay, free, deadline).await? {
+            let received = self.receive_or_make_way(connection, delay, free, deadline, slot);
+            match received.await? {
                 Received::Data(len) => {
-                    since.get_or_insert_with(|| self.clock.now());
+                    if since.is_none() {
+                        since = Some(self.clock.now());
+                        slot.head_started();
+                    }
                     *filled += len;
                 }
                 Received::Eof if *filled == 0 => return Ok(None),
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
                 // An idle keep-alive connection is just closed.
-                Received::TimedOut if since.is_none() => return Ok(None),
+                Received::TimedOut | Received::MakeWay if since.is_none() => return Ok(None),
+                Received::MakeWay => {
+                    let refusal = self.refusal(self.made_way(), buffers.response, false);
+                    self.transmit(connection, delay, buffers.response, refusal, false)
+                        .await?;
+                    return Ok(None);
+                }
                 Received::TimedOut => {
-                    let refusal = self.refusal(self.timed_out(), buffers.response, false);
+                    let refusal = self.refusal(self.head_timed_out(), buffers.response, false);
                     self.transmit(connection, delay, buffers.response, refusal, false)
                         .await?;
                     return Ok(None);
@@ -322,7 +351,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 }
                 Received::Data(len) => unread -= len,
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
-                Received::TimedOut => {
+                Received::TimedOut | Received::MakeWay => {
                     let refusal = self.refusal(self.timed_out(), buffers.response, head_only);
                     self.transmit(connection, delay, buffers.response, refusal, head_only)
                         .await?;
@@ -347,6 +376,25 @@ impl<'a, C: Clock> Server<'a, C> {
             format_args!(
                 "the request did not arrive whole within {:?}",
                 self.config.read_timeout
+            ),
+        )
+    }
+
+    fn head_timed_out(&self) -> Problem {
+        Problem::new(
+            408,
+            format_args!(
+                "the request head did not arrive whole within {:?}",
+                self.config.head_allowance()
+            ),
+        )
+    }
+
+    fn made_way(&self) -> Problem {
+        Problem::new(
+            408,
+            format_args!(
+                "the request head was still arriving when another client needed this connection slot"
             ),
         )
     }
@@ -543,6 +591,23 @@ impl<'a, C: Clock> Server<'a, C> {
     fn observe_response(&self, status: u16, body: &[u8]) {
         if let Some(observer) = self.observer {
             observer.response(status, body);
+        }
+    }
+
+    /// One read, unless `deadline` passes or the slot is asked to make way
+    /// first.
+    async fn receive_or_make_way<T: Read, D: DelayNs, S: Slot>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        into: &mut [u8],
+        deadline: Instant,
+        slot: &S,
+    ) -> Result<Received, ConnectionError<T::Error>> {
+        let receiving = self.receive(connection, delay, into, deadline);
+        match select(receiving, slot.yield_requested()).await {
+            Either::First(received) => received,
+            Either::Second(()) => Ok(Received::MakeWay),
         }
     }
 

@@ -90,6 +90,7 @@ mod observers;
 mod response;
 mod routing;
 mod server;
+pub mod slots;
 
 #[doc = include_str!("../http-api.md")]
 pub mod api_reference {}
@@ -104,6 +105,7 @@ pub use observers::LogObserver;
 pub use response::{write_no_free_slot, write_stopping};
 pub use routing::NameClash;
 pub use server::{Noun, Observer, RequestInfo, Server};
+pub use slots::{Admission, Phase, Slot, SlotBoard, SlotPolicy, SlotState, Unshared};
 
 /// The HTTP parser whose [`Header`](httparse::Header) appears in
 /// [`RequestInfo`].

@@ -8,6 +8,7 @@ use urest_core::resource::Resource;
 use urest_core::time::Clock;
 
 use crate::routing::find_clash;
+use crate::slots::{Slot, Unshared};
 use crate::{Buffers, Config, ConnectionError, NameClash};
 
 /// A noun as served: the path segment it answers to and the resource
@@ -227,7 +228,25 @@ impl<'a, C: Clock> Server<'a, C> {
         delay: &mut D,
         buffers: &mut Buffers<'_>,
     ) -> Result<(), ConnectionError<T::Error>> {
-        self.serve_connection(connection, delay, buffers).await
+        self.serve_connection(connection, delay, buffers, &Unshared)
+            .await
+    }
+
+    /// [`serve`](Self::serve) a connection in a connection slot shared with
+    /// other clients: the connection tells `slot` what it is doing, closes
+    /// after its current answer when `slot` says a client waits, and makes
+    /// way when asked (an idle connection is closed, a request head still
+    /// arriving is answered `408`). [`SlotBoard`](crate::SlotBoard) holds
+    /// the rules; see [`slots`](crate::slots) for the whole story.
+    pub async fn serve_in<T: Read + Write, D: DelayNs, S: Slot>(
+        &self,
+        connection: &mut T,
+        delay: &mut D,
+        buffers: &mut Buffers<'_>,
+        slot: &S,
+    ) -> Result<(), ConnectionError<T::Error>> {
+        self.serve_connection(connection, delay, buffers, slot)
+            .await
     }
 }
 

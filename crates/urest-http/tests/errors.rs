@@ -5,6 +5,7 @@ mod support;
 
 use core::time::Duration;
 
+use embassy_futures::select::{select, Either};
 use serde_json::json;
 use support::{get, put, request, Response, Rig};
 use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
@@ -256,7 +257,7 @@ fn too_many_headers_is_431() {
 }
 
 #[test]
-fn unfinished_request_is_408_after_the_read_timeout() {
+fn unfinished_head_is_408_after_the_head_timeout() {
     let rig = Rig::new(Policy::Fifo);
     let start = rig.now();
     let (served, (response, at)) = rig.serve(&rig.server(), async |client| {
@@ -265,9 +266,67 @@ fn unfinished_request_is_408_after_the_read_timeout() {
         (response, rig.now())
     });
     assert_eq!(served, Ok(()));
-    response.assert_problem(408);
+    let problem = response.assert_problem(408);
+    assert!(detail(&problem).contains("head"), "{problem}");
     assert_eq!(response.header("connection"), Some("close"));
-    assert_eq!(at.duration_since(start), Duration::from_secs(30));
+    assert_eq!(at.duration_since(start), Config::DEFAULT_HEAD_TIMEOUT);
+}
+
+#[test]
+fn a_head_dripped_a_byte_a_second_is_408_at_the_head_timeout() {
+    let rig = Rig::new(Policy::Fifo);
+    let start = rig.now();
+    let (_, (response, at)) = rig.serve(&rig.server(), async |client| {
+        let dripping = async {
+            for byte in "GET /led HTTP/1.1\r\nHost: device\r\nX-Slow: yes\r\n".chars() {
+                client.send(byte.to_string()).await;
+                rig.sleep_ms(1_000).await;
+            }
+        };
+        let answered = async {
+            let response = client.response().await;
+            (response, rig.now())
+        };
+        match select(answered, dripping).await {
+            Either::First(answer) => answer,
+            Either::Second(()) => panic!("the whole head was dripped without an answer"),
+        }
+    });
+    response.assert_problem(408);
+    assert_eq!(at.duration_since(start), Config::DEFAULT_HEAD_TIMEOUT);
+}
+
+#[test]
+fn the_head_timeout_is_never_longer_than_the_read_timeout() {
+    let rig = Rig::new(Policy::Fifo);
+    let server = rig.server_with(Config {
+        read_timeout: Duration::from_secs(2),
+        head_timeout: Duration::from_secs(60),
+    });
+    let start = rig.now();
+    let (_, (response, at)) = rig.serve(&server, async |client| {
+        client.send("GET /led HTTP/1.1\r\n").await;
+        let response = client.response().await;
+        (response, rig.now())
+    });
+    response.assert_problem(408);
+    assert_eq!(at.duration_since(start), Duration::from_secs(2));
+}
+
+#[test]
+fn a_slow_body_is_bound_by_the_read_timeout_not_the_head_timeout() {
+    let rig = Rig::new(Policy::Fifo);
+    let (_, response) = rig.serve(&rig.server(), async |client| {
+        client
+            .send("PUT /led HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"led\"")
+            .await;
+        rig.sleep_ms(20_000).await;
+        client.send(":1}").await;
+        let response = client.response().await;
+        client.close();
+        response
+    });
+    assert_eq!(response.status, 200);
 }
 
 #[test]
@@ -275,6 +334,7 @@ fn unfinished_body_is_408_and_a_configured_timeout_is_used() {
     let rig = Rig::new(Policy::Fifo);
     let server = rig.server_with(Config {
         read_timeout: Duration::from_secs(5),
+        ..Config::default()
     });
     let start = rig.now();
     let (_, (response, at)) = rig.serve(&server, async |client| {
@@ -290,11 +350,11 @@ fn unfinished_body_is_408_and_a_configured_timeout_is_used() {
 }
 
 #[test]
-fn a_slow_request_that_finishes_in_time_is_served() {
+fn a_slow_head_that_finishes_within_the_head_timeout_is_served() {
     let rig = Rig::new(Policy::Fifo);
     let (_, response) = rig.serve(&rig.server(), async |client| {
         client.send("GET /led HTTP/1.1\r\n").await;
-        rig.sleep_ms(29_000).await;
+        rig.sleep_ms(4_900).await;
         client.send("Host: device\r\n\r\n").await;
         let response = client.response().await;
         client.close();

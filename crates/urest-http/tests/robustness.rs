@@ -259,6 +259,7 @@ fn exchange(peer: &Peer) -> Seen {
     };
     let config = Config {
         read_timeout: Duration::from_millis(peer.read_timeout_ms),
+        ..Config::default()
     };
     let server = Server::new(rig.nouns, rig.sim.clock(), config).with_observer(&watcher);
     let to_server = Pipe::new();

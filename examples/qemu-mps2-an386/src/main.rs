@@ -125,6 +125,7 @@ fn serve(spawner: Spawner, stack: Stack<'static>) -> Result<(), ServeError> {
     }
     let config = Config {
         read_timeout: Duration::from_millis(settings::READ_TIMEOUT_MS),
+        ..Config::default()
     };
     let service = Service::new(NOUNS.init(nouns), config);
     let service = match settings::LOG_REQUESTS {

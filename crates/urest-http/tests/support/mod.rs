@@ -436,6 +436,24 @@ impl Rig {
         response_len: usize,
         script: impl AsyncFnOnce(&Client<'_>) -> R,
     ) -> (Served, R) {
+        self.serve_in(
+            server,
+            &urest_http::Unshared,
+            request_len,
+            response_len,
+            script,
+        )
+    }
+
+    /// Serve one connection in `slot`, as [`serve_sized`](Self::serve_sized).
+    pub fn serve_in<R>(
+        &self,
+        server: &Server<'_, Clock>,
+        slot: &impl urest_http::Slot,
+        request_len: usize,
+        response_len: usize,
+        script: impl AsyncFnOnce(&Client<'_>) -> R,
+    ) -> (Served, R) {
         let to_server = Pipe::new();
         let to_client = Pipe::new();
         let client = Client::new(&to_server, &to_client);
@@ -448,7 +466,9 @@ impl Rig {
         let mut buffers = Buffers::new(&mut request, &mut response);
         let mut delay = self.sim.delay();
         let serving = async {
-            let served = server.serve(&mut end, &mut delay, &mut buffers).await;
+            let served = server
+                .serve_in(&mut end, &mut delay, &mut buffers, slot)
+                .await;
             to_client.close();
             served
         };

@@ -98,6 +98,7 @@ async fn serve(green_led0: &'static Led) {
     ];
     let config = Config {
         read_timeout: core::time::Duration::from_secs(5),
+        ..Config::default()
     };
     let server = Server::new(&nouns, EmbassyClock, config);
     // The requests below are under 128 bytes; every response fits the
