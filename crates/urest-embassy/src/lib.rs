@@ -64,7 +64,6 @@
 
 mod clock;
 mod fade;
-mod head_end;
 mod logging;
 mod macros;
 mod service;
@@ -72,12 +71,12 @@ mod slots;
 
 pub use clock::EmbassyClock;
 pub use fade::Fading;
-pub use head_end::HeadEnd;
 pub use service::{
     Service, DEFAULT_PORT, DEFAULT_REQUEST_BUFFER, DEFAULT_RESPONSE_BUFFER, DEFAULT_SOCKET_BUFFER,
     TURN_AWAY_RETRY_AFTER_SECS,
 };
 pub use slots::Occupancy;
+pub use urest_http::HeadEnd;
 
 pub use embassy_net;
 pub use embassy_sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex, RawMutex};

@@ -9,10 +9,9 @@ use embassy_net::tcp::{State, TcpSocket};
 use embassy_net::Stack;
 use embassy_time::{with_timeout, Delay, Duration};
 use embedded_io_async::Write as _;
-use urest_http::{write_no_free_slot, Buffers, Config, NameClash, Noun, Observer, Server};
+use urest_http::{write_no_free_slot, Buffers, Config, HeadEnd, NameClash, Noun, Observer, Server};
 
 use crate::clock::{socket_timeout, EmbassyClock};
-use crate::head_end::HeadEnd;
 use crate::logging::{debug, debug_log, info, warning};
 use crate::slots::{Occupancy, SlotGate};
 

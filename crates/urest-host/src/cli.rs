@@ -34,7 +34,11 @@ Policies, for a change that arrives while a pwm noun is fading:
   reject   refuse it: 503 with Retry-After set to the time the fade has left
   preempt  turn round at once from the level the LED shows now, no jump
 
-Connections beyond --slots are answered 503 with Retry-After: 1 at once.
+Connections beyond --slots wait for one: an idle keep-alive connection
+makes way for them at once, a request head still arriving after half a
+second is answered 408, and keep-alive connections close after their
+answer once they have had 100 ms. A client that waits longer than
+--queue-wait-ms is answered 503 with Retry-After: 1.
 Ctrl-C or SIGTERM stops accepting, lets answers in progress finish, and
 exits.
 
@@ -90,7 +94,7 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub step_ms: u64,
 
-    /// Connections served at once; more are answered 503 and closed.
+    /// Connections served at once; more wait for a slot (see below).
     #[arg(long, default_value_t = HostConfig::DEFAULT_SLOTS)]
     pub slots: NonZeroUsize,
 
@@ -99,6 +103,18 @@ pub struct Cli {
     #[arg(long, value_name = "MS", default_value_t = 30_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub read_timeout_ms: u64,
+
+    /// Milliseconds a request head may take to arrive from its first byte
+    /// (else it is answered 408); never more than the read timeout.
+    #[arg(long, value_name = "MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub head_timeout_ms: u64,
+
+    /// Milliseconds a client may wait for a free slot before it is answered
+    /// 503 with Retry-After.
+    #[arg(long, value_name = "MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub queue_wait_ms: u64,
 
     /// Log nothing but the listening address.
     #[arg(long, short)]
@@ -125,6 +141,8 @@ impl Cli {
             step_time: Duration::from_millis(self.step_ms),
             slots: self.slots,
             read_timeout: Duration::from_millis(self.read_timeout_ms),
+            head_timeout: Duration::from_millis(self.head_timeout_ms),
+            queue_wait: Duration::from_millis(self.queue_wait_ms),
             quiet: self.quiet,
         }
     }

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use urest_core::controller::Policy;
+use urest_http::SlotPolicy;
 
 /// What kind of mock hardware a noun drives.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -198,13 +199,21 @@ pub struct HostConfig {
     pub steps: NonZeroU16,
     /// How long each ramp step holds.
     pub step_time: Duration,
-    /// How many connections are served at once; more are turned away with
-    /// `503 Service Unavailable`.
+    /// How many connections are served at once. Clients beyond them wait
+    /// (see [`SlotPolicy`]): idle connections make way for them at once,
+    /// keep-alive ones close after their share, and a client that waits
+    /// longer than [`queue_wait`](Self::queue_wait) is answered `503`.
     pub slots: NonZeroUsize,
     /// How long a request may take to arrive whole before it is answered
     /// `408`, and how long an idle connection is kept; either way the
     /// connection is then closed.
     pub read_timeout: Duration,
+    /// How long a request head may take to arrive from its first byte
+    /// before it is answered `408` (never longer than the read timeout).
+    pub head_timeout: Duration,
+    /// The longest a client waits for a free slot before it is answered
+    /// `503` with `Retry-After`.
+    pub queue_wait: Duration,
     /// Log nothing but the listening address.
     pub quiet: bool,
 }
@@ -224,6 +233,10 @@ impl HostConfig {
     };
     /// The read timeout the original MicroPython urest's clients expect.
     pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The HTTP layer's head timeout.
+    pub const DEFAULT_HEAD_TIMEOUT: Duration = urest_http::Config::DEFAULT_HEAD_TIMEOUT;
+    /// The slot rules' wait bound.
+    pub const DEFAULT_QUEUE_WAIT: Duration = SlotPolicy::DEFAULT_QUEUE_WAIT;
 
     /// Check that there is something to serve and no name is used twice
     /// (in any case: routing ignores case).
@@ -255,6 +268,8 @@ impl Default for HostConfig {
             step_time: HostConfig::DEFAULT_STEP_TIME,
             slots: HostConfig::DEFAULT_SLOTS,
             read_timeout: HostConfig::DEFAULT_READ_TIMEOUT,
+            head_timeout: HostConfig::DEFAULT_HEAD_TIMEOUT,
+            queue_wait: HostConfig::DEFAULT_QUEUE_WAIT,
             quiet: false,
         }
     }

@@ -1,5 +1,6 @@
-//! One TCP connection: served by the HTTP layer until the client leaves or
-//! the host drains, or turned away at once when every slot is taken.
+//! One TCP connection: served by the HTTP layer in a slot until the client
+//! leaves, makes way for a waiting client, or the host drains; or, after
+//! waiting too long for a slot, answered `503`.
 
 use std::io;
 use std::time::Duration;
@@ -10,9 +11,10 @@ use embedded_io_async::{ErrorType, Read, Write};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
-use urest_http::{write_no_free_slot, write_stopping, Buffers, Server};
+use urest_http::{write_no_free_slot, write_stopping, Buffers, HeadEnd, Server};
 
 use crate::clock::{HostClock, TokioDelay};
+use crate::slots::HostSlot;
 
 /// Bytes for one request: request line, headers and body (less the HTTP
 /// layer's scratch area). A larger head is answered `431`, a larger body
@@ -26,19 +28,26 @@ pub const RESPONSE_BUFFER: usize = 4096;
 /// What a turned-away client is told to wait before trying again.
 pub const RETRY_AFTER_SECS: u32 = 1;
 
-/// How long a turned-away connection is kept to deliver its `503`.
+/// How long a turned-away client may take to send its request head, and
+/// then to close its side after the `503`.
 const TURN_AWAY_GRACE: Duration = Duration::from_secs(1);
 
-/// Most bytes read from a turned-away client before it is dropped anyway.
-const TURN_AWAY_READ_LIMIT: usize = 64 * 1024;
+/// How long a closing connection waits for the client to close its side.
+const LINGER: Duration = Duration::from_secs(2);
 
-/// Serve `stream` with `http` until the client closes it, it times out, or
-/// the host drains (then at the next gap between requests).
+/// Most bytes read and dropped from a closing connection.
+const LINGER_READ_LIMIT: usize = 64 * 1024;
+
+/// Serve `stream` with `http` in `slot` until the client closes it, it
+/// times out, it makes way for a waiting client, or the host drains (then
+/// at the next gap between requests). Returns the stream, to be closed
+/// with [`linger`] once the slot is free.
 pub(crate) async fn serve(
     http: &Server<'_, HostClock>,
     stream: TcpStream,
     drain: watch::Receiver<bool>,
-) {
+    slot: &HostSlot<'_>,
+) -> TcpStream {
     // Responses are written whole; waiting for more to coalesce only adds
     // latency.
     let _ = stream.set_nodelay(true);
@@ -48,37 +57,96 @@ pub(crate) async fn serve(
     let mut buffers = Buffers::new(&mut request, &mut response);
     // An I/O error means the client went away; there is nobody to tell.
     let _ = http
-        .serve(&mut connection, &mut TokioDelay, &mut buffers)
+        .serve_in(&mut connection, &mut TokioDelay, &mut buffers, slot)
         .await;
+    connection.inner.into_inner()
 }
 
-/// Answer `stream` with `503 Service Unavailable` and `Retry-After`, then
-/// close it, so a client over the slot limit learns at once to come back.
-pub(crate) async fn turn_away(mut stream: TcpStream) {
-    let mut response = [0u8; 512];
-    let Some(len) = write_no_free_slot(&mut response, RETRY_AFTER_SECS) else {
-        return;
-    };
-    let answer = async {
-        stream
-            .write_all(response.get(..len).unwrap_or_default())
-            .await?;
+/// Close `stream` in order: send our FIN, then read and drop what the
+/// client still sends until it closes too. Dropping a socket with the
+/// client's bytes unread makes the kernel reset the connection, and the
+/// reset can destroy an answer the client has not read yet.
+pub(crate) async fn linger(mut stream: TcpStream) {
+    let closing = async {
         stream.shutdown().await?;
-        // Closing with the client's request unread would make the kernel
-        // reset the connection, and the reset can overtake the 503. Read
-        // until the client closes its side instead.
-        let mut sink = [0u8; 1024];
-        let mut total = 0;
-        while total < TURN_AWAY_READ_LIMIT {
-            let read = stream.read(&mut sink).await?;
-            if read == 0 {
-                break;
-            }
-            total += read;
-        }
-        Ok::<(), io::Error>(())
+        drain(&mut stream).await
     };
-    let _ = tokio::time::timeout(TURN_AWAY_GRACE, answer).await;
+    let _ = tokio::time::timeout(LINGER, closing).await;
+}
+
+async fn drain(stream: &mut TcpStream) -> io::Result<()> {
+    let mut sink = [0u8; 1024];
+    let mut total = 0;
+    while total < LINGER_READ_LIMIT {
+        let read = stream.read(&mut sink).await?;
+        if read == 0 {
+            break;
+        }
+        total += read;
+    }
+    Ok(())
+}
+
+/// Why a client is answered `503` without being served.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TurnAway {
+    /// It waited for a slot longer than the bound.
+    WaitedTooLong,
+    /// The host is stopping.
+    Stopping,
+}
+
+/// What became of a turned-away client.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TurnedAway {
+    /// It sent a request and was answered `503`.
+    Answered,
+    /// It sent no whole request head in time, or went away: closed without
+    /// an answer (there was no request to answer).
+    ClosedUnasked,
+}
+
+/// Wait for the client's request head (a response before the request would
+/// be unsolicited), answer `503 Service Unavailable` with `Retry-After`,
+/// and close in order.
+pub(crate) async fn turn_away(mut stream: TcpStream, why: TurnAway) -> TurnedAway {
+    let mut response = [0u8; 512];
+    let written = match why {
+        TurnAway::WaitedTooLong => write_no_free_slot(&mut response, RETRY_AFTER_SECS),
+        TurnAway::Stopping => write_stopping(&mut response, RETRY_AFTER_SECS),
+    };
+    let asked = tokio::time::timeout(TURN_AWAY_GRACE, read_head(&mut stream)).await;
+    let outcome = match (asked, written) {
+        (Ok(Ok(true)), Some(len)) => {
+            let answer = stream.write_all(response.get(..len).unwrap_or_default());
+            match tokio::time::timeout(TURN_AWAY_GRACE, answer).await {
+                Ok(Ok(())) => TurnedAway::Answered,
+                _ => TurnedAway::ClosedUnasked,
+            }
+        }
+        _ => TurnedAway::ClosedUnasked,
+    };
+    linger(stream).await;
+    outcome
+}
+
+/// Read until a request head has arrived (`true`) or the client closes its
+/// side first (`false`).
+async fn read_head(stream: &mut TcpStream) -> io::Result<bool> {
+    let mut head = HeadEnd::default();
+    let mut piece = [0u8; 512];
+    let mut total = 0;
+    while total < LINGER_READ_LIMIT {
+        let read = stream.read(&mut piece).await?;
+        if read == 0 {
+            return Ok(false);
+        }
+        total += read;
+        if head.feed(piece.get(..read).unwrap_or_default()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// How long a request under way when the host starts draining may take to

@@ -41,6 +41,7 @@ mod log;
 mod nouns;
 mod running;
 mod server;
+mod slots;
 
 pub use cli::Cli;
 pub use clock::{HostClock, TokioDelay};

@@ -1,28 +1,43 @@
 //! The host itself: a listening socket, the nouns, their ramp runners, and
 //! the loop that hands connections to free slots.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::num::NonZeroUsize;
 use std::pin::pin;
 use std::time::Duration;
 
 use embassy_futures::select::select;
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use urest_http::{Config, Noun, Server};
+use urest_core::time::Instant;
+use urest_http::{Admission, Config, Noun, Server, SlotPolicy};
 
 use crate::clock::{HostClock, TokioDelay};
 use crate::config::HostConfig;
-use crate::connection;
+use crate::connection::{self, TurnAway, TurnedAway};
 use crate::error::Error;
 use crate::log::{Logger, RequestLog};
 use crate::nouns::{HostController, Nouns, Probe};
+use crate::slots::HostSlots;
 
-/// Most turned-away connections kept at once to deliver their `503`; past
-/// that a flood is dropped unanswered rather than held.
+/// Most clients kept waiting for a slot. Past that the host stops
+/// accepting, and the kernel's listen backlog holds further clients until
+/// there is room: nobody accepted is ever dropped unanswered.
+const MAX_WAITING: usize = 512;
+
+/// Most turned-away connections kept at once to deliver their `503`; while
+/// that many are under way, the host stops accepting too.
 const MAX_TURNING_AWAY: usize = 64;
+
+/// Most connections kept at once while they close in order; past that a
+/// finished connection is closed at once.
+const MAX_CLOSING: usize = 1024;
+
+/// How often the slot rules are applied again while clients wait (a slow
+/// head becomes one to cut only with time).
+const TICK: Duration = Duration::from_millis(50);
 
 /// Pause after the listener fails (out of file descriptors, say) so the
 /// accept loop does not spin.
@@ -114,6 +129,7 @@ impl Host {
             .collect();
         let http_config = Config {
             read_timeout: config.read_timeout,
+            head_timeout: config.head_timeout,
         };
         // `bind` validated the names, so this clash cannot happen.
         let mut http = match Server::try_new(&table, clock, http_config) {
@@ -127,7 +143,12 @@ impl Host {
             http = http.with_observer(&request_log);
         }
         let runners = run_all_ramps(&nouns, clock, logger);
-        let accepting = accept(listener, &http, config.slots, shutdown, logger);
+        let policy = SlotPolicy {
+            queue_wait: config.queue_wait,
+            ..SlotPolicy::default()
+        };
+        let slots = HostSlots::new(config.slots.get(), policy, clock);
+        let accepting = accept(listener, &http, &slots, shutdown, logger);
         // The runners never finish, so this ends when accepting does.
         select(accepting, runners).await;
     }
@@ -155,39 +176,99 @@ async fn run_ramps(name: &str, controller: &HostController, clock: HostClock, lo
     eprintln!("urest-host: {name} stopped: its PWM output failed ({error:?})");
 }
 
-/// Hand each accepted connection to a free slot or turn it away, until
-/// `shutdown`; then drain.
+/// Hand each accepted connection to a free slot, or let it wait for one,
+/// until `shutdown`; then drain.
 async fn accept(
     listener: TcpListener,
     http: &Server<'_, HostClock>,
-    slots: NonZeroUsize,
+    slots: &HostSlots,
     shutdown: impl Future<Output = ()>,
     logger: Logger,
 ) {
     let (drain, draining) = watch::channel(false);
     let mut served = FuturesUnordered::new();
     let mut turned_away = FuturesUnordered::new();
+    let mut closing = FuturesUnordered::new();
+    let mut waiting: VecDeque<Waiting> = VecDeque::new();
+    let mut tally = Tally::default();
     let mut shutdown = pin!(shutdown);
+    let serve_in = |index: usize, stream: TcpStream, peer: SocketAddr| {
+        let slot = slots.occupy(index);
+        let draining = draining.clone();
+        async move {
+            let stream = connection::serve(http, stream, draining, &slot).await;
+            (slot.index(), stream, peer)
+        }
+    };
     loop {
+        let room = waiting.len() < MAX_WAITING && turned_away.len() < MAX_TURNING_AWAY;
+        let tick = async {
+            match waiting.front() {
+                Some(first) => tokio::time::sleep(slots.wait_left(first.since).min(TICK)).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             // Finished connections are reaped before a new one is counted,
             // so a client that just closed never makes the next one wait.
             biased;
             () = &mut shutdown => break,
-            Some(()) = served.next(), if !served.is_empty() => {}
-            Some(()) = turned_away.next(), if !turned_away.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) if served.len() < slots.get() => {
-                    logger.log(format_args!("SERVER: connection from {peer}"));
-                    served.push(connection::serve(http, stream, draining.clone()));
+            Some((index, stream, peer)) = served.next(), if !served.is_empty() => {
+                slots.vacate(index);
+                logger.log(format_args!("SERVER: connection from {peer} closed"));
+                if closing.len() < MAX_CLOSING {
+                    closing.push(connection::linger(stream));
                 }
-                Ok((stream, peer)) => {
+                while let Some(index) = slots.next_for_waiter() {
+                    let Some(next) = waiting.pop_front() else {
+                        // Cannot happen: the board counts the queue.
+                        slots.leave_queue();
+                        break;
+                    };
                     logger.log(format_args!(
-                        "SERVER: all {} slots busy, turning {peer} away with 503",
-                        slots.get()
+                        "SERVER: connection from {} served after waiting {} ms",
+                        next.peer,
+                        slots.clock_now().duration_since(next.since).as_millis()
                     ));
-                    if turned_away.len() < MAX_TURNING_AWAY {
-                        turned_away.push(connection::turn_away(stream));
+                    served.push(serve_in(index, next.stream, next.peer));
+                }
+            }
+            Some(outcome) = turned_away.next(), if !turned_away.is_empty() => {
+                tally.count(outcome, logger);
+            }
+            Some(()) = closing.next(), if !closing.is_empty() => {}
+            () = tick => {
+                slots.rebalance();
+                let now = slots.clock_now();
+                while let Some(first) = waiting.front() {
+                    if slots.wait_left(first.since) > Duration::ZERO {
+                        break;
+                    }
+                    let Some(late) = waiting.pop_front() else { break };
+                    slots.leave_queue();
+                    logger.log(format_args!(
+                        "SERVER: {} waited {} ms for a slot; answering its request with 503",
+                        late.peer,
+                        now.duration_since(late.since).as_millis()
+                    ));
+                    turned_away.push(turn_away(late, TurnAway::WaitedTooLong));
+                }
+            }
+            accepted = listener.accept(), if room => match accepted {
+                Ok((stream, peer)) => {
+                    tally.accepted += 1;
+                    match slots.arrive() {
+                        Admission::Serve(index) => {
+                            logger.log(format_args!("SERVER: connection from {peer}"));
+                            served.push(serve_in(index, stream, peer));
+                        }
+                        Admission::Wait => {
+                            logger.log(format_args!(
+                                "SERVER: connection from {peer} waits: all {} slots busy",
+                                slots.len()
+                            ));
+                            waiting.push_back(Waiting { stream, peer, since: slots.clock_now() });
+                        }
                     }
                 }
                 Err(error) => {
@@ -199,12 +280,69 @@ async fn accept(
     }
     drop(listener);
     logger.log(format_args!(
-        "SERVER: stopping; finishing {} open connection(s)",
-        served.len()
+        "SERVER: stopping; finishing {} open connection(s), answering {} waiting with 503",
+        served.len(),
+        waiting.len()
     ));
     drain.send_replace(true);
-    let finish_served = async { while served.next().await.is_some() {} };
-    let finish_turned_away = async { while turned_away.next().await.is_some() {} };
+    for late in waiting.drain(..) {
+        slots.leave_queue();
+        turned_away.push(turn_away(late, TurnAway::Stopping));
+    }
+    let finish_served = async {
+        while let Some((index, stream, _)) = served.next().await {
+            slots.vacate(index);
+            closing.push(connection::linger(stream));
+        }
+    };
+    let finish_turned_away = async {
+        while let Some(outcome) = turned_away.next().await {
+            tally.count(outcome, logger);
+        }
+    };
     embassy_futures::join::join(finish_served, finish_turned_away).await;
-    logger.log(format_args!("SERVER: stopped"));
+    while closing.next().await.is_some() {}
+    logger.log(format_args!(
+        "SERVER: stopped; {} connection(s) accepted, {} answered 503 after waiting, {} closed waiting without a request",
+        tally.accepted, tally.answered_503, tally.closed_unasked
+    ));
+}
+
+/// A client waiting for a slot.
+struct Waiting {
+    stream: TcpStream,
+    peer: SocketAddr,
+    since: Instant,
+}
+
+async fn turn_away(waiting: Waiting, why: TurnAway) -> (SocketAddr, TurnedAway) {
+    (
+        waiting.peer,
+        connection::turn_away(waiting.stream, why).await,
+    )
+}
+
+/// What became of the connections accepted, for the log.
+#[derive(Default)]
+struct Tally {
+    accepted: u64,
+    answered_503: u64,
+    closed_unasked: u64,
+}
+
+impl Tally {
+    fn count(&mut self, (peer, outcome): (SocketAddr, TurnedAway), logger: Logger) {
+        match outcome {
+            TurnedAway::Answered => {
+                self.answered_503 += 1;
+                logger.log(format_args!("SERVER: {peer} answered 503"));
+            }
+            TurnedAway::ClosedUnasked => {
+                self.closed_unasked += 1;
+                logger.log(format_args!(
+                    "SERVER: {peer} closed without an answer: it sent no request"
+                ));
+            }
+        }
+    }
 }

@@ -85,6 +85,7 @@ mod connection;
 mod dispatch;
 mod error;
 mod head;
+mod head_end;
 mod json;
 mod observers;
 mod response;
@@ -98,6 +99,7 @@ pub mod api_reference {}
 pub use buffers::{Buffers, RESPONSE_HEAD_ROOM, SCRATCH_LEN};
 pub use config::Config;
 pub use error::ConnectionError;
+pub use head_end::HeadEnd;
 #[cfg(feature = "defmt")]
 pub use observers::DefmtObserver;
 #[cfg(feature = "log")]

@@ -8,7 +8,7 @@
 /// unsolicited.
 ///
 /// ```
-/// use urest_embassy::HeadEnd;
+/// use urest_http::HeadEnd;
 ///
 /// let mut head = HeadEnd::default();
 /// assert!(!head.feed(b"GET / HTTP/1.1\r\nHost: board\r"));
