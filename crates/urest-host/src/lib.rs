@@ -50,7 +50,7 @@ pub use error::Error;
 pub use hardware::{
     HostRecorder, LoggedPwm, RecordingPwm, SharedPin, MAX_DUTY, RECORDING_CAPACITY,
 };
-pub use log::Logger;
+pub use log::{Logger, StdoutLog, LOG_BUFFER_LINES};
 pub use nouns::{HostController, HostPwm, Probe, QUEUE_CAPACITY};
 pub use running::{start, Running};
 pub use server::Host;
