@@ -205,7 +205,9 @@ pub struct HostConfig {
     /// `408`, and how long an idle connection is kept; either way the
     /// connection is then closed.
     pub read_timeout: Duration,
-    /// Log nothing but the listening address.
+    /// Log nothing. Otherwise every request and duty step is a `tracing`
+    /// event (target `urest_host`), written to stdout once a
+    /// [`StdoutLog`](crate::StdoutLog) is installed, as the binary does.
     pub quiet: bool,
 }
 
