@@ -13,7 +13,10 @@ const LONG_ABOUT: &str = "\
 Serves the urest API over HTTP/1.1 with mock hardware: each noun is a path
 (/green_led0) whose state is a small JSON object. Every request, and every
 duty-cycle step of a fading LED, is logged to stdout with the seconds since
-start.
+start. The log never slows the server: if stdout is not being read (a full
+pipe, a paused terminal), lines are dropped, and a line such as
+\"[  12.345] LOG: 1234 lines dropped: stdout is not being read\" says how
+many once the reader catches up (or at exit; on stderr if it cannot).
 
 Verbs:
   GET     /NAME   the state, e.g. {\"desired\":1,\"heading\":1,\"current\":0,...}

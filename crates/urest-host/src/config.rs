@@ -214,7 +214,9 @@ pub struct HostConfig {
     /// The longest a client waits for a free slot before it is answered
     /// `503` with `Retry-After`.
     pub queue_wait: Duration,
-    /// Log nothing but the listening address.
+    /// Log nothing. Otherwise every request and duty step is a `tracing`
+    /// event (target `urest_host`), written to stdout once a
+    /// [`StdoutLog`](crate::StdoutLog) is installed, as the binary does.
     pub quiet: bool,
 }
 

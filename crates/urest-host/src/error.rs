@@ -25,6 +25,9 @@ pub enum Error {
     Hardware(String),
     /// The server thread panicked.
     Panicked,
+    /// The log could not take over `tracing`: another subscriber is
+    /// installed.
+    LogInstalled,
 }
 
 impl fmt::Display for Error {
@@ -35,6 +38,9 @@ impl fmt::Display for Error {
             Error::Runtime(error) => write!(f, "cannot start the server: {error}"),
             Error::Hardware(noun) => write!(f, "the hardware of noun \"{noun}\" failed"),
             Error::Panicked => f.write_str("the server thread panicked"),
+            Error::LogInstalled => {
+                f.write_str("cannot log to stdout: a tracing subscriber is installed already")
+            }
         }
     }
 }
@@ -44,7 +50,7 @@ impl std::error::Error for Error {
         match self {
             Error::Config(error) => Some(error),
             Error::Bind { source, .. } | Error::Runtime(source) => Some(source),
-            Error::Hardware(_) | Error::Panicked => None,
+            Error::Hardware(_) | Error::Panicked | Error::LogInstalled => None,
         }
     }
 }

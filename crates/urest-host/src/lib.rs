@@ -12,6 +12,18 @@
 //! ramp runner is a future of its own beside the connections; all of them
 //! share one thread, because nouns are not `Sync`.
 //!
+//! The log (every request and every duty step, stamped with the seconds
+//! since start) is made of `tracing` events with the target `urest_host`.
+//! The binary writes them to stdout through a [`StdoutLog`], on a thread of
+//! its own: a stdout that nobody reads (a full pipe, a paused terminal)
+//! never holds up serving. The log is lossy under that back-pressure: up
+//! to [`LOG_BUFFER_LINES`] lines wait, later ones are dropped, and once a
+//! line finds room it is preceded by a count such as
+//! `[  12.345] LOG: 1234 lines dropped: stdout is not being read`. At exit
+//! the count of lines dropped since is written too, or sent to stderr if
+//! stdout still cannot take it. A program using the library sees the lines
+//! only through a `tracing` subscriber: its own, or a [`StdoutLog`].
+//!
 //! ```
 //! use std::time::Duration;
 //! use urest_host::HostConfig;
@@ -51,7 +63,7 @@ pub use error::Error;
 pub use hardware::{
     HostRecorder, LoggedPwm, RecordingPwm, SharedPin, MAX_DUTY, RECORDING_CAPACITY,
 };
-pub use log::Logger;
+pub use log::{Logger, StdoutLog, LOG_BUFFER_LINES};
 pub use nouns::{HostController, HostPwm, Probe, QUEUE_CAPACITY};
 pub use running::{start, Running};
 pub use server::Host;

@@ -4,10 +4,20 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use urest_host::{Cli, Host};
+use urest_host::{Cli, Host, StdoutLog};
 
 fn main() -> ExitCode {
     let config = Cli::parse().into_config();
+    // Written off the runtime's thread: a stdout nobody reads costs log
+    // lines, never service. Dropping it writes what it can and reports
+    // the lines dropped.
+    let log = match StdoutLog::install() {
+        Ok(log) => log,
+        Err(error) => {
+            eprintln!("urest-host: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -18,7 +28,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         let nouns: Vec<String> = config.nouns.iter().map(ToString::to_string).collect();
         let host = match Host::bind(config).await {
             Ok(host) => host,
@@ -28,15 +38,18 @@ fn main() -> ExitCode {
             }
         };
         // Printed even when quiet: with --port 0 it is the only way to
-        // learn the port.
-        println!(
+        // learn the port. Queued like a log line, so it follows the lines
+        // the nouns logged as they were set up.
+        log.print(format_args!(
             "urest-host listening on http://{} serving {}",
             host.local_addr(),
             nouns.join(" ")
-        );
+        ));
         host.serve(stop_signal()).await;
         ExitCode::SUCCESS
-    })
+    });
+    drop(log);
+    code
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
