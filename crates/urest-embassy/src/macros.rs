@@ -4,7 +4,7 @@
 //! Both macros are thin: each task is one call of a plain function of this
 //! crate ([`Fading::run_fades`](crate::Fading::run_fades),
 //! [`Service::serve_slot`](crate::Service::serve_slot),
-//! [`Service::turn_away_when_full`](crate::Service::turn_away_when_full)),
+//! [`Service::waiting_room`](crate::Service::waiting_room)),
 //! which a firmware can call from tasks of its own instead.
 
 /// Declares an embassy task that applies the transitions of one slow noun
@@ -61,7 +61,7 @@ macro_rules! fade_task {
 /// [`DEFAULT_REQUEST_BUFFER`](crate::DEFAULT_REQUEST_BUFFER),
 /// [`DEFAULT_RESPONSE_BUFFER`](crate::DEFAULT_RESPONSE_BUFFER)).
 ///
-/// The module holds a `slot` task (a pool of `slots`), a `turn_away` task,
+/// The module holds a `slot` task (a pool of `slots`), a `waiting_room` task,
 /// and `spawn(spawner, service, stack)`, which spawns all of them for a
 /// `&'static` [`Service`](crate::Service) on an embassy-net stack. RAM for
 /// the slots is reserved statically, in the task pool: per slot, two socket
@@ -114,16 +114,17 @@ macro_rules! http_tasks {
                 match service.serve_slot::<$socket, $request, $response>(stack).await {}
             }
 
-            /// Answers `503` with `Retry-After` while every slot is busy.
+            /// Holds a client that arrives while every slot is busy, until a
+            /// slot frees for it or it has waited too long.
             #[::embassy_executor::task]
-            pub async fn turn_away(
+            pub async fn waiting_room(
                 service: &'static $crate::Service<'static>,
                 stack: $crate::embassy_net::Stack<'static>,
             ) {
-                match service.turn_away_when_full(stack).await {}
+                match service.waiting_room::<$socket, $request, $response>(stack).await {}
             }
 
-            /// Spawns every slot and the turn-away task.
+            /// Spawns every slot and the waiting room.
             pub fn spawn(
                 spawner: ::embassy_executor::Spawner,
                 service: &'static $crate::Service<'static>,
@@ -132,7 +133,7 @@ macro_rules! http_tasks {
                 for _ in 0..$slots {
                     spawner.spawn(slot(service, stack)?);
                 }
-                spawner.spawn(turn_away(service, stack)?);
+                spawner.spawn(waiting_room(service, stack)?);
                 Ok(())
             }
         }

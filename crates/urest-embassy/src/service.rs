@@ -1,5 +1,6 @@
 //! The HTTP side of a firmware: connection slots over embassy-net TCP
-//! sockets, and the answer for a client that finds every slot busy.
+//! sockets, shared fairly by urest-http's slot rules, and a waiting room
+//! for a client that finds every slot busy.
 
 use core::convert::Infallible;
 use core::num::NonZeroU16;
@@ -9,11 +10,15 @@ use embassy_net::tcp::{State, TcpSocket};
 use embassy_net::Stack;
 use embassy_time::{with_timeout, Delay, Duration};
 use embedded_io_async::Write as _;
-use urest_http::{write_no_free_slot, Buffers, Config, HeadEnd, NameClash, Noun, Observer, Server};
+use urest_core::time::Clock as _;
+use urest_http::{
+    write_no_free_slot, Admission, Buffers, Config, HeadEnd, NameClash, Noun, Observer, Server,
+    SlotPolicy,
+};
 
 use crate::clock::{socket_timeout, EmbassyClock};
 use crate::logging::{debug, debug_log, info, warning};
-use crate::slots::{Occupancy, SlotGate};
+use crate::slots::{LastRequest, Occupancy, SlotGate, MAX_SLOTS};
 
 /// The port a [`Service`] listens on unless told otherwise.
 pub const DEFAULT_PORT: NonZeroU16 = match NonZeroU16::new(80) {
@@ -21,9 +26,13 @@ pub const DEFAULT_PORT: NonZeroU16 = match NonZeroU16::new(80) {
     None => NonZeroU16::MIN,
 };
 
-/// What a client turned away because every slot is busy is told to wait
-/// before trying again, in seconds (its `Retry-After`).
+/// What a client that waited too long for a slot is told to wait before
+/// trying again, in seconds (its `Retry-After`).
 pub const TURN_AWAY_RETRY_AFTER_SECS: u32 = 1;
+
+/// How often the slot rules are applied again while a client waits (a
+/// request head becomes slow only with time).
+const REBALANCE_TICK: Duration = Duration::from_millis(50);
 
 /// How long a turned-away client may take to send its request, and then to
 /// close its side after the `503`.
@@ -59,14 +68,18 @@ pub const DEFAULT_REQUEST_BUFFER: usize = 1024;
 pub const DEFAULT_RESPONSE_BUFFER: usize = 2048;
 
 /// Serves urest nouns over HTTP on an embassy-net stack: a [`Server`]
-/// shared by several connection slots, and the bookkeeping that lets a
-/// client that finds every slot busy get `503 Service Unavailable` with
-/// `Retry-After` instead of a refused connection, as `urest-host` does.
+/// shared by several connection slots under urest-http's slot rules
+/// ([`SlotPolicy`]), as `urest-host` does. An idle keep-alive connection
+/// makes way for a newly arrived client, a request head still dripping in
+/// after [`SlotPolicy::slow_head`] is answered `408`, and keep-alive
+/// connections close after their share while a client waits; a client
+/// that waits longer than [`SlotPolicy::queue_wait`] gets `503 Service
+/// Unavailable` with `Retry-After`, never a refused connection.
 ///
-/// Run [`serve_slot`](Self::serve_slot) in one task per slot and
-/// [`turn_away_when_full`](Self::turn_away_when_full) in exactly one more
-/// task; [`http_tasks!`](crate::http_tasks) declares those tasks and a
-/// function that spawns them.
+/// Run [`serve_slot`](Self::serve_slot) in one task per slot (at most
+/// [`MAX_SLOTS`]) and [`waiting_room`](Self::waiting_room) in exactly one
+/// more task; [`http_tasks!`](crate::http_tasks) declares those tasks and
+/// a function that spawns them.
 ///
 /// ```
 /// use urest_embassy::urest_http::{Config, Noun};
@@ -92,7 +105,7 @@ impl<'a> Service<'a> {
         Service {
             server: Server::new(nouns, EmbassyClock, config),
             port: DEFAULT_PORT,
-            gate: SlotGate::new(),
+            gate: SlotGate::new(SlotPolicy::default()),
         }
     }
 
@@ -124,7 +137,7 @@ impl<'a> Service<'a> {
         Ok(Service {
             server: Server::try_new(nouns, EmbassyClock, config)?,
             port: DEFAULT_PORT,
-            gate: SlotGate::new(),
+            gate: SlotGate::new(SlotPolicy::default()),
         })
     }
 
@@ -143,6 +156,29 @@ impl<'a> Service<'a> {
         Service { port, ..self }
     }
 
+    /// The same service sharing its slots by `policy` rather than
+    /// [`SlotPolicy::default`]. Call it before any slot starts.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use urest_embassy::urest_http::{Config, Noun, SlotPolicy};
+    /// use urest_embassy::Service;
+    ///
+    /// let nouns: [Noun<'_>; 0] = [];
+    /// let policy = SlotPolicy { queue_wait: Duration::from_secs(2), ..SlotPolicy::default() };
+    /// let service = Service::new(&nouns, Config::default()).with_slot_policy(policy);
+    /// assert_eq!(service.slot_policy().queue_wait, Duration::from_secs(2));
+    /// ```
+    pub fn with_slot_policy(mut self, policy: SlotPolicy) -> Self {
+        self.gate.set_policy(policy);
+        self
+    }
+
+    /// The rules the slots are shared by.
+    pub fn slot_policy(&self) -> SlotPolicy {
+        self.gate.policy()
+    }
+
     /// The HTTP server every slot shares.
     pub fn server(&self) -> &Server<'a, EmbassyClock> {
         &self.server
@@ -153,15 +189,16 @@ impl<'a> Service<'a> {
         self.port
     }
 
-    /// How many slots are running and how many of them serve a connection.
+    /// How many slots are running, how many of them serve a connection, and
+    /// how many clients wait for one.
     pub fn occupancy(&self) -> Occupancy {
         self.gate.occupancy()
     }
 
     /// Serve connections one after another, for ever: accept a connection
     /// on [`port`](Self::port), serve its requests (keep-alive and
-    /// pipelining included) until the client leaves or times out, close it
-    /// cleanly, and accept the next.
+    /// pipelining included) until the client leaves, times out or makes way
+    /// for a waiting client, close it cleanly, and accept the next.
     ///
     /// Run it in one task per connection slot. Its memory is the future
     /// itself: two TCP socket buffers of `SOCKET` bytes, a request buffer
@@ -178,7 +215,13 @@ impl<'a> Service<'a> {
         &self,
         stack: Stack<'_>,
     ) -> Infallible {
-        self.gate.add_slot();
+        let Some(index) = self.gate.add_slot() else {
+            warning!(
+                "urest: a service serves at most {} slots; this one does not serve",
+                MAX_SLOTS
+            );
+            return core::future::pending().await;
+        };
         let mut receive = [0u8; SOCKET];
         let mut transmit = [0u8; SOCKET];
         let mut request = [0u8; REQUEST];
@@ -191,7 +234,7 @@ impl<'a> Service<'a> {
                 warning!("urest: accepting a connection failed: {:?}", debug(&error));
                 continue;
             }
-            let _busy = self.gate.occupy();
+            let slot = self.gate.occupy(index);
             debug_log!(
                 "urest: connection from {:?}",
                 debug(&socket.remote_endpoint())
@@ -199,36 +242,48 @@ impl<'a> Service<'a> {
             let mut buffers = Buffers::new(&mut request, &mut response);
             if let Err(error) = self
                 .server
-                .serve(&mut socket, &mut Delay, &mut buffers)
+                .serve_in(&mut socket, &mut Delay, &mut buffers, &slot)
                 .await
             {
                 debug_log!("urest: connection ended: {:?}", debug(&error));
             }
+            // The request is answered: the slot's capacity is free for a
+            // waiting client while this socket closes, which can take as
+            // long as the peer lingers.
+            drop(slot);
             close_cleanly(&mut socket).await;
         }
     }
 
-    /// Answer `503 Service Unavailable` with `Retry-After` to clients that
-    /// connect while every slot is busy, for ever.
+    /// Hold a client that arrives while every slot is busy, for ever: one
+    /// client at a time.
     ///
     /// Run it in exactly one task, beside the slots. It listens only while
     /// every slot is busy, so it never takes a client a free slot could
-    /// serve; it reads the client's request head first (so the answer is
-    /// not unsolicited), then answers, closes, and waits briefly for the
-    /// client to close. While it answers one client, further ones are
-    /// refused by the TCP stack.
-    pub async fn turn_away_when_full(&self, stack: Stack<'_>) -> Infallible {
-        let mut receive = [0u8; 256];
-        let mut transmit = [0u8; 512];
-        let mut answer = [0u8; 512];
-        // 512 bytes always hold it; with none, the client still gets a
-        // clean close rather than silence from a task that gave up.
-        let answer_len = write_no_free_slot(&mut answer, TURN_AWAY_RETRY_AFTER_SECS).unwrap_or(0);
-        let answer = answer.get(..answer_len).unwrap_or_default();
+    /// serve. The client it holds is counted as waiting, so the slot rules
+    /// free a slot for it (an idle connection makes way at once, a slow
+    /// head is cut, a keep-alive connection closes after its share). As
+    /// soon as a slot is free, the waiting room serves the client's request
+    /// itself, with its own buffers of the slots' sizes, and closes the
+    /// connection after the answer (the client's next connection reaches a
+    /// slot). If no slot frees within [`SlotPolicy::queue_wait`], the
+    /// client is answered `503` with `Retry-After` once its request head
+    /// has arrived (never before: an answer before the request would be
+    /// unsolicited). While it holds one client, a further one is refused by
+    /// the TCP stack: on a board the queue is one client deep.
+    pub async fn waiting_room<const SOCKET: usize, const REQUEST: usize, const RESPONSE: usize>(
+        &self,
+        stack: Stack<'_>,
+    ) -> Infallible {
+        let mut receive = [0u8; SOCKET];
+        let mut transmit = [0u8; SOCKET];
+        let mut request = [0u8; REQUEST];
+        let mut response = [0u8; RESPONSE];
+        let silence = socket_timeout(self.server.config().read_timeout, SOCKET_TIMEOUT_MARGIN);
         loop {
             self.gate.until(Occupancy::is_full).await;
             let mut socket = TcpSocket::new(stack, &mut receive, &mut transmit);
-            socket.set_timeout(Some(TURN_AWAY_GRACE + TURN_AWAY_GRACE));
+            socket.set_timeout(Some(silence));
             let freed = self.gate.until(|occupancy| !occupancy.is_full());
             let accepted = match select(socket.accept(self.port.get()), freed).await {
                 Either::First(accepted) => accepted.is_ok(),
@@ -242,16 +297,74 @@ impl<'a> Service<'a> {
             if !accepted {
                 continue;
             }
-            let occupancy = self.gate.occupancy();
-            info!(
-                "urest: all {} slots busy, turning {:?} away with 503",
-                occupancy.slots(),
+            let since = EmbassyClock.now();
+            debug_log!(
+                "urest: all slots busy, {:?} waits",
                 debug(&socket.remote_endpoint())
             );
-            let _ = with_timeout(TURN_AWAY_GRACE, read_head(&mut socket)).await;
-            let _ = with_timeout(TURN_AWAY_GRACE, socket.write_all(answer)).await;
+            let slot_freed = match self.gate.arrive() {
+                Admission::Serve(_) => true,
+                Admission::Wait => {
+                    let freed = self.until_free_or(since).await;
+                    self.gate.leave_queue();
+                    freed
+                }
+            };
+            if slot_freed {
+                let mut buffers = Buffers::new(&mut request, &mut response);
+                if let Err(error) = self
+                    .server
+                    .serve_in(&mut socket, &mut Delay, &mut buffers, &LastRequest)
+                    .await
+                {
+                    debug_log!("urest: connection ended: {:?}", debug(&error));
+                }
+            } else {
+                info!(
+                    "urest: {:?} waited too long for a slot; answering 503",
+                    debug(&socket.remote_endpoint())
+                );
+                answer_unavailable(&mut socket, &mut response).await;
+            }
             close_cleanly(&mut socket).await;
         }
+    }
+
+    /// Wait until a slot is free (`true`) or the client waiting since
+    /// `since` has waited as long as the policy allows (`false`), applying
+    /// the slot rules again as time passes.
+    async fn until_free_or(&self, since: urest_core::time::Instant) -> bool {
+        let give_up = self.gate.give_up_at(since);
+        loop {
+            if !self.gate.occupancy().is_full() {
+                return true;
+            }
+            let now = EmbassyClock.now();
+            if now >= give_up {
+                return false;
+            }
+            let left = socket_timeout(give_up.duration_since(now), core::time::Duration::ZERO);
+            let pause = if left < REBALANCE_TICK {
+                left
+            } else {
+                REBALANCE_TICK
+            };
+            let _ = with_timeout(pause, self.gate.changed()).await;
+            self.gate.rebalance();
+        }
+    }
+}
+
+/// Once the request head has arrived, answer `503` with `Retry-After`,
+/// written in `scratch`.
+async fn answer_unavailable(socket: &mut TcpSocket<'_>, scratch: &mut [u8]) {
+    let Some(len) = write_no_free_slot(scratch, TURN_AWAY_RETRY_AFTER_SECS) else {
+        return;
+    };
+    let asked = with_timeout(TURN_AWAY_GRACE, read_head(socket)).await;
+    if matches!(asked, Ok(true)) {
+        let answer = scratch.get(..len).unwrap_or_default();
+        let _ = with_timeout(TURN_AWAY_GRACE, socket.write_all(answer)).await;
     }
 }
 
@@ -265,22 +378,24 @@ impl core::fmt::Debug for Service<'_> {
     }
 }
 
-/// Read until the request head has arrived, the peer closes, or it fails.
-async fn read_head(socket: &mut TcpSocket<'_>) {
+/// Read until the request head has arrived (`true`), or the peer closes
+/// or fails first (`false`).
+async fn read_head(socket: &mut TcpSocket<'_>) -> bool {
     let mut head = HeadEnd::default();
     let mut piece = [0u8; 64];
     let mut total = 0;
     while total < DRAIN_LIMIT {
         match socket.read(&mut piece).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return false,
             Ok(read) => {
                 total += read;
                 if head.feed(piece.get(..read).unwrap_or_default()) {
-                    return;
+                    return true;
                 }
             }
         }
     }
+    false
 }
 
 /// Close our side, let the peer close its own, and make sure everything

@@ -18,7 +18,7 @@ use embassy_net_driver_channel::driver::{HardwareAddress, LinkState};
 use embassy_time::{with_timeout, Timer};
 use static_cell::StaticCell;
 use urest_core::nouns::SimpleLed;
-use urest_embassy::urest_http::{Config, Noun};
+use urest_embassy::urest_http::{Config, Noun, SlotPolicy};
 use urest_embassy::{CriticalSectionRawMutex, Service, TURN_AWAY_RETRY_AFTER_SECS};
 
 const MTU: usize = 1514;
@@ -26,6 +26,8 @@ const BOARD: Ipv4Address = Ipv4Address::new(192, 0, 2, 1);
 const CLIENT: Ipv4Address = Ipv4Address::new(192, 0, 2, 2);
 const PORT: u16 = 8080;
 const SLOTS: usize = 2;
+/// How long a client waits for a slot before it is answered 503.
+const QUEUE_WAIT_MS: u64 = 500;
 
 type Device = channel::Device<'static, MTU>;
 type Led = SimpleLed<CriticalSectionRawMutex, Pin>;
@@ -230,8 +232,15 @@ async fn checks(spawner: Spawner) {
         ..Config::default()
     };
     let port = NonZeroU16::new(PORT).expect("non-zero port");
-    let service: &'static Service<'static> =
-        SERVICE.init(Service::new(nouns, config).with_port(port));
+    let policy = SlotPolicy {
+        queue_wait: Duration::from_millis(QUEUE_WAIT_MS),
+        ..SlotPolicy::default()
+    };
+    let service: &'static Service<'static> = SERVICE.init(
+        Service::new(nouns, config)
+            .with_port(port)
+            .with_slot_policy(policy),
+    );
     let (board, client) = network(spawner);
     http::spawn(spawner, service, board).expect("spawn the HTTP tasks");
     Timer::after_millis(50).await;
@@ -273,20 +282,49 @@ async fn checks(spawner: Spawner) {
         "an empty POST toggles: {second}"
     );
 
-    // Both slots taken (the kept connection and an idle one): the next
-    // client is answered 503 with Retry-After, after its request, then closed.
+    // Both slots taken (the kept connection, idle since its answer, and an
+    // idle one): the next client waits in the waiting room, the connection
+    // idle longest makes way at once, and the client is served.
     let mut idle = Client::new();
     let idle_socket = idle.connect(client).await;
     until_busy(service, 2).await;
     assert!(service.occupancy().is_full());
     let mut late = Client::new();
+    let mut waited = late.connect(client).await;
+    send(&mut waited, "GET /led0 HTTP/1.1\r\nHost: board\r\n\r\n").await;
+    let served = read_to_close(&mut waited).await;
+    assert!(served.starts_with("HTTP/1.1 200 OK\r\n"), "{served}");
+    assert!(served.contains("\r\nConnection: close\r\n"), "{served}");
+    hang_up(waited).await;
+    let made_way = read_to_close(&mut socket).await;
+    assert_eq!(
+        made_way, "",
+        "the longest-idle connection was closed, unanswered"
+    );
+    hang_up(socket).await;
+    hang_up(idle_socket).await;
+    until_busy(service, 0).await;
+
+    // Both slots busy with requests whose bodies never come: a waiting
+    // client is answered 503 with Retry-After once the wait bound passes,
+    // and only after it sent its request.
+    let mut first = Client::new();
+    let mut second = Client::new();
+    let mut busy = [first.connect(client).await, second.connect(client).await];
+    for socket in &mut busy {
+        send(socket, "PUT /led0 HTTP/1.1\r\nHost: board\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{").await;
+    }
+    until_busy(service, 2).await;
+    let mut late = Client::new();
     let mut turned_away = late.connect(client).await;
+    let asked_at = embassy_time::Instant::now();
     send(
         &mut turned_away,
         "GET /led0 HTTP/1.1\r\nHost: board\r\n\r\n",
     )
     .await;
     let refusal = read_to_close(&mut turned_away).await;
+    let waited = asked_at.elapsed();
     assert!(
         refusal.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
         "{refusal}"
@@ -298,11 +336,16 @@ async fn checks(spawner: Spawner) {
         "{refusal}"
     );
     assert!(refusal.contains("\r\nConnection: close\r\n"), "{refusal}");
+    assert!(
+        waited >= embassy_time::Duration::from_millis(QUEUE_WAIT_MS),
+        "answered after {waited:?}, before the wait bound"
+    );
     hang_up(turned_away).await;
+    let [first_busy, second_busy] = busy;
+    hang_up(first_busy).await;
+    hang_up(second_busy).await;
 
     // A slot frees: the next client is served, not turned away.
-    hang_up(idle_socket).await;
-    hang_up(socket).await;
     until_busy(service, 0).await;
     let mut next = Client::new();
     let mut socket = next.connect(client).await;
@@ -319,7 +362,7 @@ async fn checks(spawner: Spawner) {
 }
 
 #[test]
-fn slots_serve_keep_alive_close_cleanly_and_turn_away_with_503_only_while_all_are_busy() {
+fn slots_serve_keep_alive_make_way_for_a_waiting_client_and_answer_503_only_after_the_wait() {
     let (done, finished) = mpsc::channel::<Result<(), String>>();
     thread::spawn(move || {
         static EXECUTOR: StaticCell<Executor> = StaticCell::new();

@@ -171,13 +171,20 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
     /// A board over `slots` (usually all [`SlotState::FREE`]), following
     /// `policy`. Only the first 64 slots take part in yielding; a front end
     /// with more serves the rest plainly.
-    pub fn new(slots: S, policy: SlotPolicy) -> Self {
+    pub const fn new(slots: S, policy: SlotPolicy) -> Self {
         SlotBoard {
             slots,
             policy,
             waiting: 0,
             unheard: 0,
         }
+    }
+
+    /// The slots themselves, to add slots to a growable store (a slot added
+    /// should be [`SlotState::FREE`]; a slot removed must hold no
+    /// connection).
+    pub fn storage_mut(&mut self) -> &mut S {
+        &mut self.slots
     }
 
     /// The rules in force.
