@@ -7,11 +7,12 @@
 #
 #   scripts/emulated-board.sh PORT [--step-ms MS] [--steps N]
 #       [--noun NAME=KIND[:POLICY]]... [--read-timeout-ms MS]
-#       [--log requests|hardware] [--log-file FILE]
+#       [--queue-wait-ms MS] [--log requests|hardware] [--log-file FILE]
 #
-# --noun (repeatable), --steps, --step-ms and --read-timeout-ms mean what
-# they mean to urest-host (defaults: green_led0=pwm:fifo and led0=simple,
-# 10 steps of 1000 ms, 30000 ms). --log hardware leaves out the per-request
+# --noun (repeatable), --steps, --step-ms, --read-timeout-ms and
+# --queue-wait-ms mean what they mean to urest-host (defaults:
+# green_led0=pwm:fifo and led0=simple, 10 steps of 1000 ms, 30000 ms,
+# 5000 ms). --log hardware leaves out the per-request
 # lines (for load measurements); duty and pin changes are always logged.
 # The board's log (semihosting) goes to stdout, or to FILE with --log-file.
 #
@@ -29,7 +30,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '9,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '9,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -40,6 +41,7 @@ nouns=()
 steps=""
 step_ms=""
 read_timeout_ms=""
+queue_wait_ms=""
 log_kind=""
 log_file=""
 while [[ $# -gt 0 ]]; do
@@ -48,6 +50,7 @@ while [[ $# -gt 0 ]]; do
     --steps) steps="${2:?--steps needs a number}"; shift 2 ;;
     --step-ms) step_ms="${2:?--step-ms needs a number}"; shift 2 ;;
     --read-timeout-ms) read_timeout_ms="${2:?--read-timeout-ms needs a number}"; shift 2 ;;
+    --queue-wait-ms) queue_wait_ms="${2:?--queue-wait-ms needs a number}"; shift 2 ;;
     --log) log_kind="${2:?--log needs requests or hardware}"; shift 2 ;;
     --log-file) log_file="${2:?--log-file needs a path}"; shift 2 ;;
     *) usage ;;
@@ -66,6 +69,7 @@ boot_timeout="${BOOT_TIMEOUT:-60}"
   export UREST_QEMU_NOUNS="${nouns[*]:-}"
   export UREST_QEMU_STEPS="$steps" UREST_QEMU_STEP_MS="$step_ms"
   export UREST_QEMU_READ_TIMEOUT_MS="$read_timeout_ms" UREST_QEMU_LOG="$log_kind"
+  export UREST_QEMU_QUEUE_WAIT_MS="$queue_wait_ms"
   cd "$firmware_dir"
   CARGO_TARGET_DIR="$target_dir" cargo build --release --locked --quiet
 )

@@ -53,7 +53,7 @@ started=$SECONDS
 echo "== emulated board on 127.0.0.1:$port ($nouns)"
 # The tests' fade shape (tests/common: 10 steps of 3 ms) and read timeout
 # (5 s), so DELETE restores what the tests configure.
-scripts/emulated-board.sh "$port" --steps 10 --step-ms 3 --read-timeout-ms 5000 \
+scripts/emulated-board.sh "$port" --steps 10 --step-ms 3 --read-timeout-ms 5000 --queue-wait-ms 2000 \
   "${noun_args[@]}" --log-file "$work/board.log" >"$work/board.out" 2>&1 &
 board_pid=$!
 until grep -q 'answers$' "$work/board.out" 2>/dev/null; do

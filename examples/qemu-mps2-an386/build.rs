@@ -7,6 +7,7 @@
 //! | `UREST_QEMU_STEPS` | steps of a full fade | `10` |
 //! | `UREST_QEMU_STEP_MS` | milliseconds each step holds | `1000` |
 //! | `UREST_QEMU_READ_TIMEOUT_MS` | HTTP read timeout | `30000` |
+//! | `UREST_QEMU_QUEUE_WAIT_MS` | how long a client waits for a free connection slot before it is answered `503` | `5000` |
 //! | `UREST_QEMU_LOG` | `requests` (every request and response, and every duty and pin change) or `hardware` (duty and pin changes only) | `requests` |
 //!
 //! A bad setting fails the build with a message that says why.
@@ -39,6 +40,7 @@ struct Settings {
     steps: u16,
     step_ms: u64,
     read_timeout_ms: u64,
+    queue_wait_ms: u64,
     log_requests: bool,
 }
 
@@ -87,6 +89,7 @@ impl Settings {
         }
         let step_ms = number("UREST_QEMU_STEP_MS", 1000u64)?;
         let read_timeout_ms = number("UREST_QEMU_READ_TIMEOUT_MS", 30_000u64)?;
+        let queue_wait_ms = number("UREST_QEMU_QUEUE_WAIT_MS", 5_000u64)?;
         let log_requests = match setting("UREST_QEMU_LOG").as_deref().map(str::trim) {
             None | Some("requests") => true,
             Some("hardware") => false,
@@ -101,6 +104,7 @@ impl Settings {
             steps,
             step_ms,
             read_timeout_ms,
+            queue_wait_ms,
             log_requests,
         })
     }
@@ -121,6 +125,11 @@ impl Settings {
             rust,
             "pub const READ_TIMEOUT_MS: u64 = {};",
             self.read_timeout_ms
+        );
+        let _ = writeln!(
+            rust,
+            "pub const QUEUE_WAIT_MS: u64 = {};",
+            self.queue_wait_ms
         );
         let _ = writeln!(
             rust,

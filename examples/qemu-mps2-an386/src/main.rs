@@ -32,7 +32,7 @@ use {
     urest_embassy::urest_core::nouns::{PwmLed, SimpleLed},
     urest_embassy::urest_core::ramp::{Brightness, Easing},
     urest_embassy::urest_core::resource::Resource,
-    urest_embassy::urest_http::{Config, LogObserver, Noun},
+    urest_embassy::urest_http::{Config, LogObserver, Noun, SlotPolicy},
     urest_embassy::{CriticalSectionRawMutex, Service},
 };
 
@@ -127,7 +127,11 @@ fn serve(spawner: Spawner, stack: Stack<'static>) -> Result<(), ServeError> {
         read_timeout: Duration::from_millis(settings::READ_TIMEOUT_MS),
         ..Config::default()
     };
-    let service = Service::new(NOUNS.init(nouns), config);
+    let slot_policy = SlotPolicy {
+        queue_wait: Duration::from_millis(settings::QUEUE_WAIT_MS),
+        ..SlotPolicy::default()
+    };
+    let service = Service::new(NOUNS.init(nouns), config).with_slot_policy(slot_policy);
     let service = match settings::LOG_REQUESTS {
         true => service.with_observer(&LogObserver),
         false => service,
