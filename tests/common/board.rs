@@ -47,6 +47,11 @@ pub const BOARD_SLOTS: usize = 4;
 /// with `--read-timeout-ms 5000`, the host tests' default).
 pub const BOARD_READ_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a client waits for a slot on the board before it is answered
+/// `503` (`scripts/test-emulated-board.sh` builds it with
+/// `--queue-wait-ms 2000`).
+pub const BOARD_QUEUE_WAIT: Duration = Duration::from_secs(2);
+
 /// Tests that only the host can run, and why.
 pub const HOST_ONLY: &[(&str, &str)] = &[(
     "stopping_closes_idle_connections_and_returns",

@@ -119,6 +119,14 @@ impl Target {
         }
     }
 
+    /// How long a client waits for a free slot before it is answered `503`.
+    pub fn queue_wait(&self) -> Duration {
+        match self.server {
+            Server::Host(_) => self.config.queue_wait,
+            Server::Board(_) => board::BOARD_QUEUE_WAIT,
+        }
+    }
+
     /// Whether this is the emulated board.
     pub fn is_board(&self) -> bool {
         matches!(self.server, Server::Board(_))

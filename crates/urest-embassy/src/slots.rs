@@ -304,7 +304,10 @@ mod tests {
 
     #[test]
     fn an_idle_connection_hears_at_once_that_a_client_waits() {
-        let gate = SlotGate::new(SlotPolicy::default());
+        let gate = SlotGate::new(SlotPolicy {
+            min_idle: core::time::Duration::ZERO,
+            ..SlotPolicy::default()
+        });
         let index = gate.add_slot().unwrap();
         let busy = gate.occupy(index);
         busy.idle();

@@ -37,11 +37,13 @@ Policies, for a change that arrives while a pwm noun is fading:
   reject   refuse it: 503 with Retry-After set to the time the fade has left
   preempt  turn round at once from the level the LED shows now, no jump
 
-Connections beyond --slots wait for one: an idle keep-alive connection
-makes way for them at once, a request head still arriving after half a
+Connections beyond --slots wait for one: a keep-alive connection idle for
+50 ms makes way for them, a request head still arriving after half a
 second is answered 408, and keep-alive connections close after their
 answer once they have had 100 ms. A client that waits longer than
---queue-wait-ms is answered 503 with Retry-After: 1.
+--queue-wait-ms is answered 503 with Retry-After: 1, once it has sent its
+request. A request head must arrive within --head-timeout-ms of its first
+byte in any case.
 Ctrl-C or SIGTERM stops accepting, lets answers in progress finish, and
 exits.
 

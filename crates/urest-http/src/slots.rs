@@ -10,8 +10,12 @@
 //!
 //! The rules, when a client arrives and no slot is free:
 //! 1. A connection idle between requests gives its slot away at once, the
-//!    one idle longest first. Closing an idle HTTP/1.1 connection is always
-//!    allowed, and clients reopen it.
+//!    one idle longest first, once it has been idle for
+//!    [`SlotPolicy::min_idle`]. Closing an idle HTTP/1.1 connection is
+//!    always allowed, and clients reopen it; the short grace keeps the close
+//!    from racing the next request of a client that has just been answered
+//!    (a request that meets a closed connection is an error to most
+//!    clients).
 //! 2. Failing that, a connection whose request head has been arriving for
 //!    longer than [`SlotPolicy::slow_head`] is answered `408` and closed,
 //!    the oldest first: a client on a working network sends a head in one
@@ -38,6 +42,8 @@ use urest_core::time::Instant;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SlotPolicy {
+    /// While clients wait, a connection idle for this long makes way.
+    pub min_idle: Duration,
     /// While clients wait, a connection whose request head has been
     /// arriving for this long is answered `408` and closed to make room.
     pub slow_head: Duration,
@@ -49,6 +55,9 @@ pub struct SlotPolicy {
 }
 
 impl SlotPolicy {
+    /// A twentieth of a second: a client busy with the connection sends its
+    /// next request sooner; one idle this long is idle.
+    pub const DEFAULT_MIN_IDLE: Duration = Duration::from_millis(50);
     /// Half a second: far longer than a head takes on a working network.
     pub const DEFAULT_SLOW_HEAD: Duration = Duration::from_millis(500);
     /// A tenth of a second: long enough for a keep-alive connection to be
@@ -61,6 +70,7 @@ impl SlotPolicy {
 impl Default for SlotPolicy {
     fn default() -> Self {
         SlotPolicy {
+            min_idle: Self::DEFAULT_MIN_IDLE,
             slow_head: Self::DEFAULT_SLOW_HEAD,
             fair_share: Self::DEFAULT_FAIR_SHARE,
             queue_wait: Self::DEFAULT_QUEUE_WAIT,
@@ -150,8 +160,8 @@ pub enum Admission {
 /// board.occupy(1, t0);
 /// board.busy(1);
 ///
-/// // A third client: slot 0 is idle, so it is asked to make way.
-/// let t1 = t0 + Duration::from_millis(10);
+/// // A third client: slot 0 has been idle long enough to make way.
+/// let t1 = t0 + SlotPolicy::DEFAULT_MIN_IDLE;
 /// assert_eq!(board.arrive(t1), Admission::Wait);
 /// assert!(board.is_yielding(0));
 /// board.vacate(0);
@@ -322,8 +332,9 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
         core::mem::take(&mut self.unheard)
     }
 
-    /// When [`rebalance`](Self::rebalance) may next find a slow head to ask
-    /// to make way, if clients wait for one and a head is arriving.
+    /// When [`rebalance`](Self::rebalance) may next find a connection to ask
+    /// to make way (an idle one that has been idle long enough, or a slow
+    /// head), if clients wait.
     pub fn next_deadline(&self) -> Option<Instant> {
         if self.yielding_count() >= self.waiting {
             return None;
@@ -333,6 +344,7 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
             .iter()
             .filter(|slot| !slot.yielding)
             .filter_map(|slot| match slot.phase {
+                Phase::Idle(since) => Some(since + self.policy.min_idle),
                 Phase::Head(since) => Some(since + self.policy.slow_head),
                 _ => None,
             })
@@ -388,7 +400,9 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
         };
         let idle = candidates()
             .filter_map(|(index, slot)| match slot.phase {
-                Phase::Idle(since) => Some((since, index)),
+                Phase::Idle(since) if now.duration_since(since) >= self.policy.min_idle => {
+                    Some((since, index))
+                }
                 _ => None,
             })
             .min();
@@ -510,10 +524,22 @@ mod tests {
     #[test]
     fn the_longest_idle_connection_makes_way_first() {
         let mut board = full_board([Phase::Idle(ms(30)), Phase::Idle(ms(10)), Phase::Busy]);
-        assert_eq!(board.arrive(ms(40)), Admission::Wait);
+        assert_eq!(board.arrive(ms(100)), Admission::Wait);
         assert_eq!(board.take_yield_requests(), 0b010);
         assert_eq!(board.take_yield_requests(), 0, "reported once");
-        assert_eq!(board.arrive(ms(41)), Admission::Wait);
+        assert_eq!(board.arrive(ms(101)), Admission::Wait);
+        assert_eq!(board.take_yield_requests(), 0b001);
+    }
+
+    #[test]
+    fn a_connection_just_answered_is_left_time_to_send_its_next_request() {
+        let mut board = full_board([Phase::Idle(ms(100)), Phase::Busy, Phase::Busy]);
+        assert_eq!(board.arrive(ms(120)), Admission::Wait);
+        assert_eq!(board.take_yield_requests(), 0, "idle for 20 ms only");
+        assert_eq!(board.next_deadline(), Some(ms(150)));
+        board.rebalance(ms(149));
+        assert_eq!(board.take_yield_requests(), 0);
+        board.rebalance(ms(150));
         assert_eq!(board.take_yield_requests(), 0b001);
     }
 
@@ -546,10 +572,11 @@ mod tests {
     }
 
     #[test]
-    fn a_connection_going_idle_makes_way_at_once_when_someone_waits() {
+    fn a_connection_going_idle_makes_way_when_someone_waits() {
         let mut board = full_board([Phase::Busy, Phase::Busy, Phase::Busy]);
         assert_eq!(board.arrive(ms(10)), Admission::Wait);
         board.idle(2, ms(20));
+        board.rebalance(ms(20) + SlotPolicy::DEFAULT_MIN_IDLE);
         assert_eq!(board.take_yield_requests(), 0b100);
         assert!(board.is_yielding(2));
         board.vacate(2);
@@ -573,18 +600,18 @@ mod tests {
     #[test]
     fn a_slot_asked_to_make_way_closes_after_its_answer_too() {
         let mut board = full_board([Phase::Idle(ms(0)), Phase::Busy, Phase::Busy]);
-        assert_eq!(board.arrive(ms(1)), Admission::Wait);
+        assert_eq!(board.arrive(ms(60)), Admission::Wait);
         // The idle connection's next request raced the request to make way.
         board.busy(0);
-        assert!(board.close_after_answer(0, ms(2)));
+        assert!(board.close_after_answer(0, ms(61)));
     }
 
     #[test]
     fn no_more_slots_are_asked_than_clients_wait() {
         let mut board = full_board([Phase::Idle(ms(0)), Phase::Idle(ms(1)), Phase::Idle(ms(2))]);
-        assert_eq!(board.arrive(ms(3)), Admission::Wait);
-        board.rebalance(ms(4));
-        board.rebalance(ms(5));
+        assert_eq!(board.arrive(ms(300)), Admission::Wait);
+        board.rebalance(ms(400));
+        board.rebalance(ms(500));
         assert_eq!(board.take_yield_requests().count_ones(), 1);
     }
 
@@ -614,7 +641,7 @@ mod tests {
             board.busy(index);
         }
         board.idle(64, ms(1));
-        assert_eq!(board.arrive(ms(2)), Admission::Wait);
+        assert_eq!(board.arrive(ms(200)), Admission::Wait);
         assert_eq!(board.take_yield_requests(), 0);
         assert!(!board.is_yielding(64));
     }

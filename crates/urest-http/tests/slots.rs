@@ -34,7 +34,13 @@ impl Slot for OnlySlot<'_> {
         self.board.borrow().close_after_answer(0, self.rig.now())
     }
     async fn yield_requested(&self) {
-        while !self.board.borrow().is_yielding(0) {
+        // The front end applies the rules again as time passes, as the
+        // host's accept loop does on its tick.
+        loop {
+            self.board.borrow_mut().rebalance(self.rig.now());
+            if self.board.borrow().is_yielding(0) {
+                return;
+            }
             self.rig.sleep_ms(1).await;
         }
     }
@@ -135,7 +141,14 @@ fn split_head_with_a_newcomer(gap_ms: u32) -> (support::Response, bool) {
         rig.sleep_ms(gap_ms - 10).await;
         client.send("Host: dev\r\n\r\n").await;
         let response = client.response().await;
-        (response, client.closed_by_server().await)
+        let answered = rig.now();
+        let closed = client.closed_by_server().await;
+        let idle_for = rig.now().duration_since(answered);
+        // Closed for the waiting client, not by the read timeout.
+        (
+            response,
+            closed && idle_for <= SlotPolicy::DEFAULT_MIN_IDLE * 2,
+        )
     });
     result
 }
