@@ -12,7 +12,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use urest_core::time::Instant;
-use urest_http::{Admission, Config, Noun, Server, SlotPolicy};
+use urest_http::{Admission, Config, Noun, Phase, Server, SlotPolicy};
 
 use crate::clock::{HostClock, TokioDelay};
 use crate::config::HostConfig;
@@ -214,8 +214,7 @@ async fn accept(
             biased;
             () = &mut shutdown => break,
             Some((index, stream, peer)) = served.next(), if !served.is_empty() => {
-                slots.vacate(index);
-                logger.log(format_args!("SERVER: connection from {peer} closed"));
+                tally.made_way(slots.vacate(index), peer, logger);
                 if closing.len() < MAX_CLOSING {
                     closing.push(connection::linger(stream));
                 }
@@ -289,22 +288,25 @@ async fn accept(
         slots.leave_queue();
         turned_away.push(turn_away(late, TurnAway::Stopping));
     }
+    let mut turned_away_tally = Tally::default();
     let finish_served = async {
-        while let Some((index, stream, _)) = served.next().await {
-            slots.vacate(index);
+        while let Some((index, stream, peer)) = served.next().await {
+            tally.made_way(slots.vacate(index), peer, logger);
             closing.push(connection::linger(stream));
         }
     };
-    let finish_turned_away = async {
+    embassy_futures::join::join(finish_served, async {
         while let Some(outcome) = turned_away.next().await {
-            tally.count(outcome, logger);
+            turned_away_tally.count(outcome, logger);
         }
-    };
-    embassy_futures::join::join(finish_served, finish_turned_away).await;
+    })
+    .await;
+    tally.answered_503 += turned_away_tally.answered_503;
+    tally.closed_unasked += turned_away_tally.closed_unasked;
     while closing.next().await.is_some() {}
     logger.log(format_args!(
-        "SERVER: stopped; {} connection(s) accepted, {} answered 503 after waiting, {} closed waiting without a request",
-        tally.accepted, tally.answered_503, tally.closed_unasked
+        "SERVER: stopped; {} connection(s) accepted, {} closed idle to make way, {} answered 408 to make way, {} answered 503 after waiting, {} closed waiting without a request",
+        tally.accepted, tally.made_way_idle, tally.made_way_slow_head, tally.answered_503, tally.closed_unasked
     ));
 }
 
@@ -326,11 +328,33 @@ async fn turn_away(waiting: Waiting, why: TurnAway) -> (SocketAddr, TurnedAway) 
 #[derive(Default)]
 struct Tally {
     accepted: u64,
+    made_way_idle: u64,
+    made_way_slow_head: u64,
     answered_503: u64,
     closed_unasked: u64,
 }
 
 impl Tally {
+    /// A served connection from `peer` has closed; `made_way` says what it
+    /// was doing if it was asked to make way.
+    fn made_way(&mut self, made_way: Option<Phase>, peer: SocketAddr, logger: Logger) {
+        match made_way {
+            Some(Phase::Idle(_)) => {
+                self.made_way_idle += 1;
+                logger.log(format_args!(
+                    "SERVER: connection from {peer} closed idle to make way"
+                ));
+            }
+            Some(Phase::Head(_)) => {
+                self.made_way_slow_head += 1;
+                logger.log(format_args!(
+                    "SERVER: connection from {peer} answered 408 to make way: its head was too slow"
+                ));
+            }
+            _ => logger.log(format_args!("SERVER: connection from {peer} closed")),
+        }
+    }
+
     fn count(&mut self, (peer, outcome): (SocketAddr, TurnedAway), logger: Logger) {
         match outcome {
             TurnedAway::Answered => {

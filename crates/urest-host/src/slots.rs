@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use urest_core::time::{Clock as _, Instant};
-use urest_http::{Admission, Slot, SlotBoard, SlotPolicy, SlotState};
+use urest_http::{Admission, Phase, Slot, SlotBoard, SlotPolicy, SlotState};
 
 use crate::clock::HostClock;
 
@@ -45,9 +45,17 @@ impl HostSlots {
         HostSlot { slots: self, index }
     }
 
-    /// The connection in slot `index` has gone.
-    pub(crate) fn vacate(&self, index: usize) {
-        self.board.borrow_mut().vacate(index);
+    /// The connection in slot `index` has gone. Returns what it was doing
+    /// if it had been asked to make way: idle (it was closed unanswered) or
+    /// receiving a head (it was answered `408`).
+    pub(crate) fn vacate(&self, index: usize) -> Option<Phase> {
+        let mut board = self.board.borrow_mut();
+        let made_way = board
+            .slot(index)
+            .filter(|slot| slot.is_yielding())
+            .map(SlotState::phase);
+        board.vacate(index);
+        made_way
     }
 
     /// A free slot for the first waiting client, if there is one.
