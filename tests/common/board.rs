@@ -19,7 +19,8 @@
 //! | the duty log and pin levels | the host's `Probe` | the board's log lines (`green_led0 duty 6554/65535`, `led0 on`): the duty it rested at when reset for the test, then every one since |
 //! | being stopped | `Running::stop` | not possible: [`HOST_ONLY`] tests are skipped |
 //! | a connection while every slot is still busy with ones the test has just closed | never happens (the host frees a slot at once, and has more) | the tests' clients try again: `Raw` (made with `connect`) sends what it had sent on a new connection while its first answer is a `503` for want of a slot or none at all, and `Client` repeats a request turned away so (and a read that found the connection refused); the slots tests, which want that `503`, use `Raw::connect_once` and `Client::try_get` |
-//! | a second client while all slots are busy | answered `503` at once, like the first | the turn-away task answers one client at a time; while it closes the previous one, QEMU's user-mode network turns the refused connection into one closed unanswered, so the test tries again ([`Target::once_turn_away_is_free`](super::Target::once_turn_away_is_free)) |
+//! | a wait bound for a client that finds every slot busy | configured (`queue_wait`) | [`BOARD_QUEUE_WAIT`], built in; tests ask [`Target::queue_wait`](super::Target::queue_wait) |
+//! | a second client while one already waits | waits as well (the host keeps up to 512 waiting) | the board's waiting room holds one client at a time; a second one is refused by its TCP stack, which QEMU's user-mode network turns into a connection closed unanswered, so the test tries again ([`Target::once_turn_away_is_free`](super::Target::once_turn_away_is_free)) |
 //!
 //! The board also has a smaller request buffer (1024 bytes against the
 //! host's 2048); the tests that overflow it send more than either holds.
