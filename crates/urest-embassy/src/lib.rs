@@ -75,7 +75,7 @@ pub use service::{
     Service, DEFAULT_PORT, DEFAULT_REQUEST_BUFFER, DEFAULT_RESPONSE_BUFFER, DEFAULT_SOCKET_BUFFER,
     TURN_AWAY_RETRY_AFTER_SECS,
 };
-pub use slots::Occupancy;
+pub use slots::{Occupancy, MAX_SLOTS};
 pub use urest_http::HeadEnd;
 
 pub use embassy_net;
