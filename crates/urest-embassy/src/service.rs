@@ -247,11 +247,13 @@ impl<'a> Service<'a> {
             {
                 debug_log!("urest: connection ended: {:?}", debug(&error));
             }
-            // The request is answered: the slot's capacity is free for a
+            // The connection is served: the slot's capacity is free for a
             // waiting client while this socket closes, which can take as
-            // long as the peer lingers.
+            // long as the peer lingers; the slot listens again after.
+            let closing = self.gate.closing();
             drop(slot);
             close_cleanly(&mut socket).await;
+            drop(closing);
         }
     }
 
@@ -259,8 +261,8 @@ impl<'a> Service<'a> {
     /// client at a time.
     ///
     /// Run it in exactly one task, beside the slots. It listens only while
-    /// every slot is busy, so it never takes a client a free slot could
-    /// serve. The client it holds is counted as waiting, so the slot rules
+    /// no slot does (each serves a connection or is still closing one), so
+    /// it never takes a client a slot could accept. The client it holds is counted as waiting, so the slot rules
     /// free a slot for it (an idle connection makes way at once, a slow
     /// head is cut, a keep-alive connection closes after its share). As
     /// soon as a slot is free, the waiting room serves the client's request
@@ -281,13 +283,13 @@ impl<'a> Service<'a> {
         let mut response = [0u8; RESPONSE];
         let silence = socket_timeout(self.server.config().read_timeout, SOCKET_TIMEOUT_MARGIN);
         loop {
-            self.gate.until(Occupancy::is_full).await;
+            self.gate.until(Occupancy::none_listening).await;
             let mut socket = TcpSocket::new(stack, &mut receive, &mut transmit);
             socket.set_timeout(Some(silence));
-            let freed = self.gate.until(|occupancy| !occupancy.is_full());
+            let freed = self.gate.until(|occupancy| !occupancy.none_listening());
             let accepted = match select(socket.accept(self.port.get()), freed).await {
                 Either::First(accepted) => accepted.is_ok(),
-                // A slot is free again: stop listening so the next client
+                // A slot listens again: stop listening so the next client
                 // reaches it, unless one is already shaking hands with us.
                 Either::Second(()) if socket.state() == State::Listen => false,
                 Either::Second(()) => with_timeout(TURN_AWAY_GRACE, socket.accept(self.port.get()))

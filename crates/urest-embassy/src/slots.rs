@@ -27,6 +27,7 @@ pub const MAX_SLOTS: usize = 16;
 /// let service = Service::new(&nouns, Config::default());
 /// let occupancy = service.occupancy();
 /// assert_eq!((occupancy.slots(), occupancy.busy(), occupancy.waiting()), (0, 0, 0));
+/// assert!(!occupancy.none_listening());
 /// assert!(!occupancy.is_full(), "no slots: nothing to be full");
 /// ```
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -34,6 +35,7 @@ pub const MAX_SLOTS: usize = 16;
 pub struct Occupancy {
     slots: u16,
     busy: u16,
+    closing: u16,
     waiting: u16,
 }
 
@@ -48,9 +50,22 @@ impl Occupancy {
         self.busy
     }
 
+    /// Slots whose connection is served and whose socket is still closing
+    /// (the peer has not closed its side yet): free to serve a waiting
+    /// client's request, not yet listening.
+    pub fn closing(&self) -> u16 {
+        self.closing
+    }
+
     /// Clients waiting for a slot.
     pub fn waiting(&self) -> u16 {
         self.waiting
+    }
+
+    /// Whether no slot is listening for a new connection: each serves one
+    /// or is still closing one.
+    pub fn none_listening(&self) -> bool {
+        self.slots > 0 && self.busy.saturating_add(self.closing) >= self.slots
     }
 
     /// Whether every slot is serving a connection, so none is listening.
@@ -66,6 +81,8 @@ type Board = SlotBoard<heapless::Vec<SlotState, MAX_SLOTS>>;
 /// Every slot's state, shared by the slot tasks and the waiting room.
 pub(crate) struct SlotGate {
     board: Mutex<CriticalSectionRawMutex, RefCell<Board>>,
+    /// Slots still closing a connection they have finished serving.
+    closing: Mutex<CriticalSectionRawMutex, core::cell::Cell<u16>>,
     /// One per slot: raised when its connection should make way.
     make_way: [Signal<CriticalSectionRawMutex, ()>; MAX_SLOTS],
     /// Raised on every change. One waiter only: the waiting room.
@@ -76,6 +93,7 @@ impl SlotGate {
     pub(crate) const fn new(policy: SlotPolicy) -> Self {
         SlotGate {
             board: Mutex::new(RefCell::new(SlotBoard::new(heapless::Vec::new(), policy))),
+            closing: Mutex::new(core::cell::Cell::new(0)),
             make_way: [const { Signal::new() }; MAX_SLOTS],
             changed: Signal::new(),
         }
@@ -123,11 +141,25 @@ impl SlotGate {
     }
 
     pub(crate) fn occupancy(&self) -> Occupancy {
+        let closing = self.closing.lock(core::cell::Cell::get);
         self.read(|board| Occupancy {
             slots: saturating_u16(board.slots()),
             busy: saturating_u16(board.occupied()),
+            closing,
             waiting: saturating_u16(board.waiting()),
         })
+    }
+
+    /// A slot closes a connection it has finished serving until the guard
+    /// is dropped.
+    pub(crate) fn closing(&self) -> Closing<'_> {
+        self.change_closing(|count| count.saturating_add(1));
+        Closing { gate: self }
+    }
+
+    fn change_closing(&self, change: impl FnOnce(u16) -> u16) {
+        self.closing.lock(|count| count.set(change(count.get())));
+        self.changed.signal(());
     }
 
     pub(crate) fn policy(&self) -> SlotPolicy {
@@ -198,6 +230,17 @@ impl SlotGate {
 
 fn saturating_u16(count: usize) -> u16 {
     u16::try_from(count).unwrap_or(u16::MAX)
+}
+
+/// A slot closing a connection; dropping it marks the slot listening again.
+pub(crate) struct Closing<'g> {
+    gate: &'g SlotGate,
+}
+
+impl Drop for Closing<'_> {
+    fn drop(&mut self) {
+        self.gate.change_closing(|count| count.saturating_sub(1));
+    }
 }
 
 /// One busy slot; dropping it frees the slot, however the connection ended.
