@@ -344,6 +344,16 @@ pub(crate) struct Refused<'a> {
     pub headers: AccessHeaders<'a>,
 }
 
+/// What the rules make of a request head.
+// No heap to box into: a refusal is composed into the response buffer at
+// once, so the verdict lives on the stack only briefly, as a `Reply` does.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub(crate) enum Verdict<'a> {
+    Admit(Admitted<'a>),
+    Refuse(Refused<'a>),
+}
+
 /// The parts of a head the rules look at.
 struct Head<'r> {
     method: Method,
@@ -380,18 +390,14 @@ fn bearer(value: &str) -> Option<&str> {
 }
 
 impl<'a> Access<'a> {
-    fn decide(
-        &'a self,
-        head: &Head<'_>,
-        peer: Option<IpAddr>,
-        now: Instant,
-    ) -> Result<Admitted<'a>, Refused<'a>> {
+    fn decide(&'a self, head: &Head<'_>, peer: Option<IpAddr>, now: Instant) -> Verdict<'a> {
         let mut headers = AccessHeaders {
             vary_origin: !self.origins.is_empty(),
             ..AccessHeaders::default()
         };
-        let refuse =
-            |problem: Problem, headers: AccessHeaders<'a>| Err(Refused { problem, headers });
+        let refuse = |problem: Problem, headers: AccessHeaders<'a>| {
+            Verdict::Refuse(Refused { problem, headers })
+        };
 
         // 1. DNS rebinding: the name the request was sent to.
         let authority = host::target_authority(head.target);
@@ -418,7 +424,7 @@ impl<'a> Access<'a> {
             && head.value("access-control-request-method").is_some();
         if preflight {
             return match listed {
-                Some(_) => Ok(Admitted {
+                Some(_) => Verdict::Admit(Admitted {
                     headers: AccessHeaders {
                         preflight: true,
                         ..headers
@@ -448,7 +454,7 @@ impl<'a> Access<'a> {
 
         // 4. Tokens.
         if self.tokens.is_empty() {
-            return Ok(Admitted {
+            return Verdict::Admit(Admitted {
                 headers,
                 preflight: false,
             });
@@ -456,7 +462,7 @@ impl<'a> Access<'a> {
         let presented = head.value("authorization");
         let needed = change || self.reads_need_token;
         if !needed && presented.is_none() {
-            return Ok(Admitted {
+            return Verdict::Admit(Admitted {
                 headers,
                 preflight: false,
             });
@@ -510,7 +516,7 @@ impl<'a> Access<'a> {
                         headers,
                     );
                 }
-                Ok(Admitted {
+                Verdict::Admit(Admitted {
                     headers,
                     preflight: false,
                 })
@@ -560,20 +566,15 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// Apply the access rules to the request whose head is `head`, sent by
     /// `peer` (if known).
-    pub(crate) fn admit(
-        &self,
-        head: &[u8],
-        method: Method,
-        peer: Option<IpAddr>,
-    ) -> Result<Admitted<'a>, Refused<'a>> {
+    pub(crate) fn admit(&self, head: &[u8], method: Method, peer: Option<IpAddr>) -> Verdict<'a> {
         let Some(access) = self.access else {
-            return Ok(Admitted::default());
+            return Verdict::Admit(Admitted::default());
         };
         let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Request::new(&mut fields);
         if !matches!(parsed.parse(head), Ok(httparse::Status::Complete(_))) {
             // The head parsed once already; refuse rather than let it by.
-            return Err(Refused {
+            return Verdict::Refuse(Refused {
                 problem: Problem::new(400, format_args!("the request head could not be read")),
                 headers: AccessHeaders::default(),
             });

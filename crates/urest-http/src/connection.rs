@@ -14,7 +14,7 @@ use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 use urest_core::time::{Clock, Instant};
 
-use crate::access::{AccessHeaders, Admitted};
+use crate::access::{AccessHeaders, Admitted, Verdict};
 use crate::dispatch::Incoming;
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{Listing, Overflow};
@@ -217,18 +217,20 @@ impl<'a, C: Clock> Server<'a, C> {
             .request
             .get(..request.framing.head_len)
             .unwrap_or_default();
-        self.admit(head, request.framing.method, peer)
-            .map_err(|refused| {
+        match self.admit(head, request.framing.method, peer) {
+            Verdict::Admit(admitted) => Ok(admitted),
+            Verdict::Refuse(refused) => {
                 self.observe_head(head);
                 let reply = Reply::Problem(refused.problem.closing());
-                self.prepare_with(
+                Err(self.prepare_with(
                     &reply,
                     buffers.response,
                     request.head_only(),
                     Persistence::Close,
                     refused.headers,
-                )
-            })
+                ))
+            }
+        }
     }
 
     /// Read until a whole request head is in the buffer. `None` when the

@@ -290,7 +290,8 @@ impl<'p> Client<'p> {
             .collect();
         let reason = parsed.reason.unwrap_or("").to_string();
         let informational = (100..200).contains(&status);
-        let body_len = if head_only || informational {
+        // A 204 has no content and no Content-Length.
+        let body_len = if head_only || informational || status == 204 {
             0
         } else {
             headers
@@ -436,6 +437,27 @@ impl Rig {
         response_len: usize,
         script: impl AsyncFnOnce(&Client<'_>) -> R,
     ) -> (Served, R) {
+        self.serve_inner(server, None, request_len, response_len, script)
+    }
+
+    /// [`serve`](Self::serve) a connection from `peer`.
+    pub fn serve_from<R>(
+        &self,
+        server: &Server<'_, Clock>,
+        peer: std::net::IpAddr,
+        script: impl AsyncFnOnce(&Client<'_>) -> R,
+    ) -> (Served, R) {
+        self.serve_inner(server, Some(peer), 1024, 2048, script)
+    }
+
+    fn serve_inner<R>(
+        &self,
+        server: &Server<'_, Clock>,
+        peer: Option<std::net::IpAddr>,
+        request_len: usize,
+        response_len: usize,
+        script: impl AsyncFnOnce(&Client<'_>) -> R,
+    ) -> (Served, R) {
         let to_server = Pipe::new();
         let to_client = Pipe::new();
         let client = Client::new(&to_server, &to_client);
@@ -448,7 +470,14 @@ impl Rig {
         let mut buffers = Buffers::new(&mut request, &mut response);
         let mut delay = self.sim.delay();
         let serving = async {
-            let served = server.serve(&mut end, &mut delay, &mut buffers).await;
+            let served = match peer {
+                Some(peer) => {
+                    server
+                        .serve_from(peer, &mut end, &mut delay, &mut buffers)
+                        .await
+                }
+                None => server.serve(&mut end, &mut delay, &mut buffers).await,
+            };
             to_client.close();
             served
         };
