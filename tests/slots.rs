@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::{board, config, eventually, start, start_host, Client, Raw, DEADLINE};
 
-const GET_LED: &[u8] = b"GET /led0 HTTP/1.1\r\nHost: t\r\n\r\n";
+const GET_LED: &[u8] = b"GET /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
 fn with_slots(slots: usize) -> urest_host::HostConfig {
     let mut config = config(&["led0=simple"]);
@@ -33,7 +33,7 @@ fn a_second_slot_keeps_working_while_one_client_idles() {
         let mut once = Raw::connect(host.addr());
         once.send(
             format!(
-                "PUT /led0 HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                "PUT /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
                 body.len()
             )
             .as_bytes(),

@@ -2,6 +2,7 @@
 //! the host drains, or turned away at once when every slot is taken.
 
 use std::io;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use embassy_futures::select::{select, Either};
@@ -32,11 +33,12 @@ const TURN_AWAY_GRACE: Duration = Duration::from_secs(1);
 /// Most bytes read from a turned-away client before it is dropped anyway.
 const TURN_AWAY_READ_LIMIT: usize = 64 * 1024;
 
-/// Serve `stream` with `http` until the client closes it, it times out, or
-/// the host drains (then at the next gap between requests).
+/// Serve `stream` from `peer` with `http` until the client closes it, it
+/// times out, or the host drains (then at the next gap between requests).
 pub(crate) async fn serve(
     http: &Server<'_, HostClock>,
     stream: TcpStream,
+    peer: SocketAddr,
     drain: watch::Receiver<bool>,
 ) {
     // Responses are written whole; waiting for more to coalesce only adds
@@ -47,8 +49,15 @@ pub(crate) async fn serve(
     let mut response = vec![0u8; RESPONSE_BUFFER];
     let mut buffers = Buffers::new(&mut request, &mut response);
     // An I/O error means the client went away; there is nobody to tell.
+    // The peer's address keys the limit on wrong tokens; an IPv4 client of
+    // a dual-stack socket counts as its IPv4 address.
     let _ = http
-        .serve(&mut connection, &mut TokioDelay, &mut buffers)
+        .serve_from(
+            peer.ip().to_canonical(),
+            &mut connection,
+            &mut TokioDelay,
+            &mut buffers,
+        )
         .await;
 }
 

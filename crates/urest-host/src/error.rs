@@ -25,6 +25,9 @@ pub enum Error {
     Hardware(String),
     /// The server thread panicked.
     Panicked,
+    /// The operating system's random number generator failed, so no token
+    /// could be made up for a host reachable from other machines.
+    Random(String),
 }
 
 impl fmt::Display for Error {
@@ -35,6 +38,9 @@ impl fmt::Display for Error {
             Error::Runtime(error) => write!(f, "cannot start the server: {error}"),
             Error::Hardware(noun) => write!(f, "the hardware of noun \"{noun}\" failed"),
             Error::Panicked => f.write_str("the server thread panicked"),
+            Error::Random(error) => {
+                write!(f, "cannot make up a token ({error}); give one with --token")
+            }
         }
     }
 }
@@ -44,7 +50,7 @@ impl std::error::Error for Error {
         match self {
             Error::Config(error) => Some(error),
             Error::Bind { source, .. } | Error::Runtime(source) => Some(source),
-            Error::Hardware(_) | Error::Panicked => None,
+            Error::Hardware(_) | Error::Panicked | Error::Random(_) => None,
         }
     }
 }

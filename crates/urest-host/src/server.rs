@@ -11,7 +11,7 @@ use embassy_futures::select::select;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use urest_http::{Config, Noun, Server};
+use urest_http::{Access, Config, Noun, Server, Token};
 
 use crate::clock::{HostClock, TokioDelay};
 use crate::config::HostConfig;
@@ -55,13 +55,32 @@ pub struct Host {
     config: HostConfig,
     clock: HostClock,
     logger: Logger,
+    generated_token: Option<String>,
+}
+
+/// Bytes of randomness in a made-up token (128 bits, 32 hex digits).
+const GENERATED_TOKEN_BYTES: usize = 16;
+
+/// A read-and-change token from the operating system's random number
+/// generator, as hex digits.
+fn generate_token() -> Result<String, Error> {
+    let mut bytes = [0u8; GENERATED_TOKEN_BYTES];
+    getrandom::fill(&mut bytes).map_err(|error| Error::Random(error.to_string()))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 impl Host {
     /// Build the nouns of `config` and open its listening socket. Must be
     /// called within a tokio runtime.
+    ///
+    /// A host bound to an address other than loopback with no token makes
+    /// one up here (see [`generated_token`](Self::generated_token)).
     pub async fn bind(config: HostConfig) -> Result<Host, Error> {
         config.validate()?;
+        let generated_token = match config.needs_generated_token() {
+            true => Some(generate_token()?),
+            false => None,
+        };
         let clock = HostClock::new();
         let logger = Logger::new(clock, config.quiet);
         let nouns = Nouns::build(&config, logger, clock)?;
@@ -79,7 +98,15 @@ impl Host {
             config,
             clock,
             logger,
+            generated_token,
         })
+    }
+
+    /// The read-and-change token made up at start, if the host is bound to
+    /// an address other than loopback and was given no token: tell it to
+    /// the owner once; it is not logged.
+    pub fn generated_token(&self) -> Option<&str> {
+        self.generated_token.as_deref()
     }
 
     /// The address actually bound (with the port picked, if 0 was asked).
@@ -102,6 +129,7 @@ impl Host {
             config,
             clock,
             logger,
+            generated_token,
         } = self;
         let request_log = RequestLog::new(logger);
         let table: Vec<Noun<'_>> = nouns
@@ -126,6 +154,22 @@ impl Host {
         if !logger.is_quiet() {
             http = http.with_observer(&request_log);
         }
+        // The access rules are always on: without tokens they still refuse
+        // DNS rebinding and cross-site changes.
+        let tokens: Vec<Token<'_>> = config
+            .tokens
+            .iter()
+            .map(|token| Token::new(&token.secret, token.scope))
+            .chain(generated_token.as_deref().map(Token::change))
+            .collect();
+        let hosts: Vec<&str> = config.allow_hosts.iter().map(String::as_str).collect();
+        let origins: Vec<&str> = config.allow_origins.iter().map(String::as_str).collect();
+        let access = Access::new()
+            .with_tokens(&tokens)
+            .with_tokens_for_reads(config.tokens_for_reads)
+            .with_hosts(&hosts)
+            .with_origins(&origins);
+        let http = http.with_access(&access);
         let runners = run_all_ramps(&nouns, clock, logger);
         let accepting = accept(listener, &http, config.slots, shutdown, logger);
         // The runners never finish, so this ends when accepting does.
@@ -179,7 +223,7 @@ async fn accept(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) if served.len() < slots.get() => {
                     logger.log(format_args!("SERVER: connection from {peer}"));
-                    served.push(connection::serve(http, stream, draining.clone()));
+                    served.push(connection::serve(http, stream, peer, draining.clone()));
                 }
                 Ok((stream, peer)) => {
                     logger.log(format_args!(
