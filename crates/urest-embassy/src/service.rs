@@ -9,7 +9,7 @@ use embassy_net::tcp::{State, TcpSocket};
 use embassy_net::Stack;
 use embassy_time::{with_timeout, Delay, Duration};
 use embedded_io_async::Write as _;
-use urest_http::{write_no_free_slot, Buffers, Config, NameClash, Noun, Observer, Server};
+use urest_http::{write_no_free_slot, Access, Buffers, Config, NameClash, Noun, Observer, Server};
 
 use crate::clock::{socket_timeout, EmbassyClock};
 use crate::head_end::HeadEnd;
@@ -139,6 +139,28 @@ impl<'a> Service<'a> {
         }
     }
 
+    /// The same service, letting in only what `access` allows: tokens, the
+    /// names it answers to, the origins whose pages may call it (see
+    /// [`Access`]). Each slot passes its peer's address to the server, so
+    /// wrong tokens count towards that address's guessing limit.
+    ///
+    /// ```
+    /// use urest_embassy::urest_http::{Access, Config, Noun, Token};
+    /// use urest_embassy::Service;
+    ///
+    /// static TOKENS: [Token<'static>; 1] = [Token::change("owner-secret")];
+    /// static ACCESS: Access<'static> = Access::new().with_tokens(&TOKENS);
+    /// let nouns: [Noun<'_>; 0] = [];
+    /// let service = Service::new(&nouns, Config::default()).with_access(&ACCESS);
+    /// assert!(service.server().access().is_some());
+    /// ```
+    pub fn with_access(self, access: &'a Access<'a>) -> Self {
+        Service {
+            server: self.server.with_access(access),
+            ..self
+        }
+    }
+
     /// The same service on another TCP port.
     pub fn with_port(self, port: NonZeroU16) -> Self {
         Service { port, ..self }
@@ -198,11 +220,19 @@ impl<'a> Service<'a> {
                 debug(&socket.remote_endpoint())
             );
             let mut buffers = Buffers::new(&mut request, &mut response);
-            if let Err(error) = self
-                .server
-                .serve(&mut socket, &mut Delay, &mut buffers)
-                .await
-            {
+            let served = match socket.remote_endpoint() {
+                Some(peer) => {
+                    self.server
+                        .serve_from(peer.addr.into(), &mut socket, &mut Delay, &mut buffers)
+                        .await
+                }
+                None => {
+                    self.server
+                        .serve(&mut socket, &mut Delay, &mut buffers)
+                        .await
+                }
+            };
+            if let Err(error) = served {
                 debug_log!("urest: connection ended: {:?}", debug(&error));
             }
             close_cleanly(&mut socket).await;
