@@ -438,15 +438,12 @@ impl<'a> Access<'a> {
         // 3. Cross-site changes: only listed origins and the device's own.
         let change = changes(head.method);
         if let (Some(origin), None, true) = (origin, listed, change) {
+            // The device's own origin: a page it (or a TLS proxy in front of
+            // it) served, under the name already checked above.
             let own = head
                 .value("host")
                 .or(authority)
-                .and_then(|host| Some(("http://", host)).filter(|_| !host.is_empty()))
-                .is_some_and(|(scheme, host)| {
-                    origin
-                        .strip_prefix(scheme)
-                        .is_some_and(|rest| rest.eq_ignore_ascii_case(host.trim()))
-                });
+                .is_some_and(|host| is_own_origin(origin, host.trim()));
             if !own {
                 return refuse(cross_origin(origin), headers);
             }
@@ -523,6 +520,17 @@ impl<'a> Access<'a> {
             }
         }
     }
+}
+
+/// Whether `origin` is `http://host` or `https://host` (`host` with its port,
+/// if any, as the `Host` header gave it).
+fn is_own_origin(origin: &str, host: &str) -> bool {
+    !host.is_empty()
+        && ["http://", "https://"].iter().any(|scheme| {
+            origin
+                .strip_prefix(scheme)
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
+        })
 }
 
 fn cross_origin(origin: &str) -> Problem {
@@ -602,6 +610,17 @@ mod tests {
         assert_eq!(bearer("Bearer"), None);
         assert_eq!(bearer("Bearer "), None);
         assert_eq!(bearer(""), None);
+    }
+
+    #[test]
+    fn the_own_origin_is_the_host_under_either_scheme() {
+        assert!(is_own_origin("http://device", "device"));
+        assert!(is_own_origin("https://Lights.lan:8443", "lights.lan:8443"));
+        assert!(!is_own_origin("http://device:81", "device"));
+        assert!(!is_own_origin("http://device.evil", "device"));
+        assert!(!is_own_origin("ftp://device", "device"));
+        assert!(!is_own_origin("http://", ""));
+        assert!(!is_own_origin("null", "device"));
     }
 
     #[test]
