@@ -105,6 +105,12 @@ impl TokenSpec {
     pub const MAX_LEN: usize = 128;
 
     /// A token that may read and change.
+    ///
+    /// ```
+    /// use urest_host::TokenSpec;
+    ///
+    /// assert!(TokenSpec::change("owner-7f3a").scope.allows_changes());
+    /// ```
     pub fn change(secret: &str) -> Self {
         TokenSpec {
             secret: secret.to_owned(),
@@ -113,6 +119,12 @@ impl TokenSpec {
     }
 
     /// A token that may only read.
+    ///
+    /// ```
+    /// use urest_host::TokenSpec;
+    ///
+    /// assert!(!TokenSpec::read("dashboard").scope.allows_changes());
+    /// ```
     pub fn read(secret: &str) -> Self {
         TokenSpec {
             secret: secret.to_owned(),
@@ -123,6 +135,13 @@ impl TokenSpec {
     /// Check that the token can be sent as a bearer token (RFC 6750's
     /// `b64token`: letters, digits, `-._~+/`, then any `=`), 1 to
     /// [`MAX_LEN`](Self::MAX_LEN) bytes. The error does not repeat it.
+    ///
+    /// ```
+    /// use urest_host::{ConfigError, TokenSpec};
+    ///
+    /// assert_eq!(TokenSpec::change("aGVsbG8_-.~+/==").validate(), Ok(()));
+    /// assert_eq!(TokenSpec::change("two words").validate(), Err(ConfigError::BadToken));
+    /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
         let body = self.secret.trim_end_matches('=');
         let valid = !body.is_empty()
@@ -403,6 +422,16 @@ impl HostConfig {
 
     /// Whether the host makes up a token at start: it is bound to an
     /// address other than loopback and was given none.
+    ///
+    /// ```
+    /// use urest_host::{HostConfig, TokenSpec};
+    ///
+    /// assert!(!HostConfig::default().needs_generated_token());
+    /// let exposed = HostConfig { bind: "0.0.0.0".parse().unwrap(), ..HostConfig::default() };
+    /// assert!(exposed.needs_generated_token());
+    /// let chosen = HostConfig { tokens: vec![TokenSpec::change("mine")], ..exposed };
+    /// assert!(!chosen.needs_generated_token());
+    /// ```
     pub fn needs_generated_token(&self) -> bool {
         self.tokens.is_empty() && !self.bind.is_loopback()
     }

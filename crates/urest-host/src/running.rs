@@ -98,6 +98,14 @@ impl Running {
     /// The token the host made up at start, if it is bound to an address
     /// other than loopback and was given none (see
     /// [`Host::generated_token`](crate::Host::generated_token)).
+    ///
+    /// ```
+    /// use urest_host::HostConfig;
+    ///
+    /// let host = urest_host::start(HostConfig { port: 0, quiet: true, ..HostConfig::default() })?;
+    /// assert_eq!(host.generated_token(), None); // loopback: no token needed
+    /// # Ok::<(), urest_host::Error>(())
+    /// ```
     pub fn generated_token(&self) -> Option<&str> {
         self.generated_token.as_deref()
     }

@@ -105,6 +105,19 @@ impl Host {
     /// The read-and-change token made up at start, if the host is bound to
     /// an address other than loopback and was given no token: tell it to
     /// the owner once; it is not logged.
+    ///
+    /// ```no_run
+    /// use urest_host::{Host, HostConfig};
+    ///
+    /// # async fn example() -> Result<(), urest_host::Error> {
+    /// let config = HostConfig { bind: "0.0.0.0".parse().unwrap(), port: 0, ..HostConfig::default() };
+    /// let host = Host::bind(config).await?;
+    /// if let Some(token) = host.generated_token() {
+    ///     println!("changes need Authorization: Bearer {token}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn generated_token(&self) -> Option<&str> {
         self.generated_token.as_deref()
     }

@@ -51,6 +51,12 @@ pub enum Scope {
 
 impl Scope {
     /// Whether the scope allows `PUT`, `POST` and `DELETE`.
+    ///
+    /// ```
+    /// use urest_http::Scope;
+    ///
+    /// assert!(Scope::Change.allows_changes() && !Scope::Read.allows_changes());
+    /// ```
     pub const fn allows_changes(self) -> bool {
         matches!(self, Scope::Change)
     }
@@ -78,21 +84,45 @@ pub struct Token<'a> {
 
 impl<'a> Token<'a> {
     /// A token with `scope`.
+    ///
+    /// ```
+    /// use urest_http::{Scope, Token};
+    ///
+    /// assert_eq!(Token::new("t0k3n", Scope::Read), Token::read("t0k3n"));
+    /// ```
     pub const fn new(secret: &'a str, scope: Scope) -> Self {
         Token { secret, scope }
     }
 
     /// A token that may read and change.
+    ///
+    /// ```
+    /// use urest_http::{Scope, Token};
+    ///
+    /// assert_eq!(Token::change("owner").scope(), Scope::Change);
+    /// ```
     pub const fn change(secret: &'a str) -> Self {
         Token::new(secret, Scope::Change)
     }
 
     /// A token that may only read.
+    ///
+    /// ```
+    /// use urest_http::{Scope, Token};
+    ///
+    /// assert_eq!(Token::read("dashboard").scope(), Scope::Read);
+    /// ```
     pub const fn read(secret: &'a str) -> Self {
         Token::new(secret, Scope::Read)
     }
 
     /// What the token allows.
+    ///
+    /// ```
+    /// use urest_http::{Scope, Token};
+    ///
+    /// assert!(!Token::read("dashboard").scope().allows_changes());
+    /// ```
     pub const fn scope(&self) -> Scope {
         self.scope
     }
@@ -154,6 +184,14 @@ pub struct Access<'a> {
 
 impl<'a> Access<'a> {
     /// No tokens, no extra names, no origins, the default [`Limit`].
+    ///
+    /// ```
+    /// use urest_http::{Access, Limit};
+    ///
+    /// let access = Access::new();
+    /// assert!(access.tokens().is_empty() && access.origins().is_empty());
+    /// assert_eq!(access.limit(), Limit::DEFAULT);
+    /// ```
     pub const fn new() -> Self {
         Access {
             tokens: &[],
@@ -168,6 +206,13 @@ impl<'a> Access<'a> {
     /// The same, with `tokens`. With at least one, a changing request needs
     /// a [`Scope::Change`] token; reads need one only with
     /// [`with_tokens_for_reads`](Self::with_tokens_for_reads).
+    ///
+    /// ```
+    /// use urest_http::{Access, Token};
+    ///
+    /// let tokens = [Token::change("owner"), Token::read("dashboard")];
+    /// assert_eq!(Access::new().with_tokens(&tokens).tokens(), &tokens);
+    /// ```
     pub const fn with_tokens(self, tokens: &'a [Token<'a>]) -> Self {
         Access { tokens, ..self }
     }
@@ -191,6 +236,14 @@ impl<'a> Access<'a> {
 
     /// The same, answering to the DNS names `hosts` (without port, matched
     /// in any case) besides IP literals and `localhost`.
+    ///
+    /// ```
+    /// use urest_http::Access;
+    ///
+    /// let access = Access::new().with_hosts(&["lights.lan"]);
+    /// assert!(access.answers_to("Lights.LAN:8080"));
+    /// assert!(!access.answers_to("attacker.example"));
+    /// ```
     pub const fn with_hosts(self, hosts: &'a [&'a str]) -> Self {
         Access { hosts, ..self }
     }
@@ -201,6 +254,13 @@ impl<'a> Access<'a> {
     /// are answered and their responses carry
     /// `Access-Control-Allow-Origin`. They still need a token where one is
     /// needed.
+    ///
+    /// ```
+    /// use urest_http::Access;
+    ///
+    /// let access = Access::new().with_origins(&["https://dashboard.lan"]);
+    /// assert_eq!(access.origins(), &["https://dashboard.lan"]);
+    /// ```
     pub const fn with_origins(self, origins: &'a [&'a str]) -> Self {
         Access { origins, ..self }
     }
@@ -219,26 +279,58 @@ impl<'a> Access<'a> {
     }
 
     /// The tokens.
+    ///
+    /// ```
+    /// use urest_http::{Access, Token};
+    ///
+    /// let tokens = [Token::change("owner")];
+    /// assert_eq!(Access::new().with_tokens(&tokens).tokens().len(), 1);
+    /// ```
     pub const fn tokens(&self) -> &'a [Token<'a>] {
         self.tokens
     }
 
     /// Whether reads need a token (only with tokens configured).
+    ///
+    /// ```
+    /// use urest_http::Access;
+    ///
+    /// // Without tokens, asking for them on reads changes nothing.
+    /// assert!(!Access::new().with_tokens_for_reads(true).reads_need_token());
+    /// ```
     pub const fn reads_need_token(&self) -> bool {
         self.reads_need_token && !self.tokens.is_empty()
     }
 
     /// The DNS names answered to besides IP literals and `localhost`.
+    ///
+    /// ```
+    /// use urest_http::Access;
+    ///
+    /// assert_eq!(Access::new().with_hosts(&["a.lan"]).hosts(), &["a.lan"]);
+    /// ```
     pub const fn hosts(&self) -> &'a [&'a str] {
         self.hosts
     }
 
     /// The origins whose pages may call the device.
+    ///
+    /// ```
+    /// use urest_http::Access;
+    ///
+    /// assert!(Access::new().origins().is_empty());
+    /// ```
     pub const fn origins(&self) -> &'a [&'a str] {
         self.origins
     }
 
     /// The guessing limit.
+    ///
+    /// ```
+    /// use urest_http::Access;
+    ///
+    /// assert_eq!(Access::new().limit().failures, 5);
+    /// ```
     pub const fn limit(&self) -> Limit {
         self.limit
     }
@@ -246,6 +338,16 @@ impl<'a> Access<'a> {
     /// Whether a request with `Host: host` is answered: `host` (with an
     /// optional port) is an IP literal, `localhost`, or one of
     /// [`hosts`](Self::hosts).
+    ///
+    /// ```
+    /// use urest_http::Access;
+    ///
+    /// let access = Access::new();
+    /// assert!(access.answers_to("192.168.1.20:80"));
+    /// assert!(access.answers_to("[fe80::1]"));
+    /// assert!(access.answers_to("localhost:8080"));
+    /// assert!(!access.answers_to("rebind.attacker.example"));
+    /// ```
     pub fn answers_to(&self, host: &str) -> bool {
         host::answers_to(host, self.hosts)
     }
@@ -568,6 +670,17 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     /// The access rules in force, if any.
+    ///
+    /// ```
+    /// use urest_http::{Config, Noun, Server};
+    /// use urest_core::time::{Clock, Instant};
+    ///
+    /// struct Boot;
+    /// impl Clock for Boot { fn now(&self) -> Instant { Instant::ZERO } }
+    ///
+    /// let nouns: [Noun<'_>; 0] = [];
+    /// assert!(Server::new(&nouns, Boot, Config::default()).access().is_none());
+    /// ```
     pub fn access(&self) -> Option<&'a Access<'a>> {
         self.access
     }

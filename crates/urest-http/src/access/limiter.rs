@@ -8,7 +8,13 @@ use urest_core::time::Instant;
 
 /// Peer addresses whose failed attempts are remembered at once. When the
 /// table is full, a new peer's failure replaces the entry whose last failure
-/// is oldest.
+/// is oldest: a guesser with more addresses than this can keep its count
+/// low by evicting its own entries (see `docs/security.md`), so tokens must
+/// be long enough that a few guesses a minute per address are hopeless.
+///
+/// ```
+/// assert_eq!(urest_http::FAILURE_TABLE_LEN, 8);
+/// ```
 pub const FAILURE_TABLE_LEN: usize = 8;
 
 /// How many wrong tokens a peer may present before it is made to wait, and
@@ -42,6 +48,12 @@ pub struct Limit {
 impl Limit {
     /// Five wrong tokens, then a minute's wait: at most five guesses a
     /// minute from one address.
+    ///
+    /// ```
+    /// use urest_http::Limit;
+    ///
+    /// assert_eq!(Limit::DEFAULT, Limit::default());
+    /// ```
     pub const DEFAULT: Limit = Limit {
         failures: 5,
         lockout: Duration::from_secs(60),
