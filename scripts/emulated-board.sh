@@ -106,7 +106,7 @@ qemu_pid=$!
 answers() {
   local reply=""
   exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  printf 'GET / HTTP/1.1\r\nHost: board\r\nConnection: close\r\n\r\n' >&3
+  printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
   IFS= read -r -t 2 reply <&3 || true
   exec 3>&-
   [[ "$reply" == "HTTP/1.1 200"* ]]

@@ -174,7 +174,7 @@ fn sixteen_clients_at_once_are_applied_in_acceptance_order() {
             std::thread::spawn(move || {
                 let body = format!(r#"{{"desired": {}, "steps": {steps}}}"#, i % 2);
                 let request = format!(
-                    "PUT /green_led0 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    "PUT /green_led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
                     body.len()
                 );
                 if slot_each {

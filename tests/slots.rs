@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::{board, config, eventually, start, start_host, Client, Raw, DEADLINE};
 
-const GET_LED: &[u8] = b"GET /led0 HTTP/1.1\r\nHost: t\r\n\r\n";
+const GET_LED: &[u8] = b"GET /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
 fn with_slots(slots: usize) -> urest_host::HostConfig {
     let mut config = config(&["led0=simple"]);
@@ -36,7 +36,7 @@ fn a_second_slot_keeps_working_while_one_client_idles() {
         let mut once = Raw::connect(host.addr());
         once.send(
             format!(
-                "PUT /led0 HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                "PUT /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
                 body.len()
             )
             .as_bytes(),
@@ -90,7 +90,7 @@ fn a_client_beyond_the_slots_is_served_once_the_longest_idle_connection_makes_wa
 fn busy_holder(addr: std::net::SocketAddr) -> Raw {
     let mut holder = Raw::connect(addr);
     holder.send(
-        b"PUT /led0 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{",
+        b"PUT /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{",
     );
     holder
 }
@@ -173,7 +173,7 @@ impl Drip {
             let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
                 return;
             };
-            let _ = stream.write_all(b"GET /led0 HTTP/1.1\r\nHost: t\r\nX-Slow: ");
+            let _ = stream.write_all(b"GET /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
             while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
                 if stream.write_all(b"a").is_err() {
                     return;

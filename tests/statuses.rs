@@ -10,7 +10,7 @@ use common::{config, start, Client, Raw, Reply, Target};
 /// A PUT of `body` to `/green_led0` with extra header lines.
 fn put(extra_headers: &str, body: &str) -> Vec<u8> {
     format!(
-        "PUT /green_led0 HTTP/1.1\r\nHost: t\r\n{extra_headers}Content-Length: {}\r\n\r\n{body}",
+        "PUT /green_led0 HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra_headers}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()
@@ -74,7 +74,7 @@ fn unknown_methods_are_405_with_allow() {
     let host = start(config(&["green_led0=pwm"]));
     let on_noun = answer_to(
         &host,
-        b"PATCH /green_led0 HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
+        b"PATCH /green_led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n",
     );
     assert_problem(&on_noun, 405);
     let allow = on_noun.header("allow").expect("Allow");
@@ -90,7 +90,7 @@ fn a_request_that_stalls_is_408_and_closed() {
     config.read_timeout = Duration::from_millis(150);
     let host = start(config);
     let mut raw = Raw::connect(host.addr());
-    raw.send(b"PUT /green_led0 HTTP/1.1\r\nHost: t\r\nContent-Length: 14\r\n\r\n{\"desi");
+    raw.send(b"PUT /green_led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 14\r\n\r\n{\"desi");
     let reply = raw.response();
     assert_problem(&reply, 408);
     assert!(raw.is_closed());
@@ -102,7 +102,7 @@ fn a_body_without_a_length_is_411() {
     let host = start(config(&["green_led0=pwm"]));
     let reply = answer_to(
         &host,
-        b"PUT /green_led0 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+        b"PUT /green_led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
           Transfer-Encoding: chunked\r\n\r\nE\r\n{\"desired\": 1}\r\n0\r\n\r\n",
     );
     assert_problem(&reply, 411);
@@ -156,13 +156,14 @@ fn a_head_too_large_is_431() {
     let cookie = "c".repeat(urest_host::REQUEST_BUFFER);
     let reply = answer_to(
         &host,
-        format!("GET /green_led0 HTTP/1.1\r\nHost: t\r\nCookie: {cookie}\r\n\r\n").as_bytes(),
+        format!("GET /green_led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n\r\n")
+            .as_bytes(),
     );
     assert_problem(&reply, 431);
     let many: String = (0..40).map(|n| format!("X-{n}: {n}\r\n")).collect();
     let reply = answer_to(
         &host,
-        format!("GET /green_led0 HTTP/1.1\r\nHost: t\r\n{many}\r\n").as_bytes(),
+        format!("GET /green_led0 HTTP/1.1\r\nHost: 127.0.0.1\r\n{many}\r\n").as_bytes(),
     );
     assert_problem(&reply, 431);
 }

@@ -102,7 +102,7 @@ fn head_answers_like_get_without_a_body() {
         );
         // The raw client sees the length a GET would have had.
         let mut raw = Raw::connect(host.addr());
-        raw.send(format!("HEAD {path} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes());
+        raw.send(format!("HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").as_bytes());
         let head = raw.head_response();
         assert_eq!(head.status, 200);
         assert_eq!(
@@ -184,22 +184,22 @@ fn one_connection_carries_many_requests() {
     let mut raw = Raw::connect(host.addr());
     let put = |noun: &str, body: &str| {
         format!(
-            "PUT /{noun} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "PUT /{noun} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         )
     };
 
-    raw.send(b"GET /led0 HTTP/1.1\r\nHost: t\r\n\r\n");
+    raw.send(b"GET /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     assert_eq!(raw.response().expect(200).json()["led"], 0);
     raw.send(put("led0", r#"{"led":1}"#).as_bytes());
     assert_eq!(raw.response().expect(200).json()["led"], 1);
     raw.send(put("green_led0", r#"{"desired":1}"#).as_bytes());
     assert_eq!(raw.response().expect(202).json()["state"]["desired"], 1);
     // Two requests in one write: answered in order.
-    raw.send(b"GET /led0 HTTP/1.1\r\nHost: t\r\n\r\nGET /green_led0 HTTP/1.1\r\nHost: t\r\n\r\n");
+    raw.send(b"GET /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /green_led0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     assert_eq!(raw.response().expect(200).json()["led"], 1);
     assert_eq!(raw.response().expect(200).json()["desired"], 1);
-    raw.send(b"DELETE /led0 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    raw.send(b"DELETE /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     let last = raw.response().expect(200);
     assert_eq!(last.header("connection"), Some("close"));
     assert!(raw.is_closed());

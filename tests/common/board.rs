@@ -259,7 +259,7 @@ impl Board {
             ""
         };
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: board\r\nConnection: close\r\n{typed}Content-Length: {}\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{typed}Content-Length: {}\r\n\r\n{body}",
             body.len()
         );
         stream.write_all(request.as_bytes()).ok()?;

@@ -12,8 +12,8 @@ use embassy_time::{with_timeout, Delay, Duration};
 use embedded_io_async::Write as _;
 use urest_core::time::Clock as _;
 use urest_http::{
-    write_no_free_slot, Admission, Buffers, Config, HeadEnd, NameClash, Noun, Observer, Server,
-    SlotPolicy,
+    write_no_free_slot, Access, Admission, Buffers, Config, HeadEnd, NameClash, Noun, Observer,
+    Server, SlotPolicy,
 };
 
 use crate::clock::{socket_timeout, EmbassyClock};
@@ -151,6 +151,28 @@ impl<'a> Service<'a> {
         }
     }
 
+    /// The same service, letting in only what `access` allows: tokens, the
+    /// names it answers to, the origins whose pages may call it (see
+    /// [`Access`]). Each slot passes its peer's address to the server, so
+    /// wrong tokens count towards that address's guessing limit.
+    ///
+    /// ```
+    /// use urest_embassy::urest_http::{Access, Config, Noun, Token};
+    /// use urest_embassy::Service;
+    ///
+    /// static TOKENS: [Token<'static>; 1] = [Token::change("owner-secret")];
+    /// static ACCESS: Access<'static> = Access::new().with_tokens(&TOKENS);
+    /// let nouns: [Noun<'_>; 0] = [];
+    /// let service = Service::new(&nouns, Config::default()).with_access(&ACCESS);
+    /// assert!(service.server().access().is_some());
+    /// ```
+    pub fn with_access(self, access: &'a Access<'a>) -> Self {
+        Service {
+            server: self.server.with_access(access),
+            ..self
+        }
+    }
+
     /// The same service on another TCP port.
     pub fn with_port(self, port: NonZeroU16) -> Self {
         Service { port, ..self }
@@ -240,9 +262,10 @@ impl<'a> Service<'a> {
                 debug(&socket.remote_endpoint())
             );
             let mut buffers = Buffers::new(&mut request, &mut response);
+            let peer = socket.remote_endpoint().map(|peer| peer.addr.into());
             if let Err(error) = self
                 .server
-                .serve_in(&mut socket, &mut Delay, &mut buffers, &slot)
+                .serve_in(peer, &mut socket, &mut Delay, &mut buffers, &slot)
                 .await
             {
                 debug_log!("urest: connection ended: {:?}", debug(&error));
@@ -300,6 +323,7 @@ impl<'a> Service<'a> {
                 continue;
             }
             let since = EmbassyClock.now();
+            let peer = socket.remote_endpoint().map(|peer| peer.addr.into());
             debug_log!(
                 "urest: all slots busy, {:?} waits",
                 debug(&socket.remote_endpoint())
@@ -316,7 +340,7 @@ impl<'a> Service<'a> {
                 let mut buffers = Buffers::new(&mut request, &mut response);
                 if let Err(error) = self
                     .server
-                    .serve_in(&mut socket, &mut Delay, &mut buffers, &LastRequest)
+                    .serve_in(peer, &mut socket, &mut Delay, &mut buffers, &LastRequest)
                     .await
                 {
                     debug_log!("urest: connection ended: {:?}", debug(&error));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::builder::TypedValueParser;
 use clap::Parser;
 
-use crate::config::{HostConfig, NounSpec};
+use crate::config::{HostConfig, NounSpec, TokenSpec};
 
 const LONG_ABOUT: &str = "\
 Serves the urest API over HTTP/1.1 with mock hardware: each noun is a path
@@ -36,6 +36,24 @@ Policies, for a change that arrives while a pwm noun is fading:
            503 with Retry-After when the queue is full
   reject   refuse it: 503 with Retry-After set to the time the fade has left
   preempt  turn round at once from the level the LED shows now, no jump
+
+Access (see docs/security.md):
+  Bound to loopback (the default), no token is needed. Bound to any other
+  address without --token, the host makes up a random read-and-change
+  token at start and prints it once: send it as
+  Authorization: Bearer TOKEN. Tokens never appear in the request log.
+  --token TOKEN        a read-and-change token (repeatable)
+  --read-token TOKEN   a token that may only GET, HEAD and OPTIONS
+  --token-for-reads    reads need a token too (else only changes do)
+  --allow-host NAME    a DNS name the host answers to besides IP addresses
+                       and localhost; other names are refused 421, which
+                       stops DNS rebinding (repeatable)
+  --allow-origin ORIGIN  a web origin (https://dashboard.lan) whose pages
+                       may call the API: CORS preflights are answered and
+                       responses carry Access-Control-Allow-Origin
+                       (repeatable). Changes from other origins are 403.
+  Wrong tokens: 401; a read token on a change: 403; 5 wrong tokens from one
+  address within a minute: 429 with Retry-After for a minute.
 
 Connections beyond --slots wait for one: a keep-alive connection idle for
 50 ms makes way for them, a request head still arriving after half a
@@ -124,6 +142,28 @@ pub struct Cli {
     /// Log nothing but the listening address.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// A read-and-change bearer token (repeatable).
+    #[arg(long = "token", value_name = "TOKEN")]
+    pub tokens: Vec<String>,
+
+    /// A bearer token that may only read (repeatable).
+    #[arg(long = "read-token", value_name = "TOKEN")]
+    pub read_tokens: Vec<String>,
+
+    /// Reads (GET, HEAD, OPTIONS) need a token too.
+    #[arg(long)]
+    pub token_for_reads: bool,
+
+    /// A DNS name the host answers to besides IP addresses and localhost
+    /// (repeatable); requests naming other hosts are refused 421.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
+
+    /// A web origin whose pages may call the API, e.g.
+    /// https://dashboard.lan (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
 }
 
 fn steps(steps: u16) -> Result<NonZeroU16, &'static str> {
@@ -149,6 +189,12 @@ impl Cli {
             head_timeout: Duration::from_millis(self.head_timeout_ms),
             queue_wait: Duration::from_millis(self.queue_wait_ms),
             quiet: self.quiet,
+            tokens: (self.tokens.iter().map(|token| TokenSpec::change(token)))
+                .chain(self.read_tokens.iter().map(|token| TokenSpec::read(token)))
+                .collect(),
+            tokens_for_reads: self.token_for_reads,
+            allow_hosts: self.allow_hosts,
+            allow_origins: self.allow_origins,
         }
     }
 }
@@ -188,6 +234,17 @@ mod tests {
             "--read-timeout-ms",
             "250",
             "--quiet",
+            "--token",
+            "owner",
+            "--read-token",
+            "dash",
+            "--token-for-reads",
+            "--allow-host",
+            "urest.lan",
+            "--allow-host",
+            "kitchen",
+            "--allow-origin",
+            "https://dashboard.lan",
         ])
         .unwrap();
         assert_eq!(config.bind, "::1".parse::<IpAddr>().unwrap());
@@ -201,6 +258,13 @@ mod tests {
         assert_eq!(config.slots.get(), 9);
         assert_eq!(config.read_timeout, Duration::from_millis(250));
         assert!(config.quiet);
+        assert_eq!(
+            config.tokens,
+            vec![TokenSpec::change("owner"), TokenSpec::read("dash")]
+        );
+        assert!(config.tokens_for_reads);
+        assert_eq!(config.allow_hosts, ["urest.lan", "kitchen"]);
+        assert_eq!(config.allow_origins, ["https://dashboard.lan"]);
     }
 
     #[test]
@@ -222,7 +286,21 @@ mod tests {
         let help = Cli::try_parse_from(["urest-host", "--help"])
             .unwrap_err()
             .to_string();
-        for word in ["PUT", "DELETE", "fifo", "reject", "preempt", "--noun"] {
+        for word in [
+            "PUT",
+            "DELETE",
+            "fifo",
+            "reject",
+            "preempt",
+            "--noun",
+            "--token",
+            "--read-token",
+            "--token-for-reads",
+            "--allow-host",
+            "--allow-origin",
+            "421",
+            "429",
+        ] {
             assert!(help.contains(word), "help lacks {word}");
         }
     }

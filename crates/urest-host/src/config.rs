@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use urest_core::controller::Policy;
+use urest_http::Scope;
 use urest_http::SlotPolicy;
 
 /// What kind of mock hardware a noun drives.
@@ -80,6 +81,92 @@ impl fmt::Display for NounSpec {
     }
 }
 
+/// A bearer token the host accepts, and what it allows. Its `Debug` form
+/// never shows the secret.
+///
+/// ```
+/// use urest_host::TokenSpec;
+/// use urest_http::Scope;
+///
+/// let token = TokenSpec::change("0wn3r-s3cret");
+/// assert_eq!(token.scope, Scope::Change);
+/// assert!(!format!("{token:?}").contains("s3cret"));
+/// assert!(TokenSpec::read("has space").validate().is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenSpec {
+    /// What a client sends after `Authorization: Bearer `.
+    pub secret: String,
+    /// What it allows.
+    pub scope: Scope,
+}
+
+impl TokenSpec {
+    /// Longest token accepted, in bytes.
+    pub const MAX_LEN: usize = 128;
+
+    /// A token that may read and change.
+    ///
+    /// ```
+    /// use urest_host::TokenSpec;
+    ///
+    /// assert!(TokenSpec::change("owner-7f3a").scope.allows_changes());
+    /// ```
+    pub fn change(secret: &str) -> Self {
+        TokenSpec {
+            secret: secret.to_owned(),
+            scope: Scope::Change,
+        }
+    }
+
+    /// A token that may only read.
+    ///
+    /// ```
+    /// use urest_host::TokenSpec;
+    ///
+    /// assert!(!TokenSpec::read("dashboard").scope.allows_changes());
+    /// ```
+    pub fn read(secret: &str) -> Self {
+        TokenSpec {
+            secret: secret.to_owned(),
+            scope: Scope::Read,
+        }
+    }
+
+    /// Check that the token can be sent as a bearer token (RFC 6750's
+    /// `b64token`: letters, digits, `-._~+/`, then any `=`), 1 to
+    /// [`MAX_LEN`](Self::MAX_LEN) bytes. The error does not repeat it.
+    ///
+    /// ```
+    /// use urest_host::{ConfigError, TokenSpec};
+    ///
+    /// assert_eq!(TokenSpec::change("aGVsbG8_-.~+/==").validate(), Ok(()));
+    /// assert_eq!(TokenSpec::change("two words").validate(), Err(ConfigError::BadToken));
+    /// ```
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let body = self.secret.trim_end_matches('=');
+        let valid = !body.is_empty()
+            && self.secret.len() <= Self::MAX_LEN
+            && body.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+            });
+        if valid {
+            Ok(())
+        } else {
+            Err(ConfigError::BadToken)
+        }
+    }
+}
+
+impl fmt::Debug for TokenSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSpec")
+            .field("secret", &"<redacted>")
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
 /// Why a noun or a configuration was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {
@@ -98,6 +185,16 @@ pub enum ConfigError {
     DuplicateName(String),
     /// There is nothing to serve.
     NoNouns,
+    /// A token has characters a bearer token cannot carry, or is empty or
+    /// too long (the token itself is not repeated).
+    BadToken,
+    /// An `--allow-host` name is not a DNS name (it must have no port,
+    /// scheme or path).
+    BadHost(String),
+    /// An `--allow-origin` is not `http[s]://host[:port]`.
+    BadOrigin(String),
+    /// Reads need a token, but there is none.
+    ReadsNeedMissingToken,
 }
 
 impl fmt::Display for ConfigError {
@@ -126,6 +223,22 @@ impl fmt::Display for ConfigError {
                 "noun \"{name}\" is named twice (names are matched in any case)"
             ),
             ConfigError::NoNouns => f.write_str("no nouns to serve"),
+            ConfigError::BadToken => write!(
+                f,
+                "a token must be 1 to {} characters: letters, digits, '-', '.', '_', '~', '+', '/', then any '='",
+                TokenSpec::MAX_LEN
+            ),
+            ConfigError::BadHost(name) => write!(
+                f,
+                "\"{name}\" is not a host name (give the name alone, e.g. urest.lan, without port or scheme)"
+            ),
+            ConfigError::BadOrigin(origin) => write!(
+                f,
+                "\"{origin}\" is not an origin (scheme, host and optional port, e.g. https://dashboard.lan or http://localhost:3000, no path)"
+            ),
+            ConfigError::ReadsNeedMissingToken => f.write_str(
+                "--token-for-reads needs a token: give --token or --read-token",
+            ),
         }
     }
 }
@@ -161,6 +274,46 @@ impl FromStr for NounSpec {
             kind,
         })
     }
+}
+
+/// Whether `name` is a DNS name: labels of letters, digits and `-`,
+/// separated by dots, with an optional final dot.
+fn is_host_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// Whether `origin` is a web origin: `http://` or `https://`, a host (name,
+/// IPv4, or IPv6 in brackets) and an optional port, nothing else.
+fn is_origin(origin: &str) -> bool {
+    let Some(authority) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port))
+            if !authority.ends_with(']') && (host.starts_with('[') || !host.contains(':')) =>
+        {
+            (host, Some(port))
+        }
+        _ => (authority, None),
+    };
+    let port_ok = port.is_none_or(|port| !port.is_empty() && port.parse::<u16>().is_ok());
+    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(literal) => literal.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => is_host_name(host),
+    };
+    port_ok && host_ok
 }
 
 /// Whether `name` can stand alone as a path segment without escaping.
@@ -218,6 +371,17 @@ pub struct HostConfig {
     /// event (target `urest_host`), written to stdout once a
     /// [`StdoutLog`](crate::StdoutLog) is installed, as the binary does.
     pub quiet: bool,
+    /// Bearer tokens accepted. With none, nobody needs a token, unless the
+    /// host is bound to an address other than loopback: then it makes one
+    /// up at start (see [`Host::generated_token`](crate::Host::generated_token)).
+    pub tokens: Vec<TokenSpec>,
+    /// Whether reads (`GET`, `HEAD`, `OPTIONS`) need a token too.
+    pub tokens_for_reads: bool,
+    /// DNS names the host answers to, besides IP literals and `localhost`;
+    /// requests naming any other host are refused `421` (DNS rebinding).
+    pub allow_hosts: Vec<String>,
+    /// Origins whose web pages may call the API (CORS).
+    pub allow_origins: Vec<String>,
 }
 
 impl HostConfig {
@@ -256,7 +420,35 @@ impl HostConfig {
                 return Err(ConfigError::DuplicateName(spec.name.clone()));
             }
         }
+        for token in &self.tokens {
+            token.validate()?;
+        }
+        if self.tokens_for_reads && self.tokens.is_empty() && self.bind.is_loopback() {
+            return Err(ConfigError::ReadsNeedMissingToken);
+        }
+        if let Some(name) = self.allow_hosts.iter().find(|name| !is_host_name(name)) {
+            return Err(ConfigError::BadHost(name.clone()));
+        }
+        if let Some(origin) = self.allow_origins.iter().find(|origin| !is_origin(origin)) {
+            return Err(ConfigError::BadOrigin(origin.clone()));
+        }
         Ok(())
+    }
+
+    /// Whether the host makes up a token at start: it is bound to an
+    /// address other than loopback and was given none.
+    ///
+    /// ```
+    /// use urest_host::{HostConfig, TokenSpec};
+    ///
+    /// assert!(!HostConfig::default().needs_generated_token());
+    /// let exposed = HostConfig { bind: "0.0.0.0".parse().unwrap(), ..HostConfig::default() };
+    /// assert!(exposed.needs_generated_token());
+    /// let chosen = HostConfig { tokens: vec![TokenSpec::change("mine")], ..exposed };
+    /// assert!(!chosen.needs_generated_token());
+    /// ```
+    pub fn needs_generated_token(&self) -> bool {
+        self.tokens.is_empty() && !self.bind.is_loopback()
     }
 }
 
@@ -273,6 +465,10 @@ impl Default for HostConfig {
             head_timeout: HostConfig::DEFAULT_HEAD_TIMEOUT,
             queue_wait: HostConfig::DEFAULT_QUEUE_WAIT,
             quiet: false,
+            tokens: Vec::new(),
+            tokens_for_reads: false,
+            allow_hosts: Vec::new(),
+            allow_origins: Vec::new(),
         }
     }
 }
@@ -330,6 +526,91 @@ mod tests {
             ..HostConfig::default()
         };
         assert_eq!(none.validate(), Err(ConfigError::NoNouns));
+    }
+
+    #[test]
+    fn tokens_hosts_and_origins_are_checked() {
+        let ok = HostConfig {
+            tokens: vec![TokenSpec::change("abc-DEF_0.9~+/=="), TokenSpec::read("r")],
+            allow_hosts: vec!["urest.lan".into(), "kitchen".into(), "lights.".into()],
+            allow_origins: vec![
+                "https://dashboard.lan".into(),
+                "http://localhost:3000".into(),
+                "http://192.168.1.5:8000".into(),
+                "http://[::1]:8000".into(),
+            ],
+            tokens_for_reads: true,
+            ..HostConfig::default()
+        };
+        assert_eq!(ok.validate(), Ok(()));
+        for token in ["", "has space", "caf\u{e9}", "a=b", "==", &"x".repeat(129)] {
+            let config = HostConfig {
+                tokens: vec![TokenSpec::change(token)],
+                ..HostConfig::default()
+            };
+            assert_eq!(config.validate(), Err(ConfigError::BadToken), "{token:?}");
+        }
+        for host in [
+            "",
+            "urest.lan:80",
+            "http://urest.lan",
+            "a..b",
+            "under_score",
+            "a/b",
+        ] {
+            let config = HostConfig {
+                allow_hosts: vec![host.into()],
+                ..HostConfig::default()
+            };
+            assert_eq!(config.validate(), Err(ConfigError::BadHost(host.into())));
+        }
+        for origin in [
+            "dashboard.lan",
+            "https://dashboard.lan/",
+            "https://dashboard.lan/app",
+            "ftp://x",
+            "https://",
+            "https://a:99999",
+            "https://a:",
+            "*",
+            "null",
+        ] {
+            let config = HostConfig {
+                allow_origins: vec![origin.into()],
+                ..HostConfig::default()
+            };
+            assert_eq!(
+                config.validate(),
+                Err(ConfigError::BadOrigin(origin.into()))
+            );
+        }
+    }
+
+    #[test]
+    fn token_for_reads_needs_a_token_on_loopback() {
+        let config = HostConfig {
+            tokens_for_reads: true,
+            ..HostConfig::default()
+        };
+        assert_eq!(config.validate(), Err(ConfigError::ReadsNeedMissingToken));
+        assert!(!config.needs_generated_token());
+        let exposed = HostConfig {
+            bind: "0.0.0.0".parse().unwrap(),
+            ..config
+        };
+        assert_eq!(exposed.validate(), Ok(()));
+        assert!(exposed.needs_generated_token());
+    }
+
+    #[test]
+    fn errors_never_repeat_a_token() {
+        let config = HostConfig {
+            tokens: vec![TokenSpec::change("not valid hunter2")],
+            ..HostConfig::default()
+        };
+        let error = config.validate().unwrap_err().to_string();
+        assert!(!error.contains("hunter2"), "{error}");
+        assert!(!format!("{config:?}").contains("hunter2"));
     }
 
     #[test]

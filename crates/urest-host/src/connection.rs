@@ -3,6 +3,7 @@
 //! waiting too long for a slot, answered `503`.
 
 use std::io;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use embassy_futures::select::{select, Either};
@@ -38,13 +39,14 @@ const LINGER: Duration = Duration::from_secs(2);
 /// Most bytes read and dropped from a closing connection.
 const LINGER_READ_LIMIT: usize = 64 * 1024;
 
-/// Serve `stream` with `http` in `slot` until the client closes it, it
+/// Serve `stream` from `peer` with `http` in `slot` until the client closes it, it
 /// times out, it makes way for a waiting client, or the host drains (then
 /// at the next gap between requests). Returns the stream, to be closed
 /// with [`linger`] once the slot is free.
 pub(crate) async fn serve(
     http: &Server<'_, HostClock>,
     stream: TcpStream,
+    peer: SocketAddr,
     drain: watch::Receiver<bool>,
     slot: &HostSlot<'_>,
 ) -> TcpStream {
@@ -56,8 +58,16 @@ pub(crate) async fn serve(
     let mut response = vec![0u8; RESPONSE_BUFFER];
     let mut buffers = Buffers::new(&mut request, &mut response);
     // An I/O error means the client went away; there is nobody to tell.
+    // The peer's address keys the limit on wrong tokens; an IPv4 client of
+    // a dual-stack socket counts as its IPv4 address.
     let _ = http
-        .serve_in(&mut connection, &mut TokioDelay, &mut buffers, slot)
+        .serve_in(
+            Some(peer.ip().to_canonical()),
+            &mut connection,
+            &mut TokioDelay,
+            &mut buffers,
+            slot,
+        )
         .await;
     connection.inner.into_inner()
 }

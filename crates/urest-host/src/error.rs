@@ -28,6 +28,9 @@ pub enum Error {
     /// The log could not take over `tracing`: another subscriber is
     /// installed.
     LogInstalled,
+    /// The operating system's random number generator failed, so no token
+    /// could be made up for a host reachable from other machines.
+    Random(String),
 }
 
 impl fmt::Display for Error {
@@ -41,6 +44,9 @@ impl fmt::Display for Error {
             Error::LogInstalled => {
                 f.write_str("cannot log to stdout: a tracing subscriber is installed already")
             }
+            Error::Random(error) => {
+                write!(f, "cannot make up a token ({error}); give one with --token")
+            }
         }
     }
 }
@@ -50,7 +56,7 @@ impl std::error::Error for Error {
         match self {
             Error::Config(error) => Some(error),
             Error::Bind { source, .. } | Error::Runtime(source) => Some(source),
-            Error::Hardware(_) | Error::Panicked | Error::LogInstalled => None,
+            Error::Hardware(_) | Error::Panicked | Error::LogInstalled | Error::Random(_) => None,
         }
     }
 }

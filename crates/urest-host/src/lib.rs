@@ -57,7 +57,7 @@ mod slots;
 
 pub use cli::Cli;
 pub use clock::{HostClock, TokioDelay};
-pub use config::{ConfigError, HostConfig, NounKind, NounSpec};
+pub use config::{ConfigError, HostConfig, NounKind, NounSpec, TokenSpec};
 pub use connection::{REQUEST_BUFFER, RESPONSE_BUFFER, RETRY_AFTER_SECS};
 pub use error::Error;
 pub use hardware::{

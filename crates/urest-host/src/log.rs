@@ -409,11 +409,16 @@ impl Observer for RequestLog {
         let mut headers = String::new();
         for (index, header) in request.headers.iter().enumerate() {
             let separator = if index == 0 { "" } else { ", " };
+            // Credentials never reach the log.
+            let value = if is_secret(header.name) {
+                REDACTED.to_owned()
+            } else {
+                printable(header.value)
+            };
             let _ = write!(
                 headers,
-                "{separator}'{}': '{}'",
+                "{separator}'{}': '{value}'",
                 printable(header.name.as_bytes()),
-                printable(header.value)
             );
         }
         log.log(format_args!("CLIENT HEAD: {{{headers}}}"));
@@ -426,6 +431,15 @@ impl Observer for RequestLog {
         self.logger
             .log(format_args!("SERVER: {status} {}", printable(body)));
     }
+}
+
+/// What the log shows instead of a credential.
+const REDACTED: &str = "<redacted>";
+
+/// Whether a header carries a credential: `Authorization` and
+/// `Proxy-Authorization`.
+fn is_secret(name: &str) -> bool {
+    name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("proxy-authorization")
 }
 
 /// A right-aligned seconds stamp: `[  12.345]`.
@@ -483,6 +497,21 @@ mod tests {
             dropped_report("[   1.000]", 1234),
             "[   1.000] LOG: 1234 lines dropped: stdout is not being read\n"
         );
+    }
+
+    #[test]
+    fn credentials_are_redacted_in_any_case() {
+        for name in [
+            "Authorization",
+            "authorization",
+            "AUTHORIZATION",
+            "Proxy-Authorization",
+        ] {
+            assert!(is_secret(name), "{name}");
+        }
+        for name in ["Host", "X-Authorization", "Content-Type"] {
+            assert!(!is_secret(name), "{name}");
+        }
     }
 
     #[test]

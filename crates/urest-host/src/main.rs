@@ -45,6 +45,13 @@ fn main() -> ExitCode {
             host.local_addr(),
             nouns.join(" ")
         ));
+        // Printed once, here, and never logged: the only way to learn it.
+        if let Some(token) = host.generated_token() {
+            println!(
+                "urest-host is reachable from other machines and was given no --token; \
+                 changes need this token, made up for this run: Authorization: Bearer {token}"
+            );
+        }
         host.serve(stop_signal()).await;
         ExitCode::SUCCESS
     });

@@ -22,7 +22,7 @@ use crate::server::Host;
 ///
 /// let host = urest_host::start(HostConfig { port: 0, quiet: true, ..HostConfig::default() })?;
 /// let mut client = TcpStream::connect(host.addr()).unwrap();
-/// client.write_all(b"GET /led0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+/// client.write_all(b"GET /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
 /// let mut response = String::new();
 /// client.read_to_string(&mut response).unwrap();
 /// assert!(response.starts_with("HTTP/1.1 200"));
@@ -53,7 +53,8 @@ pub fn start(config: HostConfig) -> Result<Running, Error> {
                         return;
                     }
                 };
-                let _ = ready.send(Ok((host.local_addr(), host.probe())));
+                let token = host.generated_token().map(str::to_owned);
+                let _ = ready.send(Ok((host.local_addr(), host.probe(), token)));
                 // Dropping the handle without `stop` stops the host too.
                 host.serve(async {
                     let _ = stopped.await;
@@ -62,10 +63,11 @@ pub fn start(config: HostConfig) -> Result<Running, Error> {
             });
         })
         .map_err(Error::Runtime)?;
-    let (addr, probe) = listening.recv().map_err(|_| Error::Panicked)??;
+    let (addr, probe, generated_token) = listening.recv().map_err(|_| Error::Panicked)??;
     Ok(Running {
         addr,
         probe,
+        generated_token,
         stop: Some(stop),
         thread: Some(thread),
     })
@@ -77,6 +79,7 @@ pub fn start(config: HostConfig) -> Result<Running, Error> {
 pub struct Running {
     addr: SocketAddr,
     probe: Probe,
+    generated_token: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -90,6 +93,21 @@ impl Running {
     /// The base URL of the API, such as `http://127.0.0.1:43125`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The token the host made up at start, if it is bound to an address
+    /// other than loopback and was given none (see
+    /// [`Host::generated_token`](crate::Host::generated_token)).
+    ///
+    /// ```
+    /// use urest_host::HostConfig;
+    ///
+    /// let host = urest_host::start(HostConfig { port: 0, quiet: true, ..HostConfig::default() })?;
+    /// assert_eq!(host.generated_token(), None); // loopback: no token needed
+    /// # Ok::<(), urest_host::Error>(())
+    /// ```
+    pub fn generated_token(&self) -> Option<&str> {
+        self.generated_token.as_deref()
     }
 
     /// The host's mock hardware.

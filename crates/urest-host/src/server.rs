@@ -12,7 +12,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use urest_core::time::Instant;
-use urest_http::{Admission, Config, Noun, Phase, Server, SlotPolicy};
+use urest_http::{Access, Admission, Config, Noun, Phase, Server, SlotPolicy, Token};
 
 use crate::clock::{HostClock, TokioDelay};
 use crate::config::HostConfig;
@@ -70,13 +70,32 @@ pub struct Host {
     config: HostConfig,
     clock: HostClock,
     logger: Logger,
+    generated_token: Option<String>,
+}
+
+/// Bytes of randomness in a made-up token (128 bits, 32 hex digits).
+const GENERATED_TOKEN_BYTES: usize = 16;
+
+/// A read-and-change token from the operating system's random number
+/// generator, as hex digits.
+fn generate_token() -> Result<String, Error> {
+    let mut bytes = [0u8; GENERATED_TOKEN_BYTES];
+    getrandom::fill(&mut bytes).map_err(|error| Error::Random(error.to_string()))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 impl Host {
     /// Build the nouns of `config` and open its listening socket. Must be
     /// called within a tokio runtime.
+    ///
+    /// A host bound to an address other than loopback with no token makes
+    /// one up here (see [`generated_token`](Self::generated_token)).
     pub async fn bind(config: HostConfig) -> Result<Host, Error> {
         config.validate()?;
+        let generated_token = match config.needs_generated_token() {
+            true => Some(generate_token()?),
+            false => None,
+        };
         let clock = HostClock::new();
         let logger = Logger::new(clock, config.quiet);
         let nouns = Nouns::build(&config, logger, clock)?;
@@ -94,7 +113,28 @@ impl Host {
             config,
             clock,
             logger,
+            generated_token,
         })
+    }
+
+    /// The read-and-change token made up at start, if the host is bound to
+    /// an address other than loopback and was given no token: tell it to
+    /// the owner once; it is not logged.
+    ///
+    /// ```no_run
+    /// use urest_host::{Host, HostConfig};
+    ///
+    /// # async fn example() -> Result<(), urest_host::Error> {
+    /// let config = HostConfig { bind: "0.0.0.0".parse().unwrap(), port: 0, ..HostConfig::default() };
+    /// let host = Host::bind(config).await?;
+    /// if let Some(token) = host.generated_token() {
+    ///     println!("changes need Authorization: Bearer {token}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn generated_token(&self) -> Option<&str> {
+        self.generated_token.as_deref()
     }
 
     /// The address actually bound (with the port picked, if 0 was asked).
@@ -117,6 +157,7 @@ impl Host {
             config,
             clock,
             logger,
+            generated_token,
         } = self;
         let request_log = RequestLog::new(logger);
         let table: Vec<Noun<'_>> = nouns
@@ -142,6 +183,22 @@ impl Host {
         if !logger.is_quiet() {
             http = http.with_observer(&request_log);
         }
+        // The access rules are always on: without tokens they still refuse
+        // DNS rebinding and cross-site changes.
+        let tokens: Vec<Token<'_>> = config
+            .tokens
+            .iter()
+            .map(|token| Token::new(&token.secret, token.scope))
+            .chain(generated_token.as_deref().map(Token::change))
+            .collect();
+        let hosts: Vec<&str> = config.allow_hosts.iter().map(String::as_str).collect();
+        let origins: Vec<&str> = config.allow_origins.iter().map(String::as_str).collect();
+        let access = Access::new()
+            .with_tokens(&tokens)
+            .with_tokens_for_reads(config.tokens_for_reads)
+            .with_hosts(&hosts)
+            .with_origins(&origins);
+        let http = http.with_access(&access);
         let runners = run_all_ramps(&nouns, clock, logger);
         let policy = SlotPolicy {
             queue_wait: config.queue_wait,
@@ -196,7 +253,7 @@ async fn accept(
         let slot = slots.occupy(index);
         let draining = draining.clone();
         async move {
-            let stream = connection::serve(http, stream, draining, &slot).await;
+            let stream = connection::serve(http, stream, peer, draining, &slot).await;
             (slot.index(), stream, peer)
         }
     };

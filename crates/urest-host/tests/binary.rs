@@ -116,7 +116,7 @@ fn duty_of(line: &str) -> u16 {
         .unwrap_or_else(|| panic!("no duty in {line:?}"))
 }
 
-const PUT_ON: &str = "PUT /green_led0 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
+const PUT_ON: &str = "PUT /green_led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
                       Content-Type: application/json\r\nContent-Length: 14\r\n\r\n{\"desired\": 1}";
 
 #[test]
@@ -166,6 +166,70 @@ fn logs_requests_and_fade_steps_then_stops_on_sigterm() {
     );
 }
 
+/// `PUT_ON` with `Authorization: Bearer token`.
+fn put_on_with(token: &str) -> String {
+    PUT_ON.replace(
+        "Connection: close\r\n",
+        &format!("Connection: close\r\nAuthorization: Bearer {token}\r\n"),
+    )
+}
+
+#[test]
+fn the_authorization_header_never_reaches_the_log() {
+    let mut host = Host::start(&["--token", "owner-7f3a9c", "--step-ms", "1"]);
+    let refused = host.request(PUT_ON);
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    let wrong = host.request(&put_on_with("owner-7f3a9d"));
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    let accepted = host.request(&put_on_with("owner-7f3a9c"));
+    assert!(accepted.starts_with("HTTP/1.1 202"), "{accepted}");
+    let mut heads = Vec::new();
+    for _ in 0..3 {
+        heads.push(host.line_containing("CLIENT HEAD"));
+    }
+    assert!(!heads[0].contains("Authorization"), "{}", heads[0]);
+    for head in &heads[1..] {
+        assert!(head.contains("'Authorization': '<redacted>'"), "{head}");
+    }
+    host.signal("-TERM");
+    assert!(host.exits_successfully());
+    for line in heads.iter().chain(&host.remaining_lines()) {
+        assert!(!line.contains("owner-7f3a9"), "a token was logged: {line}");
+    }
+}
+
+#[test]
+fn bound_beyond_loopback_without_a_token_it_makes_one_up_and_prints_it_once() {
+    let mut host = Host::start(&["--bind", "0.0.0.0", "--step-ms", "1"]);
+    let announced = host.line_containing("Authorization: Bearer ");
+    let token = announced
+        .rsplit("Authorization: Bearer ")
+        .next()
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert_eq!(token.len(), 32, "{announced}");
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
+    let refused = host.request(PUT_ON);
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    assert!(refused.contains("WWW-Authenticate: Bearer realm=\"urest\""));
+    let accepted = host.request(&put_on_with(&token));
+    assert!(accepted.starts_with("HTTP/1.1 202"), "{accepted}");
+    // Reads stay open.
+    let read = host.request("GET /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assert!(read.starts_with("HTTP/1.1 200"), "{read}");
+    host.signal("-TERM");
+    assert!(host.exits_successfully());
+    let lines = host.remaining_lines();
+    assert!(lines.iter().any(|line| line.contains("<redacted>")));
+    for line in &lines {
+        assert!(
+            !line.contains(&token),
+            "the token was printed again: {line}"
+        );
+    }
+}
+
 #[test]
 fn quiet_prints_only_the_address_and_ctrl_c_stops_it() {
     let mut host = Host::start(&["--quiet", "--noun", "red=pwm:preempt", "--step-ms", "1"]);
@@ -196,6 +260,11 @@ fn help_explains_flags_verbs_and_policies() {
         "--slots",
         "--read-timeout-ms",
         "--quiet",
+        "--token",
+        "--read-token",
+        "--token-for-reads",
+        "--allow-host",
+        "--allow-origin",
         "fifo",
         "reject",
         "preempt",

@@ -86,7 +86,7 @@ impl Drop for Host {
     }
 }
 
-const REQUEST: &[u8] = b"GET /led0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+const REQUEST: &[u8] = b"GET /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
 
 /// Open `count` connections, then send each its request, then read each
 /// to its end.

@@ -70,7 +70,7 @@ impl Host {
     /// one is answered `200` in time.
     fn answers_every_request(&self) {
         let request = format!(
-            "GET /led0 HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\nConnection: close\r\n\r\n",
+            "GET /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {}\r\nConnection: close\r\n\r\n",
             "p".repeat(1000)
         );
         for number in 1..=REQUESTS {
@@ -192,7 +192,7 @@ fn dropped_lines_are_counted_once_stdout_is_read_again() {
     // comes first.
     let answer = exchange(
         host.addr,
-        "GET /led0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /led0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     )
     .expect("answered");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");

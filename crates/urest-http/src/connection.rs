@@ -6,6 +6,7 @@
 //! (pipelined) request, which are moved to the front once the current one is
 //! answered.
 
+use core::net::IpAddr;
 use core::ops::Range;
 
 use embassy_futures::select::{select, Either};
@@ -13,10 +14,11 @@ use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 use urest_core::time::{Clock, Instant};
 
+use crate::access::{AccessHeaders, Admitted, Verdict};
 use crate::dispatch::Incoming;
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{Listing, Overflow};
-use crate::response::{compose, Persistence, Problem, Reply, ResponseHead};
+use crate::response::{compose_with, Persistence, Problem, Reply, ResponseHead};
 use crate::slots::Slot;
 use crate::{Buffers, ConnectionError, RequestInfo, Server};
 
@@ -83,7 +85,7 @@ enum Prepared<'n> {
     /// A listing that does not fit, to be sent piece by piece after `head`.
     Pieces {
         listing: Listing<'n>,
-        head: ResponseHead,
+        head: ResponseHead<'n>,
     },
     /// Not even an error response fits the buffer.
     Unsendable,
@@ -95,6 +97,7 @@ impl<'a, C: Clock> Server<'a, C> {
         connection: &mut T,
         delay: &mut D,
         buffers: &mut Buffers<'_>,
+        peer: Option<IpAddr>,
         slot: &S,
     ) -> Result<(), ConnectionError<T::Error>> {
         if buffers.request.is_empty() || buffers.response.len() < Buffers::MIN_RESPONSE {
@@ -103,7 +106,7 @@ impl<'a, C: Clock> Server<'a, C> {
         let mut filled = 0;
         loop {
             if self
-                .exchange(connection, delay, buffers, &mut filled, slot)
+                .exchange(connection, delay, buffers, &mut filled, peer, slot)
                 .await?
                 == After::Close
             {
@@ -120,6 +123,7 @@ impl<'a, C: Clock> Server<'a, C> {
         delay: &mut D,
         buffers: &mut Buffers<'_>,
         filled: &mut usize,
+        peer: Option<IpAddr>,
         slot: &S,
     ) -> Served<T::Error> {
         let Some(mut request) = self
@@ -134,6 +138,14 @@ impl<'a, C: Clock> Server<'a, C> {
             request.persistence = Persistence::Close;
         }
         let head_only = request.head_only();
+        let admitted = match self.screen(buffers, &request, peer) {
+            Ok(admitted) => admitted,
+            Err(refusal) => {
+                self.transmit(connection, delay, buffers.response, refusal, head_only)
+                    .await?;
+                return Ok(After::Close);
+            }
+        };
         let body_len = match self.body_length(&request, buffers) {
             Ok(len) => len,
             Err(refusal) => {
@@ -167,7 +179,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 }
             }
         }
-        let (prepared, persistence) = self.answer(buffers, &request, needed);
+        let (prepared, persistence) = self.answer(buffers, &request, needed, admitted);
         self.transmit(connection, delay, buffers.response, prepared, head_only)
             .await?;
         consume(buffers.request, filled, needed);
@@ -201,6 +213,34 @@ impl<'a, C: Clock> Server<'a, C> {
             ),
         };
         Err(self.refuse_started(buffers, request, problem))
+    }
+
+    /// Apply the access rules to a request whose head is in; a refusal is
+    /// answered before the body is read, and closes the connection.
+    fn screen(
+        &self,
+        buffers: &mut Buffers<'_>,
+        request: &Started,
+        peer: Option<IpAddr>,
+    ) -> Result<Admitted<'a>, Prepared<'a>> {
+        let head = buffers
+            .request
+            .get(..request.framing.head_len)
+            .unwrap_or_default();
+        match self.admit(head, request.framing.method, peer) {
+            Verdict::Admit(admitted) => Ok(admitted),
+            Verdict::Refuse(refused) => {
+                self.observe_head(head);
+                let reply = Reply::Problem(refused.problem.closing());
+                Err(self.prepare_with(
+                    &reply,
+                    buffers.response,
+                    request.head_only(),
+                    Persistence::Close,
+                    refused.headers,
+                ))
+            }
+        }
     }
 
     /// Read until a whole request head is in the buffer. `None` when the
@@ -428,6 +468,7 @@ impl<'a, C: Clock> Server<'a, C> {
         buffers: &mut Buffers<'_>,
         request: &Started,
         needed: usize,
+        admitted: Admitted<'a>,
     ) -> (Prepared<'a>, Persistence) {
         let Buffers {
             request: received,
@@ -438,6 +479,9 @@ impl<'a, C: Clock> Server<'a, C> {
         let head = received.get(..framing.head_len).unwrap_or_default();
         let body = received.get(framing.head_len..needed).unwrap_or_default();
         let reply = self.with_request(head, body, |info| {
+            if admitted.preflight {
+                return Reply::Preflight;
+            }
             let incoming = Incoming {
                 method: framing.method,
                 method_text: info.method,
@@ -458,7 +502,13 @@ impl<'a, C: Clock> Server<'a, C> {
         } else {
             request.persistence
         };
-        let prepared = self.prepare(&reply, response, request.head_only(), persistence);
+        let prepared = self.prepare_with(
+            &reply,
+            response,
+            request.head_only(),
+            persistence,
+            admitted.headers,
+        );
         (prepared, persistence)
     }
 
@@ -501,7 +551,26 @@ impl<'a, C: Clock> Server<'a, C> {
         head_only: bool,
         persistence: Persistence,
     ) -> Prepared<'a> {
-        if let Ok(composed) = compose(reply, self.nouns, response, persistence, head_only) {
+        self.prepare_with(
+            reply,
+            response,
+            head_only,
+            persistence,
+            AccessHeaders::default(),
+        )
+    }
+
+    /// [`prepare`](Self::prepare), with the headers an access decision adds.
+    fn prepare_with(
+        &self,
+        reply: &Reply<'a>,
+        response: &mut [u8],
+        head_only: bool,
+        persistence: Persistence,
+        access: AccessHeaders<'a>,
+    ) -> Prepared<'a> {
+        let composed = compose_with(reply, self.nouns, response, persistence, head_only, access);
+        if let Ok(composed) = composed {
             return Prepared::Whole {
                 len: composed.len,
                 body: composed.body,
@@ -517,7 +586,7 @@ impl<'a, C: Clock> Server<'a, C> {
             if let Ok(body_len) = body_len {
                 return Prepared::Pieces {
                     listing,
-                    head: reply.head(body_len, persistence),
+                    head: reply.head_with(body_len, persistence, access),
                 };
             }
         }
@@ -528,7 +597,14 @@ impl<'a, C: Clock> Server<'a, C> {
                 response.len()
             ),
         ));
-        match compose(&fallback, self.nouns, response, persistence, head_only) {
+        match compose_with(
+            &fallback,
+            self.nouns,
+            response,
+            persistence,
+            head_only,
+            access,
+        ) {
             Ok(composed) => Prepared::Whole {
                 len: composed.len,
                 body: composed.body,

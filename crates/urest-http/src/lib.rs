@@ -79,6 +79,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod access;
 mod buffers;
 mod config;
 mod connection;
@@ -96,6 +97,7 @@ pub mod slots;
 #[doc = include_str!("../http-api.md")]
 pub mod api_reference {}
 
+pub use access::{constant_time_eq, Access, Limit, Scope, Token, FAILURE_TABLE_LEN};
 pub use buffers::{Buffers, RESPONSE_HEAD_ROOM, SCRATCH_LEN};
 pub use config::Config;
 pub use error::ConnectionError;

@@ -7,6 +7,7 @@ use heapless::String;
 use urest_core::attributes::{Attributes, MAX_KEY};
 use urest_core::resource::Verbs;
 
+use crate::access::{AccessHeaders, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS};
 use crate::buffers::RESPONSE_HEAD_ROOM;
 use crate::json::{self, AcceptedBody, Listing, Overflow, ProblemBody};
 use crate::Noun;
@@ -43,7 +44,10 @@ pub(crate) fn reason(status: u16) -> &'static str {
         100 => "Continue",
         200 => "OK",
         202 => "Accepted",
+        204 => "No Content",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         408 => "Request Timeout",
@@ -51,7 +55,9 @@ pub(crate) fn reason(status: u16) -> &'static str {
         411 => "Length Required",
         413 => "Content Too Large",
         415 => "Unsupported Media Type",
+        421 => "Misdirected Request",
         422 => "Unprocessable Content",
+        429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
@@ -157,6 +163,8 @@ pub(crate) enum Reply<'n> {
     Description(&'n Noun<'n>),
     /// `200` with no body, for `OPTIONS` on `/` or `*`.
     Options { allow: &'static str },
+    /// `204` with no body: the answer to a CORS preflight.
+    Preflight,
     /// An error.
     Problem(Problem),
 }
@@ -165,6 +173,7 @@ impl<'n> Reply<'n> {
     pub(crate) fn status(&self) -> u16 {
         match self {
             Reply::Accepted { .. } => 202,
+            Reply::Preflight => 204,
             Reply::Problem(problem) => problem.status,
             _ => 200,
         }
@@ -177,7 +186,7 @@ impl<'n> Reply<'n> {
 
     fn content_type(&self) -> Option<&'static str> {
         match self {
-            Reply::Options { .. } => None,
+            Reply::Options { .. } | Reply::Preflight => None,
             Reply::Problem(_) => Some(PROBLEM_JSON),
             _ => Some(JSON),
         }
@@ -230,7 +239,7 @@ impl<'n> Reply<'n> {
                 Some(listing) => listing.write_whole(out),
                 None => Ok(0),
             },
-            Reply::Options { .. } => Ok(0),
+            Reply::Options { .. } | Reply::Preflight => Ok(0),
             Reply::Problem(problem) => json::write(
                 &ProblemBody {
                     status: problem.status,
@@ -243,8 +252,14 @@ impl<'n> Reply<'n> {
         }
     }
 
-    /// The status line and headers for a body of `body_len` bytes.
-    pub(crate) fn head(&self, body_len: usize, connection: Persistence) -> ResponseHead {
+    /// The status line and headers for a body of `body_len` bytes, with
+    /// the headers an access decision adds.
+    pub(crate) fn head_with<'h>(
+        &self,
+        body_len: usize,
+        connection: Persistence,
+        access: AccessHeaders<'h>,
+    ) -> ResponseHead<'h> {
         ResponseHead {
             status: self.status(),
             content_type: self.content_type(),
@@ -252,6 +267,7 @@ impl<'n> Reply<'n> {
             allow: self.allow(),
             retry_after: self.retry_after(),
             connection,
+            access,
         }
     }
 }
@@ -269,16 +285,17 @@ pub(crate) enum Persistence {
 
 /// The status line and headers of a response.
 #[derive(Copy, Clone, Debug)]
-pub(crate) struct ResponseHead {
+pub(crate) struct ResponseHead<'h> {
     pub status: u16,
     pub content_type: Option<&'static str>,
     pub content_length: usize,
     pub allow: Option<&'static str>,
     pub retry_after: Option<u32>,
     pub connection: Persistence,
+    pub access: AccessHeaders<'h>,
 }
 
-impl ResponseHead {
+impl ResponseHead<'_> {
     /// Write the head, blank line included, at the start of `out`.
     pub(crate) fn write(&self, out: &mut [u8]) -> Result<usize, Overflow> {
         let mut writer = SliceWriter { out, len: 0 };
@@ -286,24 +303,67 @@ impl ResponseHead {
         Ok(writer.len)
     }
 
-    fn format(&self, w: &mut SliceWriter<'_>) -> fmt::Result {
+    /// The length of the head, blank line included.
+    pub(crate) fn measure(&self) -> Result<usize, Overflow> {
+        let mut counter = Counter(0);
+        self.format(&mut counter).map_err(|_| Overflow)?;
+        Ok(counter.0)
+    }
+
+    fn format(&self, w: &mut impl fmt::Write) -> fmt::Result {
         write!(w, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status))?;
         if let Some(content_type) = self.content_type {
             write!(w, "Content-Type: {content_type}\r\n")?;
         }
-        write!(w, "Content-Length: {}\r\n", self.content_length)?;
+        // A 204 has no content and must not say how long it is.
+        if self.status != 204 {
+            write!(w, "Content-Length: {}\r\n", self.content_length)?;
+        }
         if let Some(allow) = self.allow {
             write!(w, "Allow: {allow}\r\n")?;
         }
         if let Some(seconds) = self.retry_after {
             write!(w, "Retry-After: {seconds}\r\n")?;
         }
+        self.format_access(w)?;
         match self.connection {
             Persistence::KeepAlive => {}
             Persistence::KeepAliveConfirmed => w.write_str("Connection: keep-alive\r\n")?,
             Persistence::Close => w.write_str("Connection: close\r\n")?,
         }
         w.write_str("\r\n")
+    }
+
+    fn format_access(&self, w: &mut impl fmt::Write) -> fmt::Result {
+        let access = &self.access;
+        if let Some(challenge) = access.challenge {
+            write!(w, "WWW-Authenticate: {}\r\n", challenge.header())?;
+        }
+        if let Some(origin) = access.allow_origin {
+            write!(w, "Access-Control-Allow-Origin: {origin}\r\n")?;
+        }
+        if access.preflight {
+            write!(
+                w,
+                "Access-Control-Allow-Methods: {PREFLIGHT_METHODS}\r\n\
+                 Access-Control-Allow-Headers: {PREFLIGHT_HEADERS}\r\n\
+                 Access-Control-Max-Age: {PREFLIGHT_MAX_AGE}\r\n"
+            )?;
+        }
+        if access.vary_origin {
+            w.write_str("Vary: Origin\r\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts the bytes written to it.
+struct Counter(usize);
+
+impl fmt::Write for Counter {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.0 = self.0.checked_add(text.len()).ok_or(fmt::Error)?;
+        Ok(())
     }
 }
 
@@ -342,22 +402,53 @@ pub(crate) fn compose(
     connection: Persistence,
     head_only: bool,
 ) -> Result<Composed, Overflow> {
+    compose_with(
+        reply,
+        nouns,
+        buffer,
+        connection,
+        head_only,
+        AccessHeaders::default(),
+    )
+}
+
+/// [`compose`], with the headers an access decision adds. A head longer
+/// than [`RESPONSE_HEAD_ROOM`] (a long origin, say) moves the body up to
+/// make room, if the buffer has it.
+pub(crate) fn compose_with(
+    reply: &Reply<'_>,
+    nouns: &[Noun<'_>],
+    buffer: &mut [u8],
+    connection: Persistence,
+    head_only: bool,
+    access: AccessHeaders<'_>,
+) -> Result<Composed, Overflow> {
     let room = RESPONSE_HEAD_ROOM.min(buffer.len());
-    let (head_area, body_area) = buffer.split_at_mut(room);
-    let body_len = reply.write_body(nouns, body_area)?;
-    let head_len = reply.head(body_len, connection).write(head_area)?;
+    let body_len = reply.write_body(nouns, buffer.get_mut(room..).unwrap_or_default())?;
+    let head = reply.head_with(body_len, connection, access);
+    let head_len = head.measure()?;
+    let end = head_len.checked_add(body_len).ok_or(Overflow)?;
+    if head_len > room {
+        if end > buffer.len() {
+            return Err(Overflow);
+        }
+        if !head_only {
+            buffer.copy_within(room..room + body_len, head_len);
+        }
+    }
+    head.write(buffer.get_mut(..head_len).ok_or(Overflow)?)?;
     if head_only {
         return Ok(Composed {
             len: head_len,
             body: head_len..head_len,
         });
     }
-    let gap = room - head_len;
-    let window = buffer.get_mut(head_len..room + body_len).ok_or(Overflow)?;
-    window.copy_within(gap.., 0);
+    if head_len < room {
+        buffer.copy_within(room..room + body_len, head_len);
+    }
     Ok(Composed {
-        len: head_len + body_len,
-        body: head_len..head_len + body_len,
+        len: end,
+        body: head_len..end,
     })
 }
 

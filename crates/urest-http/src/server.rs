@@ -1,6 +1,7 @@
 //! The server: its nouns, its clock, and who watches it.
 
 use core::fmt;
+use core::net::IpAddr;
 
 use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
@@ -9,7 +10,7 @@ use urest_core::time::Clock;
 
 use crate::routing::find_clash;
 use crate::slots::{Slot, Unshared};
-use crate::{Buffers, Config, ConnectionError, NameClash};
+use crate::{Access, Buffers, Config, ConnectionError, NameClash};
 
 /// A noun as served: the path segment it answers to and the resource
 /// behind it.
@@ -169,6 +170,7 @@ pub struct Server<'a, C: Clock> {
     pub(crate) clock: C,
     pub(crate) config: Config,
     pub(crate) observer: Option<&'a dyn Observer>,
+    pub(crate) access: Option<&'a Access<'a>>,
 }
 
 impl<'a, C: Clock> Server<'a, C> {
@@ -181,6 +183,7 @@ impl<'a, C: Clock> Server<'a, C> {
             clock,
             config,
             observer: None,
+            access: None,
         }
     }
 
@@ -228,7 +231,72 @@ impl<'a, C: Clock> Server<'a, C> {
         delay: &mut D,
         buffers: &mut Buffers<'_>,
     ) -> Result<(), ConnectionError<T::Error>> {
-        self.serve_connection(connection, delay, buffers, &Unshared)
+        self.serve_connection(connection, delay, buffers, None, &Unshared)
+            .await
+    }
+
+    /// [`serve`](Self::serve) a connection from `peer`, the address at the
+    /// other end: the same, but wrong tokens from `peer` count towards its
+    /// guessing limit (see [`Access`] and [`Limit`](crate::Limit)). With
+    /// `serve`, the peer is unknown and wrong tokens are refused but not
+    /// counted, so guessing is not slowed down: a program that knows its
+    /// peers' addresses should call this instead.
+    ///
+    /// ```
+    /// # use core::convert::Infallible;
+    /// # use embassy_futures::block_on;
+    /// # use embedded_hal_async::delay::DelayNs;
+    /// # use embedded_io_async::{ErrorType, Read, Write};
+    /// # use urest_core::time::{Clock, Instant};
+    /// use core::net::{IpAddr, Ipv4Addr};
+    /// use urest_http::{Access, Buffers, Config, Noun, Server, Token};
+    /// # struct Boot;
+    /// # impl Clock for Boot { fn now(&self) -> Instant { Instant::ZERO } }
+    /// # struct NoDelay;
+    /// # impl DelayNs for NoDelay { async fn delay_ns(&mut self, _: u32) {} }
+    /// # struct Connection<'r> { input: &'r [u8], output: Vec<u8> }
+    /// # impl ErrorType for Connection<'_> { type Error = Infallible; }
+    /// # impl Read for Connection<'_> {
+    /// #     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
+    /// #         let n = buf.len().min(self.input.len());
+    /// #         buf[..n].copy_from_slice(&self.input[..n]);
+    /// #         self.input = &self.input[n..];
+    /// #         Ok(n)
+    /// #     }
+    /// # }
+    /// # impl Write for Connection<'_> {
+    /// #     async fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
+    /// #         self.output.extend_from_slice(buf);
+    /// #         Ok(buf.len())
+    /// #     }
+    /// #     async fn flush(&mut self) -> Result<(), Infallible> { Ok(()) }
+    /// # }
+    ///
+    /// let tokens = [Token::change("owner-secret")];
+    /// let access = Access::new().with_tokens(&tokens);
+    /// let nouns: [Noun<'_>; 0] = [];
+    /// let server = Server::new(&nouns, Boot, Config::default()).with_access(&access);
+    /// let peer = IpAddr::V4(Ipv4Addr::new(192, 168, 1, 7));
+    ///
+    /// let mut connection = Connection {
+    ///     input: b"DELETE /led HTTP/1.1\r\nHost: 192.168.1.20\r\n\r\n",
+    ///     output: Vec::new(),
+    /// };
+    /// let (mut request, mut response) = ([0u8; 1024], [0u8; 1024]);
+    /// let mut buffers = Buffers::new(&mut request, &mut response);
+    /// block_on(server.serve_from(peer, &mut connection, &mut NoDelay, &mut buffers)).unwrap();
+    /// let answer = String::from_utf8(connection.output).unwrap();
+    /// assert!(answer.starts_with("HTTP/1.1 401 Unauthorized\r\n"));
+    /// assert!(answer.contains("\r\nWWW-Authenticate: Bearer realm=\"urest\"\r\n"));
+    /// ```
+    pub async fn serve_from<T: Read + Write, D: DelayNs>(
+        &self,
+        peer: IpAddr,
+        connection: &mut T,
+        delay: &mut D,
+        buffers: &mut Buffers<'_>,
+    ) -> Result<(), ConnectionError<T::Error>> {
+        self.serve_connection(connection, delay, buffers, Some(peer), &Unshared)
             .await
     }
 
@@ -237,15 +305,18 @@ impl<'a, C: Clock> Server<'a, C> {
     /// after its current answer when `slot` says a client waits, and makes
     /// way when asked (an idle connection is closed, a request head still
     /// arriving is answered `408`). [`SlotBoard`](crate::SlotBoard) holds
-    /// the rules; see [`slots`](crate::slots) for the whole story.
+    /// the rules; see [`slots`](crate::slots) for the whole story. `peer`
+    /// is the address at the other end, if known, as for
+    /// [`serve_from`](Self::serve_from).
     pub async fn serve_in<T: Read + Write, D: DelayNs, S: Slot>(
         &self,
+        peer: Option<IpAddr>,
         connection: &mut T,
         delay: &mut D,
         buffers: &mut Buffers<'_>,
         slot: &S,
     ) -> Result<(), ConnectionError<T::Error>> {
-        self.serve_connection(connection, delay, buffers, slot)
+        self.serve_connection(connection, delay, buffers, peer, slot)
             .await
     }
 }
@@ -256,6 +327,7 @@ impl<C: Clock> fmt::Debug for Server<'_, C> {
             .field("nouns", &self.nouns)
             .field("config", &self.config)
             .field("observed", &self.observer.is_some())
+            .field("access", &self.access)
             .finish()
     }
 }

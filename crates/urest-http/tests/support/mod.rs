@@ -290,7 +290,8 @@ impl<'p> Client<'p> {
             .collect();
         let reason = parsed.reason.unwrap_or("").to_string();
         let informational = (100..200).contains(&status);
-        let body_len = if head_only || informational {
+        // A 204 has no content and no Content-Length.
+        let body_len = if head_only || informational || status == 204 {
             0
         } else {
             headers
@@ -436,11 +437,29 @@ impl Rig {
         response_len: usize,
         script: impl AsyncFnOnce(&Client<'_>) -> R,
     ) -> (Served, R) {
-        self.serve_in(
+        self.serve_inner(
             server,
+            None,
             &urest_http::Unshared,
             request_len,
             response_len,
+            script,
+        )
+    }
+
+    /// [`serve`](Self::serve) a connection from `peer`.
+    pub fn serve_from<R>(
+        &self,
+        server: &Server<'_, Clock>,
+        peer: std::net::IpAddr,
+        script: impl AsyncFnOnce(&Client<'_>) -> R,
+    ) -> (Served, R) {
+        self.serve_inner(
+            server,
+            Some(peer),
+            &urest_http::Unshared,
+            1024,
+            2048,
             script,
         )
     }
@@ -449,6 +468,18 @@ impl Rig {
     pub fn serve_in<R>(
         &self,
         server: &Server<'_, Clock>,
+        slot: &impl urest_http::Slot,
+        request_len: usize,
+        response_len: usize,
+        script: impl AsyncFnOnce(&Client<'_>) -> R,
+    ) -> (Served, R) {
+        self.serve_inner(server, None, slot, request_len, response_len, script)
+    }
+
+    fn serve_inner<R>(
+        &self,
+        server: &Server<'_, Clock>,
+        peer: Option<std::net::IpAddr>,
         slot: &impl urest_http::Slot,
         request_len: usize,
         response_len: usize,
@@ -467,7 +498,7 @@ impl Rig {
         let mut delay = self.sim.delay();
         let serving = async {
             let served = server
-                .serve_in(&mut end, &mut delay, &mut buffers, slot)
+                .serve_in(peer, &mut end, &mut delay, &mut buffers, slot)
                 .await;
             to_client.close();
             served
