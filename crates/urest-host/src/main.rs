@@ -46,11 +46,13 @@ fn main() -> ExitCode {
             nouns.join(" ")
         ));
         // Printed once, here, and never logged: the only way to learn it.
+        // Queued after the listening line, and the queue is all but empty
+        // at start, so it is not dropped.
         if let Some(token) = host.generated_token() {
-            println!(
+            log.print(format_args!(
                 "urest-host is reachable from other machines and was given no --token; \
                  changes need this token, made up for this run: Authorization: Bearer {token}"
-            );
+            ));
         }
         host.serve(stop_signal()).await;
         ExitCode::SUCCESS
