@@ -139,3 +139,39 @@ macro_rules! http_tasks {
         }
     };
 }
+
+/// The access rules of a firmware whose change token is set when it is
+/// built: `Some` with one read-and-change token from the build-time
+/// environment variable named (read with `option_env!` in the firmware's own
+/// crate), or `None` when the variable is unset, for a board that answers
+/// everyone. Pass it to
+/// [`Service::with_optional_access`](crate::Service::with_optional_access).
+///
+/// ```
+/// use urest_embassy::urest_http::{Config, Noun};
+/// use urest_embassy::Service;
+///
+/// // Unset while the docs are built: the board answers everyone.
+/// let access = urest_embassy::access_from_build_env!("UREST_DOC_EXAMPLE_TOKEN_UNSET");
+/// assert!(access.is_none());
+/// let nouns: [Noun<'_>; 0] = [];
+/// let service = Service::new(&nouns, Config::default()).with_optional_access(access);
+/// assert!(service.server().access().is_none());
+/// ```
+#[macro_export]
+macro_rules! access_from_build_env {
+    ($variable:literal) => {{
+        const TOKEN: ::core::option::Option<&str> = ::core::option_env!($variable);
+        static TOKENS: [$crate::urest_http::Token<'static>; 1] =
+            [$crate::urest_http::Token::change(match TOKEN {
+                ::core::option::Option::Some(token) => token,
+                ::core::option::Option::None => "",
+            })];
+        static ACCESS: $crate::urest_http::Access<'static> =
+            $crate::urest_http::Access::new().with_tokens(&TOKENS);
+        match TOKEN {
+            ::core::option::Option::Some(_) => ::core::option::Option::Some(&ACCESS),
+            ::core::option::Option::None => ::core::option::Option::None,
+        }
+    }};
+}

@@ -173,6 +173,16 @@ impl<'a> Service<'a> {
         }
     }
 
+    /// The same service with `access`'s rules if there are any, or open to
+    /// everyone if `None`: for rules chosen when the firmware is built (see
+    /// [`access_from_build_env!`](crate::access_from_build_env)).
+    pub fn with_optional_access(self, access: Option<&'a Access<'a>>) -> Self {
+        match access {
+            Some(access) => self.with_access(access),
+            None => self,
+        }
+    }
+
     /// The same service on another TCP port.
     pub fn with_port(self, port: NonZeroU16) -> Self {
         Service { port, ..self }

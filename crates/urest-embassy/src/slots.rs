@@ -8,7 +8,7 @@ use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::signal::Signal;
 use urest_core::time::{Clock as _, Instant};
-use urest_http::{Admission, Slot, SlotBoard, SlotPolicy, SlotState};
+use urest_http::{Admission, AskedToYield, Slot, SlotBoard, SlotPolicy, SlotState};
 
 use crate::clock::EmbassyClock;
 
@@ -126,17 +126,10 @@ impl SlotGate {
         self.board.lock(|board| look(&board.borrow()))
     }
 
-    /// Wake the connections in the slots of the bit set `asked`.
-    fn tell(&self, mut asked: u64) {
-        while asked != 0 {
-            let index = asked.trailing_zeros();
-            asked &= asked - 1;
-            if let Some(make_way) = usize::try_from(index)
-                .ok()
-                .and_then(|index| self.make_way.get(index))
-            {
-                make_way.signal(());
-            }
+    /// Wake the connections in the slots `asked` to make way.
+    fn tell(&self, asked: AskedToYield) {
+        for make_way in asked.filter_map(|index| self.make_way.get(index)) {
+            make_way.signal(());
         }
     }
 

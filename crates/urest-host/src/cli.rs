@@ -160,9 +160,12 @@ pub struct Cli {
     #[arg(long = "allow-host", value_name = "NAME")]
     pub allow_hosts: Vec<String>,
 
-    /// A web origin whose pages may call the API, e.g.
-    /// https://dashboard.lan (repeatable).
-    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    /// A web origin whose pages may call the API (repeatable).
+    #[arg(
+        long = "allow-origin",
+        value_name = "ORIGIN",
+        help = "A web origin whose pages may call the API, e.g. https://dashboard.lan (repeatable)"
+    )]
     pub allow_origins: Vec<String>,
 }
 

@@ -92,18 +92,11 @@ impl HostSlots {
     }
 
     fn tell_those_asked(&self) {
-        let mut asked = self.board.borrow_mut().take_yield_requests();
-        while asked != 0 {
-            let index = asked.trailing_zeros();
-            asked &= asked - 1;
-            if let Some(make_way) = usize::try_from(index)
-                .ok()
-                .and_then(|index| self.make_way.get(index))
-            {
-                // A stored permit: heard even if the connection is not
-                // waiting for it at this moment.
-                make_way.notify_one();
-            }
+        let asked = self.board.borrow_mut().take_yield_requests();
+        for make_way in asked.filter_map(|index| self.make_way.get(index)) {
+            // A stored permit: heard even if the connection is not waiting
+            // for it at this moment.
+            make_way.notify_one();
         }
     }
 }

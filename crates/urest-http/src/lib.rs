@@ -109,7 +109,7 @@ pub use observers::LogObserver;
 pub use response::{write_no_free_slot, write_stopping};
 pub use routing::NameClash;
 pub use server::{Noun, Observer, RequestInfo, Server};
-pub use slots::{Admission, Phase, Slot, SlotBoard, SlotPolicy, SlotState, Unshared};
+pub use slots::{Admission, AskedToYield, Phase, Slot, SlotBoard, SlotPolicy, SlotState, Unshared};
 
 /// The HTTP parser whose [`Header`](httparse::Header) appears in
 /// [`RequestInfo`].

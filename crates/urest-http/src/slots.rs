@@ -326,10 +326,10 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
         }
     }
 
-    /// The slots asked to make way since the last call, as a bit set (bit
-    /// `i` for slot `i`), so the front end can tell their connections.
-    pub fn take_yield_requests(&mut self) -> u64 {
-        core::mem::take(&mut self.unheard)
+    /// The slots asked to make way since the last call, so the front end
+    /// can tell their connections.
+    pub fn take_yield_requests(&mut self) -> AskedToYield {
+        AskedToYield(core::mem::take(&mut self.unheard))
     }
 
     /// When [`rebalance`](Self::rebalance) may next find a connection to ask
@@ -417,6 +417,31 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
                 .min()
         };
         idle.or_else(slow_head).map(|(_, index)| index)
+    }
+}
+
+/// The indices of the slots asked to make way, lowest first.
+///
+/// ```
+/// use urest_core::time::Instant;
+/// use urest_http::{SlotBoard, SlotPolicy, SlotState};
+///
+/// let mut board = SlotBoard::new([SlotState::FREE; 1], SlotPolicy::default());
+/// assert_eq!(board.take_yield_requests().count(), 0);
+/// ```
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct AskedToYield(u64);
+
+impl Iterator for AskedToYield {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let index = self.0.trailing_zeros();
+        self.0 &= self.0 - 1;
+        usize::try_from(index).ok()
     }
 }
 
@@ -518,36 +543,36 @@ mod tests {
     fn a_free_slot_is_used_before_anyone_is_asked_to_make_way() {
         let mut board = full_board([Phase::Idle(ms(0)), Phase::Free, Phase::Busy]);
         assert_eq!(board.arrive(ms(5)), Admission::Serve(1));
-        assert_eq!(board.take_yield_requests(), 0);
+        assert_eq!(board.take_yield_requests().count(), 0);
     }
 
     #[test]
     fn the_longest_idle_connection_makes_way_first() {
         let mut board = full_board([Phase::Idle(ms(30)), Phase::Idle(ms(10)), Phase::Busy]);
         assert_eq!(board.arrive(ms(100)), Admission::Wait);
-        assert_eq!(board.take_yield_requests(), 0b010);
-        assert_eq!(board.take_yield_requests(), 0, "reported once");
+        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [1]);
+        assert_eq!(board.take_yield_requests().count(), 0, "reported once");
         assert_eq!(board.arrive(ms(101)), Admission::Wait);
-        assert_eq!(board.take_yield_requests(), 0b001);
+        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [0]);
     }
 
     #[test]
     fn a_connection_just_answered_is_left_time_to_send_its_next_request() {
         let mut board = full_board([Phase::Idle(ms(100)), Phase::Busy, Phase::Busy]);
         assert_eq!(board.arrive(ms(120)), Admission::Wait);
-        assert_eq!(board.take_yield_requests(), 0, "idle for 20 ms only");
+        assert_eq!(board.take_yield_requests().count(), 0, "idle for 20 ms only");
         assert_eq!(board.next_deadline(), Some(ms(150)));
         board.rebalance(ms(149));
-        assert_eq!(board.take_yield_requests(), 0);
+        assert_eq!(board.take_yield_requests().count(), 0);
         board.rebalance(ms(150));
-        assert_eq!(board.take_yield_requests(), 0b001);
+        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [0]);
     }
 
     #[test]
     fn a_busy_connection_is_never_asked_to_make_way() {
         let mut board = full_board([Phase::Busy, Phase::Busy, Phase::Busy]);
         assert_eq!(board.arrive(ms(1_000)), Admission::Wait);
-        assert_eq!(board.take_yield_requests(), 0);
+        assert_eq!(board.take_yield_requests().count(), 0);
         assert_eq!(board.waiting(), 1);
     }
 
@@ -555,12 +580,12 @@ mod tests {
     fn a_head_becomes_slow_only_after_the_policy_allows() {
         let mut board = full_board([Phase::Head(ms(100)), Phase::Busy, Phase::Busy]);
         assert_eq!(board.arrive(ms(200)), Admission::Wait);
-        assert_eq!(board.take_yield_requests(), 0, "the head is still young");
+        assert_eq!(board.take_yield_requests().count(), 0, "the head is still young");
         assert_eq!(board.next_deadline(), Some(ms(600)));
         board.rebalance(ms(599));
-        assert_eq!(board.take_yield_requests(), 0);
+        assert_eq!(board.take_yield_requests().count(), 0);
         board.rebalance(ms(600));
-        assert_eq!(board.take_yield_requests(), 0b001);
+        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [0]);
         assert_eq!(board.next_deadline(), None, "one waiter, one slot yielding");
     }
 
@@ -568,7 +593,7 @@ mod tests {
     fn idle_connections_go_before_slow_heads() {
         let mut board = full_board([Phase::Head(ms(0)), Phase::Idle(ms(900)), Phase::Busy]);
         assert_eq!(board.arrive(ms(1_000)), Admission::Wait);
-        assert_eq!(board.take_yield_requests(), 0b010);
+        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [1]);
     }
 
     #[test]
@@ -577,7 +602,7 @@ mod tests {
         assert_eq!(board.arrive(ms(10)), Admission::Wait);
         board.idle(2, ms(20));
         board.rebalance(ms(20) + SlotPolicy::DEFAULT_MIN_IDLE);
-        assert_eq!(board.take_yield_requests(), 0b100);
+        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [2]);
         assert!(board.is_yielding(2));
         board.vacate(2);
         assert!(!board.is_yielding(2));
@@ -612,7 +637,7 @@ mod tests {
         assert_eq!(board.arrive(ms(300)), Admission::Wait);
         board.rebalance(ms(400));
         board.rebalance(ms(500));
-        assert_eq!(board.take_yield_requests().count_ones(), 1);
+        assert_eq!(board.take_yield_requests().count(), 1);
     }
 
     #[test]
@@ -642,7 +667,7 @@ mod tests {
         }
         board.idle(64, ms(1));
         assert_eq!(board.arrive(ms(200)), Admission::Wait);
-        assert_eq!(board.take_yield_requests(), 0);
+        assert_eq!(board.take_yield_requests().count(), 0);
         assert!(!board.is_yielding(64));
     }
 }

@@ -52,7 +52,7 @@ mod nouns {
     use urest_embassy::embassy_net::Stack;
     use urest_embassy::urest_core::controller::RampConfig;
     use urest_embassy::urest_core::nouns::PwmLed;
-    use urest_embassy::urest_http::{Access, Config, DefmtObserver, Noun, Token};
+    use urest_embassy::urest_http::{Config, DefmtObserver, Noun};
     use urest_embassy::{CriticalSectionRawMutex as Cs, Service};
     use urest_nrf::{led_config, off_level, simple_led, Channel, NrfSimpleLed};
     use urest_nrf::{Polarity, PwmChannel, PwmTiming, SharedPwm};
@@ -80,24 +80,6 @@ mod nouns {
     static TEMPERATURE0: StaticCell<DieTemperature> = StaticCell::new();
     static NOUNS: StaticCell<[Noun<'static>; 3]> = StaticCell::new();
     static SERVICE: StaticCell<Service<'static>> = StaticCell::new();
-
-    /// The token changes need, set when building with
-    /// `UREST_TOKEN=... cargo build`. Unset, the board answers everyone, as
-    /// without access rules (see docs/security.md).
-    const TOKEN: Option<&str> = option_env!("UREST_TOKEN");
-    static TOKENS: [Token<'static>; 1] = [Token::change(match TOKEN {
-        Some(token) => token,
-        None => "",
-    })];
-    static ACCESS: Access<'static> = Access::new().with_tokens(&TOKENS);
-
-    /// `service`, with the access rules on if a token was set.
-    fn guarded(service: Service<'static>) -> Service<'static> {
-        match TOKEN {
-            Some(_) => service.with_access(&ACCESS),
-            None => service,
-        }
-    }
 
     pub async fn serve(
         spawner: Spawner,
@@ -127,7 +109,13 @@ mod nouns {
             Noun::new("led0", led0),
             Noun::new("temperature0", temperature0),
         ]);
-        let service = guarded(Service::new(nouns, Config::default()).with_observer(&DefmtObserver));
+        // Changes need the token set when building with `UREST_TOKEN=...
+        // cargo build`; unset, the board answers everyone (see
+        // docs/security.md).
+        let access = urest_embassy::access_from_build_env!("UREST_TOKEN");
+        let service = Service::new(nouns, Config::default())
+            .with_observer(&DefmtObserver)
+            .with_optional_access(access);
         let service = SERVICE.init(service);
         spawner.spawn(unwrap!(fade_green_led0(green_led0)));
         spawner.spawn(unwrap!(refresh_temperature0(temperature0, sensor)));

@@ -32,7 +32,7 @@ use {
     urest_embassy::urest_core::nouns::{PwmLed, SimpleLed},
     urest_embassy::urest_core::ramp::{Brightness, Easing},
     urest_embassy::urest_core::resource::Resource,
-    urest_embassy::urest_http::{Access, Config, LogObserver, Noun, SlotPolicy, Token},
+    urest_embassy::urest_http::{Config, LogObserver, Noun, SlotPolicy},
     urest_embassy::{CriticalSectionRawMutex, Service},
 };
 
@@ -79,28 +79,6 @@ async fn main(spawner: Spawner) {
     }
     announce(stack);
     watch_the_stack().await
-}
-
-/// The token changes need, set when building with
-/// `UREST_TOKEN=... cargo build`. Unset, the board answers everyone, as
-/// without access rules (see docs/security.md).
-#[cfg(not(feature = "baseline"))]
-const TOKEN: Option<&str> = option_env!("UREST_TOKEN");
-#[cfg(not(feature = "baseline"))]
-static TOKENS: [Token<'static>; 1] = [Token::change(match TOKEN {
-    Some(token) => token,
-    None => "",
-})];
-#[cfg(not(feature = "baseline"))]
-static ACCESS: Access<'static> = Access::new().with_tokens(&TOKENS);
-
-/// `service`, with the access rules on if a token was set.
-#[cfg(not(feature = "baseline"))]
-fn guarded(service: Service<'static>) -> Service<'static> {
-    match TOKEN {
-        Some(_) => service.with_access(&ACCESS),
-        None => service,
-    }
 }
 
 /// Declare the nouns of the build-time settings and serve them on port 80.
@@ -158,7 +136,10 @@ fn serve(spawner: Spawner, stack: Stack<'static>) -> Result<(), ServeError> {
         true => service.with_observer(&LogObserver),
         false => service,
     };
-    let service = guarded(service);
+    // Changes need the token set when building with `UREST_TOKEN=... cargo
+    // build`; unset, the board answers everyone (see docs/security.md).
+    let access = urest_embassy::access_from_build_env!("UREST_TOKEN");
+    let service = service.with_optional_access(access);
     http::spawn(spawner, SERVICE.init(service), stack)?;
     Ok(())
 }

@@ -75,7 +75,7 @@ mod nouns {
     use static_cell::StaticCell;
     use urest_embassy::urest_core::controller::RampConfig;
     use urest_embassy::urest_core::nouns::{PwmLed, SimpleLed};
-    use urest_embassy::urest_http::{Access, Config, DefmtObserver, Noun, Token};
+    use urest_embassy::urest_http::{Config, DefmtObserver, Noun};
     use urest_embassy::{CriticalSectionRawMutex, Service};
     use urest_rp::{LedPwm, DEFAULT_LED_FREQUENCY_HZ};
 
@@ -94,24 +94,6 @@ mod nouns {
     static CHIP_TEMPERATURE: ChipTemperature = ChipTemperature::new("temperature");
     static NOUNS: StaticCell<[Noun<'static>; 3]> = StaticCell::new();
     static SERVICE: StaticCell<Service<'static>> = StaticCell::new();
-
-    /// The token changes need, set when building with
-    /// `UREST_TOKEN=... cargo build`. Unset, the board answers everyone, as
-    /// without access rules (see docs/security.md).
-    const TOKEN: Option<&str> = option_env!("UREST_TOKEN");
-    static TOKENS: [Token<'static>; 1] = [Token::change(match TOKEN {
-        Some(token) => token,
-        None => "",
-    })];
-    static ACCESS: Access<'static> = Access::new().with_tokens(&TOKENS);
-
-    /// `service`, with the access rules on if a token was set.
-    fn guarded(service: Service<'static>) -> Service<'static> {
-        match TOKEN {
-            Some(_) => service.with_access(&ACCESS),
-            None => service,
-        }
-    }
 
     bind_interrupts!(struct Irqs {
         ADC_IRQ_FIFO => adc::InterruptHandler;
@@ -143,7 +125,11 @@ mod nouns {
             Noun::new("chip_temperature", &CHIP_TEMPERATURE),
         ]);
         let service = Service::new(nouns, Config::default()).with_observer(&DefmtObserver);
-        let service = SERVICE.init(guarded(service));
+        // Changes need the token set when building with `UREST_TOKEN=...
+        // cargo build`; unset, the board answers everyone (see
+        // docs/security.md).
+        let access = urest_embassy::access_from_build_env!("UREST_TOKEN");
+        let service = SERVICE.init(service.with_optional_access(access));
         spawner.spawn(fade_green_led0(green_led0)?);
         spawner.spawn(chip_temperature::refresh(adc, sensor, &CHIP_TEMPERATURE)?);
         http::spawn(spawner, service, stack)?;

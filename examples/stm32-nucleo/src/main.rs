@@ -94,7 +94,7 @@ mod nouns {
     use embassy_stm32::timer::simple_pwm::SimplePwm;
     use static_cell::StaticCell;
     use urest_embassy::urest_core::controller::RampConfig;
-    use urest_embassy::urest_http::{Access, Config, DefmtObserver, Noun, Token};
+    use urest_embassy::urest_http::{Config, DefmtObserver, Noun};
     use urest_embassy::{CriticalSectionRawMutex, Service};
     use urest_stm32::{pin_led, timer_led, PinLed, TimerLed};
 
@@ -108,24 +108,6 @@ mod nouns {
     static BUTTON0: UserButton = UserButton::new("button");
     static NOUNS: StaticCell<[Noun<'static>; 3]> = StaticCell::new();
     static SERVICE: StaticCell<Service<'static>> = StaticCell::new();
-
-    /// The token changes need, set when building with
-    /// `UREST_TOKEN=... cargo build`. Unset, the board answers everyone, as
-    /// without access rules (see docs/security.md).
-    const TOKEN: Option<&str> = option_env!("UREST_TOKEN");
-    static TOKENS: [Token<'static>; 1] = [Token::change(match TOKEN {
-        Some(token) => token,
-        None => "",
-    })];
-    static ACCESS: Access<'static> = Access::new().with_tokens(&TOKENS);
-
-    /// `service`, with the access rules on if a token was set.
-    fn guarded(service: Service<'static>) -> Service<'static> {
-        match TOKEN {
-            Some(_) => service.with_access(&ACCESS),
-            None => service,
-        }
-    }
 
     urest_embassy::fade_task!(fade_green_led0, GreenLed);
     urest_embassy::http_tasks!(http, slots = 4);
@@ -148,7 +130,13 @@ mod nouns {
             Noun::new("led0", LED0.init(pin_led(blue))),
             Noun::new("button0", &BUTTON0),
         ]);
-        let service = guarded(Service::new(nouns, Config::default()).with_observer(&DefmtObserver));
+        // Changes need the token set when building with `UREST_TOKEN=...
+        // cargo build`; unset, the board answers everyone (see
+        // docs/security.md).
+        let access = urest_embassy::access_from_build_env!("UREST_TOKEN");
+        let service = Service::new(nouns, Config::default())
+            .with_observer(&DefmtObserver)
+            .with_optional_access(access);
         spawner.spawn(fade_green_led0(green)?);
         spawner.spawn(button::watch(&BUTTON0, user_button)?);
         http::spawn(spawner, SERVICE.init(service), stack)?;
