@@ -522,6 +522,13 @@ mod tests {
         Instant::from_millis(millis)
     }
 
+    /// The slots asked to make way since the last look.
+    fn asked<S: AsRef<[SlotState]> + AsMut<[SlotState]>>(
+        board: &mut SlotBoard<S>,
+    ) -> heapless::Vec<usize, 4> {
+        board.take_yield_requests().collect()
+    }
+
     fn full_board(phases: [Phase; 3]) -> SlotBoard<[SlotState; 3]> {
         let mut board = SlotBoard::new([SlotState::FREE; 3], SlotPolicy::default());
         for index in 0..3 {
@@ -550,22 +557,26 @@ mod tests {
     fn the_longest_idle_connection_makes_way_first() {
         let mut board = full_board([Phase::Idle(ms(30)), Phase::Idle(ms(10)), Phase::Busy]);
         assert_eq!(board.arrive(ms(100)), Admission::Wait);
-        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [1]);
+        assert_eq!(asked(&mut board), [1]);
         assert_eq!(board.take_yield_requests().count(), 0, "reported once");
         assert_eq!(board.arrive(ms(101)), Admission::Wait);
-        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [0]);
+        assert_eq!(asked(&mut board), [0]);
     }
 
     #[test]
     fn a_connection_just_answered_is_left_time_to_send_its_next_request() {
         let mut board = full_board([Phase::Idle(ms(100)), Phase::Busy, Phase::Busy]);
         assert_eq!(board.arrive(ms(120)), Admission::Wait);
-        assert_eq!(board.take_yield_requests().count(), 0, "idle for 20 ms only");
+        assert_eq!(
+            board.take_yield_requests().count(),
+            0,
+            "idle for 20 ms only"
+        );
         assert_eq!(board.next_deadline(), Some(ms(150)));
         board.rebalance(ms(149));
         assert_eq!(board.take_yield_requests().count(), 0);
         board.rebalance(ms(150));
-        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [0]);
+        assert_eq!(asked(&mut board), [0]);
     }
 
     #[test]
@@ -580,12 +591,16 @@ mod tests {
     fn a_head_becomes_slow_only_after_the_policy_allows() {
         let mut board = full_board([Phase::Head(ms(100)), Phase::Busy, Phase::Busy]);
         assert_eq!(board.arrive(ms(200)), Admission::Wait);
-        assert_eq!(board.take_yield_requests().count(), 0, "the head is still young");
+        assert_eq!(
+            board.take_yield_requests().count(),
+            0,
+            "the head is still young"
+        );
         assert_eq!(board.next_deadline(), Some(ms(600)));
         board.rebalance(ms(599));
         assert_eq!(board.take_yield_requests().count(), 0);
         board.rebalance(ms(600));
-        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [0]);
+        assert_eq!(asked(&mut board), [0]);
         assert_eq!(board.next_deadline(), None, "one waiter, one slot yielding");
     }
 
@@ -593,7 +608,7 @@ mod tests {
     fn idle_connections_go_before_slow_heads() {
         let mut board = full_board([Phase::Head(ms(0)), Phase::Idle(ms(900)), Phase::Busy]);
         assert_eq!(board.arrive(ms(1_000)), Admission::Wait);
-        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [1]);
+        assert_eq!(asked(&mut board), [1]);
     }
 
     #[test]
@@ -602,7 +617,7 @@ mod tests {
         assert_eq!(board.arrive(ms(10)), Admission::Wait);
         board.idle(2, ms(20));
         board.rebalance(ms(20) + SlotPolicy::DEFAULT_MIN_IDLE);
-        assert_eq!(board.take_yield_requests().collect::<heapless::Vec<usize, 4>>(), [2]);
+        assert_eq!(asked(&mut board), [2]);
         assert!(board.is_yielding(2));
         board.vacate(2);
         assert!(!board.is_yielding(2));
