@@ -346,6 +346,8 @@ mod tests {
         });
         let index = gate.add_slot().unwrap();
         let busy = gate.occupy(index);
+        // A request, answered; then idle.
+        busy.busy();
         busy.idle();
         let mut asked = core::pin::pin!(busy.yield_requested());
         assert!(embassy_futures::poll_once(asked.as_mut()).is_pending());

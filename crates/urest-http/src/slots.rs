@@ -11,7 +11,8 @@
 //! The rules, when a client arrives and no slot is free:
 //! 1. A connection idle between requests gives its slot away at once, the
 //!    one idle longest first, once it has been idle for
-//!    [`SlotPolicy::min_idle`]. Closing an idle HTTP/1.1 connection is
+//!    [`SlotPolicy::min_idle`] (a new connection that has not sent its first
+//!    request yet: for [`SlotPolicy::slow_head`]). Closing an idle HTTP/1.1 connection is
 //!    always allowed, and clients reopen it; the short grace keeps the close
 //!    from racing the next request of a client that has just been answered
 //!    (a request that meets a closed connection is an error to most
@@ -100,6 +101,8 @@ pub struct SlotState {
     phase: Phase,
     /// When the connection in it was handed the slot.
     held_since: Instant,
+    /// No request of the connection has been answered yet.
+    fresh: bool,
     /// Asked to make way for a waiting client, and not free yet.
     yielding: bool,
 }
@@ -109,6 +112,7 @@ impl SlotState {
     pub const FREE: SlotState = SlotState {
         phase: Phase::Free,
         held_since: Instant::ZERO,
+        fresh: false,
         yielding: false,
     };
 
@@ -156,6 +160,8 @@ pub enum Admission {
 /// let t0 = Instant::from_millis(0);
 /// assert_eq!(board.arrive(t0), Admission::Serve(0));
 /// board.occupy(0, t0);
+/// board.busy(0); // a request, answered; then idle
+/// board.idle(0, t0);
 /// assert_eq!(board.arrive(t0), Admission::Serve(1));
 /// board.occupy(1, t0);
 /// board.busy(1);
@@ -266,6 +272,7 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
             *slot = SlotState {
                 phase: Phase::Idle(now),
                 held_since: now,
+                fresh: true,
                 yielding: false,
             };
         }
@@ -288,6 +295,9 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
     /// not interrupted.
     pub fn busy(&mut self, index: usize) {
         self.set_phase(index, Phase::Busy);
+        if let Some(slot) = self.slots.as_mut().get_mut(index) {
+            slot.fresh = false;
+        }
     }
 
     /// The connection in slot `index` is gone; the slot is free.
@@ -344,7 +354,7 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
             .iter()
             .filter(|slot| !slot.yielding)
             .filter_map(|slot| match slot.phase {
-                Phase::Idle(since) => Some(since + self.policy.min_idle),
+                Phase::Idle(since) => Some(since + self.idle_grace(slot)),
                 Phase::Head(since) => Some(since + self.policy.slow_head),
                 _ => None,
             })
@@ -355,6 +365,18 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
     /// `503`.
     pub fn give_up_at(&self, since: Instant) -> Instant {
         since + self.policy.queue_wait
+    }
+
+    /// How long `slot`, idle, is left before it may be asked to make way: a
+    /// connection that has had an answer sends its next request at once if
+    /// it has one; a new one may take as long as a slow head to send its
+    /// first (a client may open a connection a little before it needs it).
+    fn idle_grace(&self, slot: &SlotState) -> Duration {
+        if slot.fresh {
+            self.policy.slow_head
+        } else {
+            self.policy.min_idle
+        }
     }
 
     fn free_slot(&self) -> Option<usize> {
@@ -400,7 +422,7 @@ impl<S: AsRef<[SlotState]> + AsMut<[SlotState]>> SlotBoard<S> {
         };
         let idle = candidates()
             .filter_map(|(index, slot)| match slot.phase {
-                Phase::Idle(since) if now.duration_since(since) >= self.policy.min_idle => {
+                Phase::Idle(since) if now.duration_since(since) >= self.idle_grace(slot) => {
                     Some((since, index))
                 }
                 _ => None,
@@ -537,7 +559,11 @@ mod tests {
         }
         for (index, phase) in phases.into_iter().enumerate() {
             match phase {
-                Phase::Idle(since) => board.idle(index, since),
+                Phase::Idle(since) => {
+                    // Idle after an answer, not new.
+                    board.busy(index);
+                    board.idle(index, since);
+                }
                 Phase::Head(since) => board.head_started(index, since),
                 Phase::Busy => board.busy(index),
                 Phase::Free => board.vacate(index),
@@ -576,6 +602,21 @@ mod tests {
         board.rebalance(ms(149));
         assert_eq!(board.take_yield_requests().count(), 0);
         board.rebalance(ms(150));
+        assert_eq!(asked(&mut board), [0]);
+    }
+
+    #[test]
+    fn a_new_connection_is_left_as_long_as_a_slow_head_to_send_its_first_request() {
+        let mut board = SlotBoard::new([SlotState::FREE; 1], SlotPolicy::default());
+        assert_eq!(board.arrive(ms(0)), Admission::Serve(0));
+        board.occupy(0, ms(0));
+        assert_eq!(board.arrive(ms(100)), Admission::Wait);
+        assert_eq!(asked(&mut board), [] as [usize; 0]);
+        assert_eq!(
+            board.next_deadline(),
+            Some(ms(0) + SlotPolicy::DEFAULT_SLOW_HEAD)
+        );
+        board.rebalance(ms(0) + SlotPolicy::DEFAULT_SLOW_HEAD);
         assert_eq!(asked(&mut board), [0]);
     }
 
