@@ -21,6 +21,7 @@
 
 pub mod attributes;
 pub mod controller;
+pub mod coord;
 pub mod decimal;
 pub mod nouns;
 pub mod ramp;
