@@ -227,3 +227,81 @@ fn a_cancelled_running_change_with_nothing_queued_rests_where_it_stopped() {
         (Some(20), Some(0))
     );
 }
+
+#[test]
+fn a_waiter_wakes_when_its_change_is_done_or_its_deadline_passes() {
+    use urest_core::coord::wait_for;
+    let sim: &'static Simulation = Box::leak(Box::new(Simulation::new()));
+    let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
+    let led: Led = PwmLed::new(
+        MockPwm::new(&recorder, 100),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    );
+    led.put(&desired(1), ms(0)).unwrap();
+    let off = ticket(led.put(&desired(0), ms(0)).unwrap());
+    let changes = led.changes().unwrap();
+    let recheck = Duration::from_millis(250);
+    let mut delay = sim.delay();
+    let result = sim.run(
+        ms(60_000),
+        select(led.controller().run(sim.clock(), &mut delay), async {
+            let mut mine = sim.delay();
+            let early = wait_for(changes, off, sim.clock(), &mut mine, ms(5_000), recheck).await;
+            let at_deadline = sim.clock().now();
+            let done = wait_for(changes, off, sim.clock(), &mut mine, ms(30_000), recheck).await;
+            (early, at_deadline, done, sim.clock().now())
+        }),
+    );
+    let Ok(embassy_futures::select::Either::Second((early, at_deadline, done, at_done))) = result
+    else {
+        panic!("the waiter should finish first");
+    };
+    assert_eq!(early.map(|c| c.status), Some(Status::Queued));
+    assert_eq!(at_deadline, ms(5_000));
+    assert_eq!(done.map(|c| c.status), Some(Status::Done));
+    assert_eq!(at_done, ms(20_000), "woken when the off ramp ends");
+}
+
+#[test]
+fn a_waiter_sees_a_cancel_within_its_recheck_time() {
+    use urest_core::coord::wait_for;
+    let sim: &'static Simulation = Box::leak(Box::new(Simulation::new()));
+    let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
+    let led: Led = PwmLed::new(
+        MockPwm::new(&recorder, 100),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    );
+    let on = ticket(led.put(&desired(1), ms(0)).unwrap());
+    let changes = led.changes().unwrap();
+    let mut delay = sim.delay();
+    let result = sim.run(
+        ms(60_000),
+        select(
+            led.controller().run(sim.clock(), &mut delay),
+            embassy_futures::join::join(
+                async {
+                    let mut mine = sim.delay();
+                    let seen = wait_for(
+                        changes,
+                        on,
+                        sim.clock(),
+                        &mut mine,
+                        ms(30_000),
+                        Duration::from_millis(500),
+                    )
+                    .await;
+                    (seen, sim.clock().now())
+                },
+                async {
+                    sim.delay().until(ms(3_100)).await;
+                    changes.cancel(on, sim.clock().now()).unwrap();
+                },
+            ),
+        ),
+    );
+    let Ok(embassy_futures::select::Either::Second(((seen, at), ()))) = result else {
+        panic!("the waiter should finish first");
+    };
+    assert_eq!(seen.map(|c| c.status), Some(Status::Cancelled));
+    assert_eq!(at, ms(3_500));
+}

@@ -22,6 +22,7 @@ mod idempotency;
 mod lease;
 mod token;
 mod validators;
+mod wait;
 
 use core::fmt;
 use core::time::Duration;
@@ -30,6 +31,7 @@ pub use idempotency::{Fingerprint, KeyConfig, Keys, Recall, KEY_MAX};
 pub use lease::{Granted, Lease, LeaseConfig, LockInfo, Owner, OWNER_MAX};
 pub use token::{Entropy, EntropyError, LockToken, NoEntropy, TokenSource, TOKEN_BYTES};
 pub use validators::{Validator, Validators};
+pub use wait::{wait_deadline, wait_for};
 
 use crate::attributes::Attributes;
 use crate::controller::{CancelError, ChangeStatus, Ticket};
