@@ -39,7 +39,8 @@ use crate::time::{Clock, Instant};
 ///     async fn delay_ns(&mut self, _: u32) {}
 /// }
 ///
-/// let unknown = wait_for(&Never, Ticket::from_number(1), &Zero, &mut NoDelay,
+/// let mut delay = NoDelay;
+/// let unknown = wait_for(&Never, Ticket::from_number(1), &Zero, &mut delay,
 ///     Instant::from_millis(5_000), Duration::from_millis(250));
 /// assert_eq!(embassy_futures::block_on(unknown), None);
 /// ```
