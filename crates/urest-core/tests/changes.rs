@@ -305,3 +305,120 @@ fn a_waiter_sees_a_cancel_within_its_recheck_time() {
     assert_eq!(seen.map(|c| c.status), Some(Status::Cancelled));
     assert_eq!(at, ms(3_500));
 }
+
+mod model {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+    use urest_core::controller::{
+        CancelError, ChangeStatus, Policy, RampShape, Schedule, Status, Ticket, HISTORY,
+    };
+    use urest_core::ramp::LEVEL_MAX;
+    use urest_core::resource::Outcome;
+    use urest_core::time::Instant;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Submit(u8),
+        Cancel(u32),
+        Reset,
+        Poll,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u8..3).prop_map(Op::Submit),
+            3 => (1u32..40).prop_map(Op::Cancel),
+            1 => Just(Op::Reset),
+            3 => Just(Op::Poll),
+        ]
+    }
+
+    fn check(list: &[ChangeStatus], accepted: &[Ticket], finished: &HashMap<u32, Status>) {
+        let tickets: Vec<u32> = list.iter().map(|c| c.ticket.number()).collect();
+        assert!(tickets.windows(2).all(|w| w[0] < w[1]), "{tickets:?}");
+        let done = list.iter().filter(|c| c.status.is_finished()).count();
+        assert!(done <= HISTORY);
+        let running: Vec<_> = list
+            .iter()
+            .filter(|c| c.status == Status::Running)
+            .collect();
+        assert!(running.len() <= 1);
+        assert!(running.iter().all(|c| c.position == 0));
+        let queued: Vec<_> = list.iter().filter(|c| c.status == Status::Queued).collect();
+        for (i, c) in queued.iter().enumerate() {
+            assert_eq!(usize::from(c.position), i + 1);
+        }
+        assert!(queued
+            .windows(2)
+            .all(|w| w[0].completes_at <= w[1].completes_at));
+        // A change is only forgotten once eight finished ones are kept.
+        for ticket in accepted {
+            if !tickets.contains(&ticket.number()) {
+                assert_eq!(done, HISTORY, "ticket {} lost", ticket.number());
+            }
+        }
+        // A finished change never changes again.
+        for c in list {
+            if let Some(status) = finished.get(&c.ticket.number()) {
+                assert_eq!(*status, c.status);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_history_stays_ordered_bounded_and_honest(
+            policy in 0usize..3,
+            ops in proptest::collection::vec((op(), 0u64..4_000), 1..60),
+        ) {
+            let mut schedule: Schedule<3> = Schedule::new(Policy::ALL[policy], 0);
+            let shape = RampShape::TEN_SECOND_FADE;
+            let mut now = 0u64;
+            let mut accepted = Vec::new();
+            let mut finished: HashMap<u32, Status> = HashMap::new();
+            for (op, dt) in ops {
+                now += dt;
+                let at = Instant::from_millis(now);
+                let before = schedule.changes::<32>(at);
+                match op {
+                    Op::Submit(level) => {
+                        let target = [0, LEVEL_MAX / 2, LEVEL_MAX][usize::from(level)];
+                        if let Ok(Outcome::Accepted { ticket, .. }) = schedule.submit(target, shape, at) {
+                            accepted.push(ticket);
+                        }
+                    }
+                    Op::Cancel(number) => {
+                        let ticket = Ticket::from_number(number);
+                        let listed = before.iter().find(|c| c.ticket == ticket);
+                        let result = schedule.cancel(ticket, at);
+                        match listed {
+                            Some(c) if c.status.is_finished() => {
+                                prop_assert_eq!(result, Err(CancelError::Finished(c.status)));
+                            }
+                            Some(_) => {
+                                prop_assert_eq!(result.map(|c| c.status), Ok(Status::Cancelled));
+                            }
+                            None => prop_assert_eq!(result, Err(CancelError::Unknown)),
+                        }
+                    }
+                    Op::Reset => {
+                        if let Outcome::Accepted { ticket, .. } = schedule.reset(0, shape, at) {
+                            if !accepted.contains(&ticket) {
+                                accepted.push(ticket);
+                            }
+                        }
+                    }
+                    Op::Poll => {
+                        schedule.poll(at);
+                    }
+                }
+                let list = schedule.changes::<32>(at);
+                check(&list, &accepted, &finished);
+                for c in list.iter().filter(|c| c.status.is_finished()) {
+                    finished.insert(c.ticket.number(), c.status);
+                }
+            }
+        }
+    }
+}

@@ -16,9 +16,10 @@ pub struct Validator(pub u64);
 /// The validators of a noun's state at one instant.
 ///
 /// - `strong` covers every attribute the noun reports. It changes whenever
-///   any byte of the state would: for a fading noun, at every step (the duty
-///   cycle and the time left move), so a strong validator of a fading noun
-///   is out of date within a step.
+///   any byte of the state would: a fading [`PwmLed`](crate::nouns::PwmLed)
+///   reports `remaining_ms`, so while a change is under way its strong
+///   validator moves every millisecond (and its `duty` every step); once
+///   idle it holds still.
 /// - `weak` covers only the attributes clients may write (for a PWM LED:
 ///   `desired`, `steps`, `step_ms`), or all of them for a noun that has
 ///   none. It changes when a change is accepted, not while it fades: two
