@@ -18,6 +18,10 @@ use crate::time::Instant;
 
 /// How many finished changes a noun remembers beside its queue. Older ones
 /// are forgotten, oldest first; asking for them then finds nothing.
+///
+/// ```
+/// assert_eq!(urest_core::controller::HISTORY, 8);
+/// ```
 pub const HISTORY: usize = 8;
 
 /// Where a change stands.

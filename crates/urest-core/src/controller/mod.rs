@@ -227,6 +227,31 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> RampController<M, P, Q> {
     }
 
     /// Where `ticket` stands at `now` (see [`Schedule::status`]).
+    ///
+    /// ```
+    /// # use core::convert::Infallible;
+    /// # use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+    /// # use embedded_hal::pwm::{ErrorType, SetDutyCycle};
+    /// use urest_core::controller::{RampConfig, RampController, Status};
+    /// use urest_core::ramp::LEVEL_MAX;
+    /// use urest_core::resource::Outcome;
+    /// use urest_core::time::Instant;
+    /// # struct Pwm;
+    /// # impl ErrorType for Pwm { type Error = Infallible; }
+    /// # impl SetDutyCycle for Pwm {
+    /// #     fn max_duty_cycle(&self) -> u16 { 255 }
+    /// #     fn set_duty_cycle(&mut self, _: u16) -> Result<(), Infallible> { Ok(()) }
+    /// # }
+    ///
+    /// let led: RampController<NoopRawMutex, Pwm, 4> = RampController::new(Pwm, RampConfig::default());
+    /// let Ok(Outcome::Accepted { ticket, .. }) = led.submit(LEVEL_MAX, None, Instant::ZERO) else {
+    ///     unreachable!()
+    /// };
+    /// let status = led.change_status(ticket, Instant::from_millis(4_000)).unwrap();
+    /// assert_eq!((status.status, status.eta(Instant::from_millis(4_000)).as_secs()), (Status::Running, 6));
+    /// let cancelled = led.cancel(ticket, Instant::from_millis(4_000)).unwrap();
+    /// assert_eq!(cancelled.status, Status::Cancelled);
+    /// ```
     pub fn change_status(&self, ticket: Ticket, now: Instant) -> Option<ChangeStatus> {
         self.shared
             .lock(|shared| shared.borrow().schedule.status(ticket, now))

@@ -11,6 +11,10 @@ use crate::time::Instant;
 
 /// Longest idempotency key accepted, in bytes. Keys are kept verbatim, so
 /// one client cannot forge another's key by a hash collision.
+///
+/// ```
+/// assert_eq!(urest_core::coord::KEY_MAX, 64);
+/// ```
 pub const KEY_MAX: usize = 64;
 
 /// How a request is recognised as the same one again: a 64-bit FNV-1a hash
@@ -76,6 +80,14 @@ struct Entry {
 }
 
 /// What the key table says about a keyed request.
+///
+/// ```
+/// use urest_core::coord::{Fingerprint, KeyConfig, Keys, Recall};
+/// use urest_core::time::Instant;
+///
+/// let keys: Keys<2> = Keys::new(KeyConfig::DEFAULT);
+/// assert_eq!(keys.recall("new-key", Fingerprint(1), Instant::ZERO), Ok(Recall::New));
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Recall {

@@ -8,9 +8,20 @@ use crate::time::Instant;
 
 /// Longest owner name kept, in bytes; longer names are cut at a character
 /// boundary.
+///
+/// ```
+/// assert_eq!(urest_core::coord::OWNER_MAX, 32);
+/// ```
 pub const OWNER_MAX: usize = 32;
 
 /// The name a lock holder gave, shown to everyone the lock refuses.
+///
+/// ```
+/// use urest_core::coord::Owner;
+///
+/// let owner: Owner = "kitchen-panel".try_into().unwrap();
+/// assert_eq!(owner.as_str(), "kitchen-panel");
+/// ```
 pub type Owner = heapless::String<OWNER_MAX>;
 
 /// How long leases last.
@@ -53,6 +64,14 @@ impl Default for LeaseConfig {
 
 /// A lock as everyone may see it: who holds it and until when. Never the
 /// token.
+///
+/// ```
+/// use urest_core::coord::LockInfo;
+/// use urest_core::time::Instant;
+///
+/// let info = LockInfo { owner: "alice".try_into().unwrap(), expires_at: Instant::from_millis(30_000) };
+/// assert_eq!(info.remaining(Instant::from_millis(25_000)).as_secs(), 5);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct LockInfo {
@@ -70,6 +89,27 @@ impl LockInfo {
 }
 
 /// A lock just granted: the token goes to the client that asked, once.
+///
+/// ```
+/// use urest_core::coord::{Lease, LeaseConfig, TokenSource};
+/// # use urest_core::coord::{Entropy, EntropyError};
+/// use urest_core::time::Instant;
+/// # struct Trng(u64);
+/// # impl Entropy for Trng {
+/// #     fn fill(&mut self, bytes: &mut [u8]) -> Result<(), EntropyError> {
+/// #         for byte in bytes { self.0 ^= self.0 << 13; self.0 ^= self.0 >> 7; self.0 ^= self.0 << 17; *byte = self.0 as u8; }
+/// #         Ok(())
+/// #     }
+/// # }
+///
+/// let mut tokens = TokenSource::new(Trng(0x6c07_8965_2f1b_03d5)).unwrap();
+/// let mut lease = Lease::new(LeaseConfig::DEFAULT);
+/// let granted = lease.lock(&mut tokens, "alice", None, Instant::ZERO).unwrap();
+/// // The client keeps the token; everyone else sees the owner and expiry.
+/// let token = granted.token.to_hex();
+/// assert_eq!(token.len(), 32);
+/// assert_eq!(lease.show(Instant::ZERO), Some(granted.info));
+/// ```
 #[derive(Clone, Debug)]
 pub struct Granted {
     /// The secret the holder sends with every change, renewal and release.

@@ -202,6 +202,14 @@ impl fmt::Display for Refused {
 }
 
 /// The answer to a coordinated change.
+///
+/// ```
+/// use urest_core::coord::Reply;
+/// use urest_core::resource::Outcome;
+///
+/// let replay = Reply { outcome: Outcome::Done, replayed: true };
+/// assert!(replay.outcome.is_done());
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Reply {
@@ -212,6 +220,37 @@ pub struct Reply {
 }
 
 /// What [`Coordinator::admit`] decided.
+///
+/// A server that reads the body after admitting the request:
+///
+/// ```
+/// use urest_core::attributes::Attributes;
+/// use urest_core::coord::{Admission, Change, CoordConfig, Coordinator, Refused, Request};
+/// use urest_core::nouns::SimpleLed;
+/// use urest_core::resource::Resource;
+/// use urest_core::time::Instant;
+/// # use core::convert::Infallible;
+/// # use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+/// # use embedded_hal::digital::{ErrorType, OutputPin};
+/// # struct Pin;
+/// # impl ErrorType for Pin { type Error = Infallible; }
+/// # impl OutputPin for Pin {
+/// #     fn set_low(&mut self) -> Result<(), Infallible> { Ok(()) }
+/// #     fn set_high(&mut self) -> Result<(), Infallible> { Ok(()) }
+/// # }
+///
+/// let led: SimpleLed<NoopRawMutex, Pin> = SimpleLed::new(Pin).unwrap();
+/// let mut coordinator: Coordinator<4> = Coordinator::new(CoordConfig::default());
+/// let toggle = Attributes::new();
+/// let request = Request { key: Some("k"), ..Request::new(Change::Post(&toggle)) };
+/// let now = Instant::ZERO;
+/// assert_eq!(coordinator.admit(&led, &request, now), Ok(Admission::Apply));
+/// // A retry while the first is still being made:
+/// assert_eq!(coordinator.admit(&led, &request, now), Err(Refused::KeyInFlight));
+/// let result = request.change.apply(&led, now);
+/// coordinator.finish(&request, &result, now);
+/// assert!(matches!(coordinator.admit(&led, &request, now), Ok(Admission::Replay(_))));
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Admission {

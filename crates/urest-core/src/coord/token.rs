@@ -89,6 +89,10 @@ impl fmt::Display for EntropyError {
 }
 
 /// Bytes in a [`LockToken`]: 128 bits.
+///
+/// ```
+/// assert_eq!(urest_core::coord::TOKEN_BYTES * 8, 128);
+/// ```
 pub const TOKEN_BYTES: usize = 16;
 
 /// The secret that proves a client holds a lock.

@@ -9,6 +9,13 @@ use crate::time::Instant;
 
 /// A 64-bit validator of a representation; the HTTP layer shows it as an
 /// entity tag (strong, or weak with `W/`).
+///
+/// ```
+/// use urest_core::coord::Validator;
+///
+/// let tag = Validator(0x1f);
+/// assert_eq!(format!("\"{:016x}\"", tag.0), "\"000000000000001f\"");
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Validator(pub u64);
