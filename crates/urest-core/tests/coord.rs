@@ -524,3 +524,92 @@ fn a_coordinator_is_small_and_fixed_in_size() {
     let per_key = (size - one) / 7;
     assert!(per_key <= 112, "{per_key} bytes a key");
 }
+
+mod own_noun {
+    use super::*;
+    use urest_core::controller::Snapshot;
+    use urest_core::nouns::{RampNoun, Ramped};
+    use urest_core::ramp::{Level, LEVEL_MAX};
+    use urest_core::state::State;
+
+    urest_core::state! {
+        /// A fan's state.
+        pub struct Fan {
+            /// the speed to reach, in percent
+            pub speed: u8 [range 0..=100],
+            /// the speed now, in percent
+            pub current: u8 [read_only],
+        }
+    }
+
+    struct FanRamp;
+
+    impl Ramped for FanRamp {
+        type State = Fan;
+        const KIND: &'static str = "fan";
+        fn target(wanted: &Fan) -> Level {
+            ((u32::from(wanted.speed) * u32::from(LEVEL_MAX) + 50) / 100) as Level
+        }
+        fn state(now: &Snapshot) -> Fan {
+            let max = u32::from(LEVEL_MAX);
+            let percent = |level: Level| ((u32::from(level) * 100 + max / 2) / max) as u8;
+            Fan {
+                speed: percent(now.eventual),
+                current: percent(now.level),
+            }
+        }
+    }
+
+    fn speed(percent: u8) -> Attributes {
+        let mut fan = Fan::default();
+        fan.speed = percent;
+        fan.writable()
+    }
+
+    #[test]
+    fn a_noun_of_ones_own_gets_locks_keys_history_and_validators_for_nothing() {
+        let rec = recorder();
+        let fan: RampNoun<NoopRawMutex, MockPwm<'_, &'static VirtualClock, 64>, 4, FanRamp> =
+            RampNoun::new(MockPwm::new(&rec, 1_000), RampConfig::FIFO_TEN_SECOND_FADE);
+        let mut source = tokens();
+        let mut c: Coordinator = Coordinator::new(CoordConfig::default());
+        let half = speed(50);
+        let full = speed(100);
+        let first = c
+            .apply(&fan, &Request::new(Change::Put(&half)), ms(0))
+            .unwrap();
+        let weak = Validators::of(&fan, ms(0)).weak;
+        let granted = c.lock(&mut source, "panel", None, ms(100)).unwrap();
+        // A keyed change refused by the lock is not remembered: after the
+        // release the same request is made, not refused or replayed.
+        let keyed = Request {
+            key: Some("full-1"),
+            ..Request::new(Change::Put(&full))
+        };
+        assert!(matches!(
+            c.apply(&fan, &keyed, ms(200)),
+            Err(Refused::Locked { .. })
+        ));
+        c.release(&granted.token, ms(300)).unwrap();
+        let second = c.apply(&fan, &keyed, ms(400)).unwrap();
+        assert!(!second.replayed);
+        assert!(matches!(
+            second.outcome,
+            Outcome::Accepted { position: 1, .. }
+        ));
+        assert_ne!(Validators::of(&fan, ms(400)).weak, weak);
+        let changes = fan.changes().expect("a RampNoun keeps its changes");
+        let mut seen = Vec::new();
+        changes.for_each(ms(400), &mut |c| seen.push((c.ticket, c.status)));
+        assert_eq!(
+            seen,
+            vec![
+                (ticket(&first), Status::Running),
+                (ticket(&second), Status::Queued)
+            ]
+        );
+        let cancelled = c.cancel(&fan, ticket(&second), None, ms(500)).unwrap();
+        assert_eq!(cancelled.status, Status::Cancelled);
+        assert_eq!(fan.get(ms(500)).int("speed"), Some(50));
+    }
+}
