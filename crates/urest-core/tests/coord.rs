@@ -561,9 +561,11 @@ mod own_noun {
     }
 
     fn speed(percent: u8) -> Attributes {
-        let mut fan = Fan::default();
-        fan.speed = percent;
-        fan.writable()
+        Fan {
+            speed: percent,
+            ..Fan::default()
+        }
+        .writable()
     }
 
     #[test]
