@@ -173,6 +173,29 @@ pub enum Refused {
     Noun(Error),
 }
 
+impl Refused {
+    /// How long the client should wait before trying again, where waiting
+    /// helps: the lease left on a lock, the time until a key's place frees
+    /// up, or what the noun said.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use urest_core::coord::Refused;
+    ///
+    /// let full = Refused::KeysFull { retry_after: Duration::from_secs(40) };
+    /// assert_eq!(full.retry_after(), Some(Duration::from_secs(40)));
+    /// assert_eq!(Refused::KeyReused.retry_after(), None);
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Refused::Locked { remaining, .. } => Some(*remaining),
+            Refused::KeysFull { retry_after } => Some(*retry_after),
+            Refused::Noun(error) => error.retry_after(),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Refused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
