@@ -399,7 +399,9 @@ impl<const Q: usize> Schedule<Q> {
 
     /// Every change the schedule knows, as the runner sees them at `now`:
     /// finished ones (at most [`HISTORY`]), the running one and the waiting
-    /// ones, oldest ticket first.
+    /// ones, oldest ticket first. `N` of them at most: room for
+    /// [`HISTORY`] + 1 + `Q` lists them all; with less, the newest queued
+    /// changes are left off.
     ///
     /// ```
     /// use urest_core::controller::{ChangeStatus, Policy, RampShape, Schedule, Status};
