@@ -12,6 +12,11 @@
 //! queue them (Fifo), refuse them with a retry time (Reject), or let the
 //! latest win from the current level (Preempt).
 //!
+//! Clients that need to agree with each other use [`coord`]: client locks
+//! with leases, idempotency keys, validators for conditional requests, and
+//! the changes a noun accepted, as resources to list, wait for and cancel —
+//! for any noun, with no code in it.
+//!
 //! The crate is `#![no_std]`, allocates nothing, and depends on no executor
 //! or time driver: time comes in as [`Instant`](time::Instant)s, sleeping
 //! through `embedded_hal_async::delay::DelayNs`.
@@ -21,6 +26,7 @@
 
 pub mod attributes;
 pub mod controller;
+pub mod coord;
 pub mod decimal;
 pub mod nouns;
 pub mod ramp;

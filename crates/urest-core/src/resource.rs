@@ -4,7 +4,7 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::attributes::{AttributeError, AttributeSpec, Attributes, DecodeError};
-use crate::controller::{Policy, Ticket};
+use crate::controller::{Changes, Policy, Ticket};
 use crate::time::Instant;
 
 /// Which of the changing verbs a noun supports. Reading (GET, HEAD) and
@@ -295,4 +295,34 @@ pub trait Resource {
 
     /// Return to the default state, cancelling waiting changes (HTTP DELETE).
     fn delete(&self, now: Instant) -> Result<Outcome, Error>;
+
+    /// The changes this noun accepted to complete later, as resources: their
+    /// status, a list, and cancelling. `None` (the default) for nouns whose
+    /// changes are always [`Outcome::Done`].
+    ///
+    /// The ready slow nouns ([`PwmLed`](crate::nouns::PwmLed),
+    /// [`RampNoun`](crate::nouns::RampNoun)) answer with their
+    /// [`RampController`](crate::controller::RampController); a noun of one's
+    /// own on a `RampNoun` needs no code for it.
+    ///
+    /// ```
+    /// use urest_core::attributes::Attributes;
+    /// use urest_core::resource::{Description, Error, Outcome, Resource, Verbs};
+    /// use urest_core::time::Instant;
+    ///
+    /// struct Button;
+    /// impl Resource for Button {
+    ///     fn describe(&self) -> Description {
+    ///         Description { kind: "button", policy: None, attributes: &[], verbs: Verbs::READ_ONLY }
+    ///     }
+    ///     fn get(&self, _: Instant) -> Attributes { Attributes::new() }
+    ///     fn put(&self, _: &Attributes, _: Instant) -> Result<Outcome, Error> { Err(Error::NotSupported) }
+    ///     fn post(&self, _: &Attributes, _: Instant) -> Result<Outcome, Error> { Err(Error::NotSupported) }
+    ///     fn delete(&self, _: Instant) -> Result<Outcome, Error> { Err(Error::NotSupported) }
+    /// }
+    /// assert!(Button.changes().is_none());
+    /// ```
+    fn changes(&self) -> Option<&dyn Changes> {
+        None
+    }
 }

@@ -7,6 +7,7 @@
 //! queue, refuse or preempt. Order comes from the schedule's queue, not from
 //! the lock, so it holds even though `embassy_sync`'s mutex is not fair.
 
+mod history;
 mod schedule;
 
 use core::cell::RefCell;
@@ -21,6 +22,7 @@ use embassy_sync::signal::Signal;
 use embedded_hal::pwm::SetDutyCycle;
 use embedded_hal_async::delay::DelayNs;
 
+pub use history::{CancelError, ChangeStatus, Changes, Status, HISTORY};
 pub use schedule::{Policy, RampShape, Refusal, Schedule, Step, Ticket};
 
 use crate::ramp::{Brightness, Level};
@@ -224,6 +226,54 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> RampController<M, P, Q> {
             .lock(|shared| shared.borrow().schedule.is_settled(ticket))
     }
 
+    /// Where `ticket` stands at `now` (see [`Schedule::status`]).
+    ///
+    /// ```
+    /// # use core::convert::Infallible;
+    /// # use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+    /// # use embedded_hal::pwm::{ErrorType, SetDutyCycle};
+    /// use urest_core::controller::{RampConfig, RampController, Status};
+    /// use urest_core::ramp::LEVEL_MAX;
+    /// use urest_core::resource::Outcome;
+    /// use urest_core::time::Instant;
+    /// # struct Pwm;
+    /// # impl ErrorType for Pwm { type Error = Infallible; }
+    /// # impl SetDutyCycle for Pwm {
+    /// #     fn max_duty_cycle(&self) -> u16 { 255 }
+    /// #     fn set_duty_cycle(&mut self, _: u16) -> Result<(), Infallible> { Ok(()) }
+    /// # }
+    ///
+    /// let led: RampController<NoopRawMutex, Pwm, 4> = RampController::new(Pwm, RampConfig::default());
+    /// let Ok(Outcome::Accepted { ticket, .. }) = led.submit(LEVEL_MAX, None, Instant::ZERO) else {
+    ///     unreachable!()
+    /// };
+    /// let status = led.change_status(ticket, Instant::from_millis(4_000)).unwrap();
+    /// assert_eq!((status.status, status.eta(Instant::from_millis(4_000)).as_secs()), (Status::Running, 6));
+    /// let cancelled = led.cancel(ticket, Instant::from_millis(4_000)).unwrap();
+    /// assert_eq!(cancelled.status, Status::Cancelled);
+    /// ```
+    pub fn change_status(&self, ticket: Ticket, now: Instant) -> Option<ChangeStatus> {
+        self.shared
+            .lock(|shared| shared.borrow().schedule.status(ticket, now))
+    }
+
+    /// Cancel `ticket` at `now` (see [`Schedule::cancel`]). Cancelling the
+    /// running change wakes the runner, which holds the level reached and
+    /// starts the next waiting change from there.
+    pub fn cancel(&self, ticket: Ticket, now: Instant) -> Result<ChangeStatus, CancelError> {
+        let (result, woke) = self.shared.lock(|shared| {
+            let mut shared = shared.borrow_mut();
+            let before = shared.schedule.running_ticket();
+            let result = shared.schedule.cancel(ticket, now);
+            let woke = result.is_ok() && before == Some(ticket);
+            (result, woke)
+        });
+        if woke {
+            self.changed.signal(());
+        }
+        result
+    }
+
     /// Borrow the output directly, for as long as no transition runs.
     ///
     /// Transitions that start while the guard is held wait for it; the
@@ -297,5 +347,28 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> RampController<M, P, Q> {
             self.changed.signal(());
         }
         result
+    }
+}
+
+impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Changes for RampController<M, P, Q> {
+    fn status(&self, ticket: Ticket, now: Instant) -> Option<ChangeStatus> {
+        self.change_status(ticket, now)
+    }
+
+    fn for_each(&self, now: Instant, visit: &mut dyn FnMut(ChangeStatus)) {
+        // One change at a time, so `visit` runs outside the lock and may
+        // call back into the controller, and nothing large sits on the stack.
+        let mut after = None;
+        while let Some(change) = self
+            .shared
+            .lock(|shared| shared.borrow().schedule.next_after(after, now))
+        {
+            after = Some(change.ticket);
+            visit(change);
+        }
+    }
+
+    fn cancel(&self, ticket: Ticket, now: Instant) -> Result<ChangeStatus, CancelError> {
+        RampController::cancel(self, ticket, now)
     }
 }

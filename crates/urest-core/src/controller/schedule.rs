@@ -11,6 +11,7 @@ use core::time::Duration;
 
 use heapless::Deque;
 
+use super::history::{CancelError, ChangeStatus, Status, HISTORY};
 use crate::ramp::{Easing, Level, Ramp};
 use crate::resource::Outcome;
 use crate::time::Instant;
@@ -63,8 +64,20 @@ pub struct Ticket(u32);
 
 impl Ticket {
     /// The ticket's number.
+    ///
+    /// ```
+    /// use urest_core::controller::Ticket;
+    ///
+    /// assert_eq!(Ticket::from_number(7).number(), 7);
+    /// ```
     pub fn number(self) -> u32 {
         self.0
+    }
+
+    /// The ticket of that number, as a client names it in a request
+    /// (`/green_led0/changes/7`). Only the noun that issued it knows it.
+    pub const fn from_number(number: u32) -> Ticket {
+        Ticket(number)
     }
 }
 
@@ -137,6 +150,7 @@ pub struct Step {
 struct Running {
     ramp: Ramp,
     ticket: Ticket,
+    accepted_at: Instant,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -144,6 +158,7 @@ struct Waiting {
     target: Level,
     shape: RampShape,
     ticket: Ticket,
+    accepted_at: Instant,
 }
 
 /// The transitions of one output, under one [`Policy`], with room for `Q`
@@ -171,6 +186,7 @@ pub struct Schedule<const Q: usize> {
     running: Option<Running>,
     waiting: Deque<Waiting, Q>,
     issued: u32,
+    finished: Deque<ChangeStatus, HISTORY>,
 }
 
 impl<const Q: usize> Schedule<Q> {
@@ -183,6 +199,7 @@ impl<const Q: usize> Schedule<Q> {
             running: None,
             waiting: Deque::new(),
             issued: 0,
+            finished: Deque::new(),
         }
     }
 
@@ -282,6 +299,7 @@ impl<const Q: usize> Schedule<Q> {
                     target,
                     shape,
                     ticket: self.issue(),
+                    accepted_at: now,
                 };
                 // Checked above: there is room.
                 let _ = self.waiting.push_back(waiting);
@@ -312,7 +330,9 @@ impl<const Q: usize> Schedule<Q> {
     /// level at once, whatever the policy: the way back to defaults is never
     /// refused.
     pub fn reset(&mut self, target: Level, shape: RampShape, now: Instant) -> Outcome {
-        self.waiting.clear();
+        while let Some(waiting) = self.waiting.pop_front() {
+            self.record_waiting(waiting, Status::Superseded, now);
+        }
         if let Some(running) = self.running {
             if running.ramp.to_level() == target {
                 return self.accepted_running(running);
@@ -343,19 +363,187 @@ impl<const Q: usize> Schedule<Q> {
         self.written = running.ramp.to_level();
         self.resting = self.written;
         self.running = None;
-        let Some(next) = self.waiting.pop_front() else {
-            return self.idle();
-        };
-        // The next ramp starts where this one ended, so its first step holds.
+        self.record_running(running, Status::Done, running.ramp.end());
+        match self.start_next(now) {
+            Some(ramp) => Step {
+                level: self.written,
+                wake_at: ramp.next_step_after(now).or(Some(now)),
+            },
+            None => self.idle(),
+        }
+    }
+
+    /// Start the first waiting change from the level written last, at `now`.
+    fn start_next(&mut self, now: Instant) -> Option<Ramp> {
+        let next = self.waiting.pop_front()?;
+        // The next ramp starts where the last one ended, so its first step holds.
         let ramp = next.shape.ramp(self.written, next.target, now);
         self.running = Some(Running {
             ramp,
             ticket: next.ticket,
+            accepted_at: next.accepted_at,
         });
-        Step {
-            level: self.written,
-            wake_at: ramp.next_step_after(now).or(Some(now)),
+        Some(ramp)
+    }
+
+    /// Where `ticket` stands at `now`, while it runs or waits, or as one of
+    /// the last [`HISTORY`] finished changes. `None` for a ticket this
+    /// schedule never issued or has forgotten.
+    ///
+    /// Status follows the runner: a running change whose ramp is over at
+    /// `now` stays `Running` (with no time left) until [`poll`](Self::poll)
+    /// finishes it.
+    pub fn status(&self, ticket: Ticket, now: Instant) -> Option<ChangeStatus> {
+        self.statuses(now).find(|status| status.ticket == ticket)
+    }
+
+    /// Every change the schedule knows, as the runner sees them at `now`:
+    /// finished ones (at most [`HISTORY`]), the running one and the waiting
+    /// ones, oldest ticket first. `N` of them at most: room for
+    /// [`HISTORY`] + 1 + `Q` lists them all; with less, the newest queued
+    /// changes are left off.
+    ///
+    /// ```
+    /// use urest_core::controller::{ChangeStatus, Policy, RampShape, Schedule, Status};
+    /// use urest_core::ramp::LEVEL_MAX;
+    /// use urest_core::time::Instant;
+    ///
+    /// let mut schedule: Schedule<4> = Schedule::new(Policy::Fifo, 0);
+    /// let fade = RampShape::TEN_SECOND_FADE;
+    /// schedule.submit(LEVEL_MAX, fade, Instant::ZERO).unwrap();
+    /// schedule.submit(0, fade, Instant::ZERO).unwrap();
+    /// let list: heapless::Vec<ChangeStatus, 16> = schedule.changes(Instant::ZERO);
+    /// let statuses: heapless::Vec<Status, 16> = list.iter().map(|c| c.status).collect();
+    /// assert_eq!(statuses.as_slice(), &[Status::Running, Status::Queued]);
+    /// ```
+    pub fn changes<const N: usize>(&self, now: Instant) -> heapless::Vec<ChangeStatus, N> {
+        let mut list: heapless::Vec<ChangeStatus, N> = heapless::Vec::new();
+        for status in self.statuses(now) {
+            if list.push(status).is_err() {
+                break;
+            }
         }
+        list.sort_unstable_by_key(|status| status.ticket);
+        list
+    }
+
+    /// The known change with the smallest ticket after `after` (the oldest
+    /// of all for `None`): a way to walk [`changes`](Self::changes) one at a
+    /// time.
+    pub fn next_after(&self, after: Option<Ticket>, now: Instant) -> Option<ChangeStatus> {
+        self.statuses(now)
+            .filter(|status| after.is_none_or(|after| status.ticket > after))
+            .min_by_key(|status| status.ticket)
+    }
+
+    fn statuses(&self, now: Instant) -> impl Iterator<Item = ChangeStatus> + '_ {
+        let running = self.running.map(|running| ChangeStatus {
+            ticket: running.ticket,
+            status: Status::Running,
+            target: running.ramp.to_level(),
+            position: 0,
+            accepted_at: running.accepted_at,
+            completes_at: running.ramp.end().max(now),
+        });
+        let mut at = self
+            .running
+            .map_or(now, |running| running.ramp.end().max(now));
+        let mut level = self.heading_to();
+        let mut position: u16 = 0;
+        let waiting = self.waiting.iter().map(move |waiting| {
+            at = waiting.shape.ramp(level, waiting.target, at).end();
+            level = waiting.target;
+            position = position.saturating_add(1);
+            ChangeStatus {
+                ticket: waiting.ticket,
+                status: Status::Queued,
+                target: waiting.target,
+                position,
+                accepted_at: waiting.accepted_at,
+                completes_at: at,
+            }
+        });
+        self.finished.iter().copied().chain(running).chain(waiting)
+    }
+
+    /// Cancel `ticket` at `now`.
+    ///
+    /// A waiting change leaves the queue; those behind it move up and finish
+    /// sooner. The running change stops where it is and the output holds
+    /// that level; the next waiting change starts from there at once. Either
+    /// way the change is kept as [`Status::Cancelled`]. A finished change
+    /// cannot be cancelled.
+    ///
+    /// ```
+    /// use urest_core::controller::{CancelError, Policy, RampShape, Schedule, Status};
+    /// use urest_core::ramp::LEVEL_MAX;
+    /// use urest_core::resource::Outcome;
+    /// use urest_core::time::Instant;
+    ///
+    /// let mut schedule: Schedule<4> = Schedule::new(Policy::Fifo, 0);
+    /// let fade = RampShape::TEN_SECOND_FADE;
+    /// let Ok(Outcome::Accepted { ticket, .. }) = schedule.submit(LEVEL_MAX, fade, Instant::ZERO) else {
+    ///     unreachable!()
+    /// };
+    /// let half = Instant::from_millis(5_000);
+    /// assert_eq!(schedule.cancel(ticket, half).map(|c| c.status), Ok(Status::Cancelled));
+    /// assert_eq!(schedule.poll(half).level, LEVEL_MAX / 2 + 1); // held half way
+    /// assert_eq!(schedule.cancel(ticket, half), Err(CancelError::Finished(Status::Cancelled)));
+    /// ```
+    pub fn cancel(&mut self, ticket: Ticket, now: Instant) -> Result<ChangeStatus, CancelError> {
+        if let Some(running) = self.running.filter(|running| running.ticket == ticket) {
+            let held = running.ramp.level_at(now);
+            self.running = None;
+            self.written = held;
+            self.resting = held;
+            let record = self.record_running(running, Status::Cancelled, now);
+            self.start_next(now);
+            return Ok(record);
+        }
+        if let Some(waiting) = self.waiting.iter().copied().find(|w| w.ticket == ticket) {
+            self.waiting.retain(|w| w.ticket != ticket);
+            return Ok(self.record_waiting(waiting, Status::Cancelled, now));
+        }
+        match self
+            .finished
+            .iter()
+            .find(|finished| finished.ticket == ticket)
+        {
+            Some(finished) => Err(CancelError::Finished(finished.status)),
+            None => Err(CancelError::Unknown),
+        }
+    }
+
+    fn record_running(&mut self, running: Running, status: Status, at: Instant) -> ChangeStatus {
+        self.record(ChangeStatus {
+            ticket: running.ticket,
+            status,
+            target: running.ramp.to_level(),
+            position: 0,
+            accepted_at: running.accepted_at,
+            completes_at: at,
+        })
+    }
+
+    fn record_waiting(&mut self, waiting: Waiting, status: Status, at: Instant) -> ChangeStatus {
+        self.record(ChangeStatus {
+            ticket: waiting.ticket,
+            status,
+            target: waiting.target,
+            position: 0,
+            accepted_at: waiting.accepted_at,
+            completes_at: at,
+        })
+    }
+
+    /// Keep a finished change, forgetting the oldest beyond [`HISTORY`].
+    fn record(&mut self, record: ChangeStatus) -> ChangeStatus {
+        if self.finished.is_full() {
+            self.finished.pop_front();
+        }
+        // Room was made above.
+        let _ = self.finished.push_back(record);
+        record
     }
 
     fn idle(&self) -> Step {
@@ -372,15 +560,18 @@ impl<const Q: usize> Schedule<Q> {
 
     /// Replace whatever runs with a ramp from the level on the output now.
     fn start(&mut self, target: Level, shape: RampShape, now: Instant) -> Outcome {
+        if let Some(old) = self.running.take() {
+            self.record_running(old, Status::Superseded, now);
+        }
         if target == self.written {
             // Turned back to exactly where the output is: nothing to ramp.
-            self.running = None;
             self.resting = target;
             return Outcome::Done;
         }
         let running = Running {
             ramp: shape.ramp(self.written, target, now),
             ticket: self.issue(),
+            accepted_at: now,
         };
         self.running = Some(running);
         self.accepted_running(running)

@@ -7,7 +7,7 @@ use embassy_sync::blocking_mutex::raw::RawMutex;
 use embedded_hal::pwm::SetDutyCycle;
 
 use crate::attributes::{Access, AttributeError, AttributeSpec, Attributes, Kind, Problem, Value};
-use crate::controller::{RampConfig, RampController, RampShape};
+use crate::controller::{Changes, RampConfig, RampController, RampShape};
 use crate::ramp::{Level, LEVEL_MAX};
 use crate::resource::{Description, Error, Outcome, Resource, Verbs};
 use crate::time::Instant;
@@ -250,5 +250,9 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Resource for PwmLed<M, P, Q> 
 
     fn delete(&self, now: Instant) -> Result<Outcome, Error> {
         Ok(self.controller.reset(0, self.defaults, now))
+    }
+
+    fn changes(&self) -> Option<&dyn Changes> {
+        Some(&self.controller)
     }
 }

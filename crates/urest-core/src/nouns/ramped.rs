@@ -4,7 +4,7 @@ use embassy_sync::blocking_mutex::raw::RawMutex;
 use embedded_hal::pwm::SetDutyCycle;
 
 use crate::attributes::Attributes;
-use crate::controller::{RampConfig, RampController, RampShape, Snapshot};
+use crate::controller::{Changes, RampConfig, RampController, RampShape, Snapshot};
 use crate::ramp::Level;
 use crate::resource::{Description, Error, Outcome, Resource, Verbs};
 use crate::state::State;
@@ -162,5 +162,9 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize, R: Ramped> Resource for RampN
     fn delete(&self, now: Instant) -> Result<Outcome, Error> {
         let target = R::target(&R::State::default());
         Ok(self.controller.reset(target, self.shape, now))
+    }
+
+    fn changes(&self) -> Option<&dyn Changes> {
+        Some(&self.controller)
     }
 }

@@ -1,0 +1,146 @@
+//! Cheap validators of a noun's state, for conditional requests.
+
+use core::fmt::{self, Write};
+
+use super::idempotency::Fingerprint;
+use crate::attributes::{Attributes, Value};
+use crate::resource::Resource;
+use crate::time::Instant;
+
+/// A 64-bit validator of a representation; the HTTP layer shows it as an
+/// entity tag (strong, or weak with `W/`).
+///
+/// ```
+/// use urest_core::coord::Validator;
+///
+/// let tag = Validator(0x1f);
+/// assert_eq!(format!("\"{:016x}\"", tag.0), "\"000000000000001f\"");
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Validator(pub u64);
+
+/// The validators of a noun's state at one instant.
+///
+/// - `strong` covers every attribute the noun reports. It changes whenever
+///   any byte of the state would: a fading [`PwmLed`](crate::nouns::PwmLed)
+///   reports `remaining_ms`, so while a change is under way its strong
+///   validator moves every millisecond (and its `duty` every step); once
+///   idle it holds still.
+/// - `weak` covers only the attributes clients may write (for a PWM LED:
+///   `desired`, `steps`, `step_ms`), or all of them for a noun that has
+///   none. It changes when a change is accepted, not while it fades: two
+///   reads during one fade are "the same state, still on its way", which is
+///   what a weak validator means.
+///
+/// ```
+/// use urest_core::coord::Validators;
+/// # use urest_core::attributes::{Attributes, Value};
+/// # use urest_core::resource::{Description, Error, Outcome, Resource, Verbs};
+/// # use urest_core::time::Instant;
+/// # struct Fixed;
+/// # impl Resource for Fixed {
+/// #     fn describe(&self) -> Description { Description { kind: "fixed", policy: None, attributes: &[], verbs: Verbs::READ_ONLY } }
+/// #     fn get(&self, _: Instant) -> Attributes { let mut a = Attributes::new(); a.set("x", Value::Int(1)).unwrap(); a }
+/// #     fn put(&self, _: &Attributes, _: Instant) -> Result<Outcome, Error> { Err(Error::NotSupported) }
+/// #     fn post(&self, _: &Attributes, _: Instant) -> Result<Outcome, Error> { Err(Error::NotSupported) }
+/// #     fn delete(&self, _: Instant) -> Result<Outcome, Error> { Err(Error::NotSupported) }
+/// # }
+///
+/// let now = Instant::ZERO;
+/// let first = Validators::of(&Fixed, now);
+/// assert_eq!(first, Validators::of(&Fixed, Instant::from_millis(5)));
+/// // Nothing writable: the weak validator covers everything too.
+/// assert_eq!(first.weak, first.strong);
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Validators {
+    /// Every attribute.
+    pub strong: Validator,
+    /// The writable attributes only (or every one if none is writable).
+    pub weak: Validator,
+}
+
+impl Validators {
+    /// The validators of `noun` as [`Resource::get`] shows it at `now`.
+    pub fn of(noun: &dyn Resource, now: Instant) -> Validators {
+        let about = noun.describe();
+        let state = noun.get(now);
+        let writable = |key: &str| {
+            about
+                .attributes
+                .iter()
+                .any(|spec| spec.key == key && spec.is_writable())
+        };
+        let any_writable = state.iter().any(|(key, _)| writable(key));
+        let mut strong = Fnv::new();
+        let mut weak = Fnv::new();
+        strong.bytes(about.kind.as_bytes());
+        weak.bytes(about.kind.as_bytes());
+        for (key, value) in state.iter() {
+            strong.entry(key, value);
+            if !any_writable || writable(key) {
+                weak.entry(key, value);
+            }
+        }
+        Validators {
+            strong: Validator(strong.finish()),
+            weak: Validator(weak.finish()),
+        }
+    }
+}
+
+/// The fingerprint of a verb named `verb` carrying `patch`, independent of
+/// the order of its attributes.
+pub(crate) fn fingerprint(verb: &str, patch: Option<&Attributes>) -> Fingerprint {
+    let mut hash = Fnv::new();
+    hash.bytes(verb.as_bytes());
+    let mut sum = hash.finish();
+    for (key, value) in patch.into_iter().flat_map(Attributes::iter) {
+        let mut entry = Fnv::new();
+        entry.entry(key, value);
+        sum = sum.wrapping_add(entry.finish());
+    }
+    Fingerprint(sum)
+}
+
+/// 64-bit FNV-1a: small, fast, no tables. Not collision resistant, and not
+/// used where that matters (keys are kept verbatim).
+struct Fnv(u64);
+
+impl Fnv {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    fn new() -> Self {
+        Fnv(Self::OFFSET)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(Self::PRIME);
+        }
+    }
+
+    fn entry(&mut self, key: &str, value: &Value) {
+        // A separator no key or value contains, so "ab"+"c" ≠ "a"+"bc".
+        self.bytes(&[0xff]);
+        self.bytes(key.as_bytes());
+        self.bytes(&[0xfe]);
+        // Debug keeps the variant, so 1 and "1" differ.
+        let _ = write!(self, "{value:?}");
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Write for Fnv {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.bytes(text.as_bytes());
+        Ok(())
+    }
+}
