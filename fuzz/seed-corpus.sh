@@ -112,6 +112,8 @@ bodies |= {
     ' "setpoint": 21.5, "gain": -0.125}',
     '{"setpoint": 5.0, "gain": 1e3}', '{"label": "\\ud83d\\ude00"}', '{"changes": 1}',
     '{"level": 101}', '[1]', '{"led": 1,}', '{"led": 1} x',
+    # The first crash json_attributes found: a decimal with a stray quote.
+    '{"setpoint":in": 1e3}',
 }
 
 def write(directory, data):
