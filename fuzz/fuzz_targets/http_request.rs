@@ -82,15 +82,14 @@ fuzz_target!(|data: &[u8]| {
 
     let clock = VirtualClock::new();
     let recorder: Recorder<Clock<'_>, 16> = Recorder::new(&clock);
-    let pwm: PwmLed<NoopRawMutex, _, 2> =
-        PwmLed::new(MockPwm::new(&recorder, 1_000), RampConfig::FIFO_TEN_SECOND_FADE);
+    let pwm: PwmLed<NoopRawMutex, _, 2> = PwmLed::new(
+        MockPwm::new(&recorder, 1_000),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    );
     let level = PinLevel::new();
     let led: SimpleLed<NoopRawMutex, _> =
         SimpleLed::new(MockPin::new(&level)).expect("the mock pin works");
-    let nouns = [
-        Noun::new("green_led0", &pwm),
-        Noun::new("led", &led),
-    ];
+    let nouns = [Noun::new("green_led0", &pwm), Noun::new("led", &led)];
     let server = Server::new(&nouns, &clock, Config::default());
 
     let mut connection = Connection {

@@ -64,8 +64,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let clock = VirtualClock::new();
     let recorder: Recorder<&VirtualClock, 16> = Recorder::new(&clock);
-    let pwm: PwmLed<NoopRawMutex, _, 2> =
-        PwmLed::new(MockPwm::new(&recorder, 1_000), RampConfig::FIFO_TEN_SECOND_FADE);
+    let pwm: PwmLed<NoopRawMutex, _, 2> = PwmLed::new(
+        MockPwm::new(&recorder, 1_000),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    );
     let level = PinLevel::new();
     let led: SimpleLed<NoopRawMutex, _> =
         SimpleLed::new(MockPin::new(&level)).expect("the mock pin works");
@@ -95,7 +97,9 @@ fuzz_target!(|data: &[u8]| {
 
     // Round trip: what was accepted encodes, and decodes to the same patch.
     let mut encoded = [0u8; 1024];
-    let len = patch.encode(&mut encoded).expect("an accepted patch encodes");
+    let len = patch
+        .encode(&mut encoded)
+        .expect("an accepted patch encodes");
     let again = Attributes::decode(&encoded[..len], schema, &mut [0u8; 64]);
     assert_eq!(
         again.as_ref(),
