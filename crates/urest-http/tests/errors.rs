@@ -212,6 +212,34 @@ fn body_larger_than_the_buffer_is_413_and_drained() {
     assert_eq!(next.json(), json!({"led": 0}));
 }
 
+/// The server drains at most 16 KiB of a refused body; exactly that much
+/// is still drained.
+#[test]
+fn body_of_exactly_the_drain_limit_is_413_and_drained() {
+    const DRAIN_LIMIT: usize = 16 * 1024;
+    let rig = Rig::new(Policy::Fifo);
+    let (served, (refused, next)) = rig.serve(&rig.server(), async |client| {
+        client
+            .send(format!(
+                "PUT /led HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {DRAIN_LIMIT}\r\n\r\n"
+            ))
+            .await;
+        // Let the server take the head alone, so all of the body is unread.
+        rig.sleep_ms(1).await;
+        client
+            .send(format!("{}{}", "x".repeat(DRAIN_LIMIT), get("/led")))
+            .await;
+        let refused = client.response().await;
+        let next = client.response().await;
+        client.close();
+        (refused, next)
+    });
+    assert_eq!(served, Ok(()));
+    refused.assert_problem(413);
+    assert_eq!(refused.header("connection"), None);
+    assert_eq!(next.status, 200);
+}
+
 #[test]
 fn body_too_large_to_drain_is_413_and_closes() {
     let rig = Rig::new(Policy::Fifo);
