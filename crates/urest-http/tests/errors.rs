@@ -78,6 +78,23 @@ fn invalid_content_length_is_400_and_closes() {
     assert!(closed);
 }
 
+/// Two `Content-Length` headers that agree leave no doubt where the body
+/// ends (RFC 9110 §8.6); only disagreeing ones are refused.
+#[test]
+fn repeated_content_length_that_agrees_is_accepted() {
+    let rig = Rig::new(Policy::Fifo);
+    let (served, response) = rig.serve(&rig.server(), async |client| {
+        let response = client
+            .request("PUT /led HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 9\r\ncontent-length: 9\r\n\r\n{\"led\":1}")
+            .await;
+        client.close();
+        response
+    });
+    assert_eq!(served, Ok(()));
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json(), json!({"led": 1}));
+}
+
 #[test]
 fn unsupported_media_type_is_415() {
     let rig = Rig::new(Policy::Fifo);
