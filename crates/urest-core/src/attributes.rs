@@ -796,10 +796,15 @@ fn with_decimals(
         return Ok(patch);
     }
     let mut result = Ok(());
+    // Which entries the scan found the text of.
+    let mut read = [false; MAX_ATTRIBUTES];
     each_top_level_value(body, |index, text| {
         let Some((key, Value::Decimal(_))) = patch.entries.get(index) else {
             return;
         };
+        if let Some(read) = read.get_mut(index) {
+            *read = true;
+        }
         let key = *key;
         let Some(Kind::Decimal { scale, min, max }) = schema
             .iter()
@@ -826,7 +831,24 @@ fn with_decimals(
             Err(_) => {}
         }
     });
-    result.map(|()| patch).map_err(DecodeError::Attribute)
+    result.map_err(DecodeError::Attribute)?;
+    // serde-json-core skips an untyped value by eating bytes up to the next
+    // `,`, `}` or `]`, so it lets a quote or a bracket through in the middle
+    // of one (`{"setpoint": 7"}`), which throws the scan out of step. Such a
+    // value is no number: refuse it rather than keep the placeholder.
+    let unread = patch.iter().zip(read).find_map(|((key, value), read)| {
+        let unread = matches!(value, Value::Decimal(_)) && !read;
+        unread
+            .then(|| schema.iter().find(|spec| spec.key == key))
+            .flatten()
+    });
+    match unread {
+        Some(spec) => Err(DecodeError::Attribute(AttributeError::new(
+            spec.key,
+            Problem::WrongType(spec.kind),
+        ))),
+        None => Ok(patch),
+    }
 }
 
 /// Call `each` with the index and trimmed text of every value of the

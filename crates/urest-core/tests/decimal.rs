@@ -98,6 +98,28 @@ fn a_bad_decimal_names_its_key_and_what_it_accepts() {
     );
 }
 
+/// serde-json-core skips a value it is not asked to type (as a decimal's is)
+/// by eating bytes up to the next `,`, `}` or `]`, so it lets through a
+/// quote or a bracket in the middle of one. Such a value is not a number:
+/// it must be refused naming its key, never stand in as zero.
+#[test]
+fn a_decimal_with_a_stray_quote_or_bracket_is_not_a_number() {
+    let kind = Thermostat::SCHEMA[1].kind;
+    for body in [
+        r#"{"setpoint":in": 1e3}"#,
+        r#"{"setpoint": 7"}"#,
+        r#"{"setpoint": x", "enabled": true}"#,
+        r#"{"setpoint": 1{"a": 2}"#,
+        r#"{"enabled": true, "setpoint": 1[2}"#,
+    ] {
+        assert_eq!(
+            problem(body),
+            ("setpoint".into(), Problem::WrongType(kind)),
+            "{body}"
+        );
+    }
+}
+
 #[test]
 fn decimals_encode_as_bare_numbers() {
     let state = Thermostat {

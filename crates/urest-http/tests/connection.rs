@@ -150,6 +150,64 @@ fn expect_100_continue_gets_the_go_ahead_before_the_body() {
     assert_eq!(last.json(), json!({"led": 1}));
 }
 
+#[test]
+fn expect_100_continue_with_the_body_already_sent_gets_no_go_ahead() {
+    let rig = Rig::new(Policy::Fifo);
+    let (served, first) = rig.serve(&rig.server(), async |client| {
+        let first = client
+            .request("PUT /led HTTP/1.1\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"led\":1}")
+            .await;
+        client.close();
+        first
+    });
+    assert_eq!(served, Ok(()));
+    assert_eq!(first.status, 200, "no 100 for a body that is already here");
+    assert_eq!(first.json(), json!({"led": 1}));
+}
+
+#[test]
+fn peer_closing_mid_head_is_reported() {
+    let rig = Rig::new(Policy::Fifo);
+    let (served, ()) = rig.serve(&rig.server(), async |client| {
+        client.send("GET /led HTTP/1.1\r\nHost: dev").await;
+        client.close();
+    });
+    assert_eq!(served, Err(ConnectionError::ClosedMidRequest));
+}
+
+/// Bytes of a request that came behind an answered one are a request
+/// under way, not an idle connection: its clock runs from when the first
+/// request was answered, and it ends in a `408`, not a silent close.
+#[test]
+fn a_pipelined_request_left_unfinished_is_answered_408() {
+    let rig = Rig::new(Policy::Fifo);
+    let (served, (first, second, at)) = rig.serve(&rig.server(), async |client| {
+        client.send(format!("{}GET /le", get("/led"))).await;
+        let first = client.response().await;
+        let second = client.response().await;
+        (first, second, rig.now())
+    });
+    assert_eq!(served, Ok(()));
+    assert_eq!(first.status, 200);
+    second.assert_problem(408);
+    assert_eq!(at, Instant::from_millis(30_000));
+}
+
+#[test]
+fn a_body_too_large_awaiting_the_go_ahead_is_refused_at_once() {
+    let rig = Rig::new(Policy::Fifo);
+    let (_, (refused, at, closed)) = rig.serve(&rig.server(), async |client| {
+        let refused = client
+            .request("PUT /led HTTP/1.1\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n")
+            .await;
+        (refused, rig.now(), client.closed_by_server().await)
+    });
+    refused.assert_problem(413);
+    assert_eq!(at, Instant::ZERO, "the client is not kept waiting");
+    assert_eq!(refused.header("connection"), Some("close"));
+    assert!(closed);
+}
+
 /// Remembers what the server reports.
 #[derive(Default)]
 struct Log(RefCell<Vec<String>>);

@@ -79,6 +79,23 @@ fn invalid_content_length_is_400_and_closes() {
     assert!(closed);
 }
 
+/// Two `Content-Length` headers that agree leave no doubt where the body
+/// ends (RFC 9110 §8.6); only disagreeing ones are refused.
+#[test]
+fn repeated_content_length_that_agrees_is_accepted() {
+    let rig = Rig::new(Policy::Fifo);
+    let (served, response) = rig.serve(&rig.server(), async |client| {
+        let response = client
+            .request("PUT /led HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 9\r\ncontent-length: 9\r\n\r\n{\"led\":1}")
+            .await;
+        client.close();
+        response
+    });
+    assert_eq!(served, Ok(()));
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json(), json!({"led": 1}));
+}
+
 #[test]
 fn unsupported_media_type_is_415() {
     let rig = Rig::new(Policy::Fifo);
@@ -211,6 +228,34 @@ fn body_larger_than_the_buffer_is_413_and_drained() {
     );
     assert_eq!(next.status, 200);
     assert_eq!(next.json(), json!({"led": 0}));
+}
+
+/// The server drains at most 16 KiB of a refused body; exactly that much
+/// is still drained.
+#[test]
+fn body_of_exactly_the_drain_limit_is_413_and_drained() {
+    const DRAIN_LIMIT: usize = 16 * 1024;
+    let rig = Rig::new(Policy::Fifo);
+    let (served, (refused, next)) = rig.serve(&rig.server(), async |client| {
+        client
+            .send(format!(
+                "PUT /led HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {DRAIN_LIMIT}\r\n\r\n"
+            ))
+            .await;
+        // Let the server take the head alone, so all of the body is unread.
+        rig.sleep_ms(1).await;
+        client
+            .send(format!("{}{}", "x".repeat(DRAIN_LIMIT), get("/led")))
+            .await;
+        let refused = client.response().await;
+        let next = client.response().await;
+        client.close();
+        (refused, next)
+    });
+    assert_eq!(served, Ok(()));
+    refused.assert_problem(413);
+    assert_eq!(refused.header("connection"), None);
+    assert_eq!(next.status, 200);
 }
 
 #[test]

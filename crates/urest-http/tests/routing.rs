@@ -179,6 +179,20 @@ fn unknown_noun_is_404_naming_the_path() {
 }
 
 #[test]
+fn a_name_as_long_as_a_noun_but_spelt_otherwise_is_404() {
+    let rig = Rig::new(Policy::Fifo);
+    let (served, (other, escaped)) = rig.serve(&rig.server(), async |client| {
+        let other = client.request(get("/lex")).await;
+        let escaped = client.request(get("/%6Cex")).await;
+        client.close();
+        (other, escaped)
+    });
+    assert_eq!(served, Ok(()));
+    other.assert_problem(404);
+    escaped.assert_problem(404);
+}
+
+#[test]
 fn options_on_a_noun_allows_every_verb_and_describes_it() {
     let rig = Rig::new(Policy::Preempt);
     let (_, response) = rig.serve(&rig.server(), async |client| {
