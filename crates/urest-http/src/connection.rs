@@ -478,25 +478,19 @@ impl<'a, C: Clock> Server<'a, C> {
         let framing = &request.framing;
         let head = received.get(..framing.head_len).unwrap_or_default();
         let body = received.get(framing.head_len..needed).unwrap_or_default();
-        let reply = self.with_request(head, body, |info| {
-            if admitted.preflight {
-                return Reply::Preflight;
-            }
+        self.observe_request(head, body);
+        let reply = if admitted.preflight {
+            Reply::Preflight
+        } else {
             let incoming = Incoming {
                 method: framing.method,
-                method_text: info.method,
-                target: info.path,
+                method_text: framing.method_at.text(head),
+                target: framing.target_at.text(head),
                 content_type: framing.content_type,
                 body,
             };
             self.dispatch(&incoming, scratch)
-        });
-        // The head parsed once already; this cannot fail.
-        let reply = reply.unwrap_or_else(|| {
-            Reply::Problem(
-                Problem::new(400, format_args!("the request head could not be read")).closing(),
-            )
-        });
+        };
         let persistence = if reply.closes() {
             Persistence::Close
         } else {
@@ -513,32 +507,27 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     fn observe_head(&self, head: &[u8]) {
-        self.with_request(head, &[], |_| ());
+        self.observe_request(head, &[]);
     }
 
-    /// Parse `head` again, tell the observer of the request, and hand it on.
-    fn with_request<R>(
-        &self,
-        head: &[u8],
-        body: &[u8],
-        then: impl FnOnce(&RequestInfo<'_>) -> R,
-    ) -> Option<R> {
+    /// Tell the observer, if there is one, of the request: its head is
+    /// parsed again for the headers, only then.
+    fn observe_request(&self, head: &[u8], body: &[u8]) {
+        let Some(observer) = self.observer else {
+            return;
+        };
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Request::new(&mut headers);
         if !matches!(parsed.parse(head), Ok(httparse::Status::Complete(_))) {
-            return None;
+            return;
         }
-        let info = RequestInfo {
+        observer.request(&RequestInfo {
             method: parsed.method.unwrap_or(""),
             path: parsed.path.unwrap_or(""),
             version: parsed.version.unwrap_or(1),
             headers: parsed.headers,
             body,
-        };
-        if let Some(observer) = self.observer {
-            observer.request(&info);
-        }
-        Some(then(&info))
+        });
     }
 
     /// Compose `reply` in `response`. A listing too large for the buffer is

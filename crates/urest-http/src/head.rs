@@ -1,10 +1,11 @@
 //! Reading a request head: where it ends and how its body is framed.
 //!
-//! The head is parsed twice per request: once here, as soon as it is
-//! complete, to learn how many body bytes follow; and once more after the
-//! body is in, to hand the borrowed request to the observer and the router.
-//! Parsing is cheap, and it spares keeping borrows of the request buffer
-//! across the reads that fill it.
+//! The head is parsed once, as soon as it is complete: what the server
+//! needs from it (the framing of the body, the method, where the target
+//! lies) is kept as plain values and offsets into the request buffer, so no
+//! borrow of the buffer is held across the reads that fill it. Only an
+//! observer or access rules, when set, have the head parsed again for its
+//! headers.
 
 use httparse::{Header, Status};
 
@@ -74,6 +75,37 @@ pub(crate) struct Framing {
     /// `Expect: 100-continue`: the client waits for a go-ahead before the body.
     pub expects_continue: bool,
     pub content_type: ContentType,
+    /// Where the method, as sent, lies in the head.
+    pub method_at: Span,
+    /// Where the request target, as sent, lies in the head.
+    pub target_at: Span,
+}
+
+/// Where some text lies in the request buffer.
+#[derive(Copy, Clone, Debug, Default)]
+pub(crate) struct Span {
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    /// The span of `part`, a piece of `whole`.
+    fn within(whole: &[u8], part: &str) -> Span {
+        let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+        Span {
+            start,
+            end: start.saturating_add(part.len()),
+        }
+    }
+
+    /// The text in `bytes` (the head it was taken from); empty if it is not
+    /// there.
+    pub(crate) fn text(self, bytes: &[u8]) -> &str {
+        bytes
+            .get(self.start..self.end)
+            .and_then(|text| core::str::from_utf8(text).ok())
+            .unwrap_or("")
+    }
 }
 
 /// The state of the bytes received so far.
@@ -95,17 +127,17 @@ pub(crate) fn examine(received: &[u8]) -> Examined {
     match request.parse(received) {
         Ok(Status::Complete(head_len)) => {
             let minor_version = request.version.unwrap_or(1);
-            let headers: &[Header<'_>] = request.headers;
+            let fields = Fields::of(request.headers, minor_version);
             Examined::Complete(Framing {
                 head_len,
                 method: Method::parse(request.method.unwrap_or("")),
                 minor_version,
-                length: length_of(headers),
-                keep_alive: keeps_alive(headers, minor_version),
-                expects_continue: minor_version >= 1
-                    && header_values(headers, "expect")
-                        .any(|value| value.trim().eq_ignore_ascii_case("100-continue")),
-                content_type: content_type_of(headers),
+                length: fields.length,
+                keep_alive: !fields.close && (minor_version >= 1 || fields.keep_alive),
+                expects_continue: fields.expects_continue,
+                content_type: fields.content_type,
+                method_at: Span::within(received, request.method.unwrap_or("")),
+                target_at: Span::within(received, request.path.unwrap_or("")),
             })
         }
         Ok(Status::Partial) => Examined::Partial,
@@ -114,73 +146,89 @@ pub(crate) fn examine(received: &[u8]) -> Examined {
     }
 }
 
-/// The values of every header called `name`, as text; values that are not
-/// UTF-8 read as empty, which no check below accepts.
-fn header_values<'h>(headers: &'h [Header<'h>], name: &'h str) -> impl Iterator<Item = &'h str> {
-    headers
-        .iter()
-        .filter(move |header| header.name.eq_ignore_ascii_case(name))
-        .map(|header| core::str::from_utf8(header.value).unwrap_or(""))
+/// What the headers the server reads say, gathered in one pass.
+struct Fields {
+    length: Length,
+    /// `Connection: close`.
+    close: bool,
+    /// `Connection: keep-alive` (HTTP/1.0 must ask; RFC 9112 §9.3).
+    keep_alive: bool,
+    expects_continue: bool,
+    content_type: ContentType,
 }
 
-/// Comma-separated list elements of every header called `name`.
-fn header_tokens<'h>(headers: &'h [Header<'h>], name: &'h str) -> impl Iterator<Item = &'h str> {
-    header_values(headers, name).flat_map(|value| value.split(',').map(str::trim))
-}
-
-fn length_of(headers: &[Header<'_>]) -> Length {
-    if headers
-        .iter()
-        .any(|header| header.name.eq_ignore_ascii_case("transfer-encoding"))
-    {
-        return Length::Encoded;
-    }
-    let mut length = Length::Absent;
-    for value in header_values(headers, "content-length") {
-        let Some(parsed) = parse_decimal(value.trim()) else {
-            return Length::Invalid;
+impl Fields {
+    fn of(headers: &[Header<'_>], minor_version: u8) -> Fields {
+        let mut fields = Fields {
+            length: Length::Absent,
+            close: false,
+            keep_alive: false,
+            expects_continue: false,
+            content_type: ContentType::Absent,
         };
-        // Repeated headers must agree, or the body's end is ambiguous.
-        match length {
-            Length::Exactly(earlier) if earlier != parsed => return Length::Invalid,
-            _ => length = Length::Exactly(parsed),
+        let mut encoded = false;
+        for header in headers {
+            let name = header.name.as_bytes();
+            let value = header.value;
+            // The length first: most names are told apart by it alone.
+            match name.len() {
+                14 if name.eq_ignore_ascii_case(b"content-length") => {
+                    let Some(parsed) = parse_decimal(value.trim_ascii()) else {
+                        fields.length = Length::Invalid;
+                        continue;
+                    };
+                    // Repeated headers must agree, or the body's end is ambiguous.
+                    fields.length = match fields.length {
+                        Length::Absent => Length::Exactly(parsed),
+                        Length::Exactly(earlier) if earlier == parsed => Length::Exactly(parsed),
+                        _ => Length::Invalid,
+                    };
+                }
+                17 if name.eq_ignore_ascii_case(b"transfer-encoding") => encoded = true,
+                10 if name.eq_ignore_ascii_case(b"connection") => {
+                    for token in value.split(|&byte| byte == b',') {
+                        let token = token.trim_ascii();
+                        fields.close |= token.eq_ignore_ascii_case(b"close");
+                        fields.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+                    }
+                }
+                6 if name.eq_ignore_ascii_case(b"expect") => {
+                    fields.expects_continue |= minor_version >= 1
+                        && value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
+                }
+                // The first Content-Type counts.
+                12 if fields.content_type == ContentType::Absent
+                    && name.eq_ignore_ascii_case(b"content-type") =>
+                {
+                    // Parameters such as `; charset=utf-8` do not change the media type.
+                    let media_type = value
+                        .split(|&byte| byte == b';')
+                        .next()
+                        .unwrap_or_default()
+                        .trim_ascii();
+                    fields.content_type = if media_type.eq_ignore_ascii_case(b"application/json") {
+                        ContentType::Json
+                    } else {
+                        ContentType::Other
+                    };
+                }
+                _ => {}
+            }
         }
+        if encoded {
+            fields.length = Length::Encoded;
+        }
+        fields
     }
-    length
 }
 
 /// A non-empty run of ASCII digits that fits a `usize`; no sign, no spaces.
-fn parse_decimal(text: &str) -> Option<usize> {
+fn parse_decimal(text: &[u8]) -> Option<usize> {
     if text.is_empty() {
         return None;
     }
-    text.bytes().try_fold(0usize, |total, byte| {
+    text.iter().try_fold(0usize, |total, &byte| {
         let digit = char::from(byte).to_digit(10)?;
         total.checked_mul(10)?.checked_add(digit as usize)
     })
-}
-
-/// HTTP/1.1 keeps a connection open unless told `close`; HTTP/1.0 closes it
-/// unless told `keep-alive` (RFC 9112 §9.3).
-fn keeps_alive(headers: &[Header<'_>], minor_version: u8) -> bool {
-    let mut close = false;
-    let mut keep_alive = false;
-    for token in header_tokens(headers, "connection") {
-        close |= token.eq_ignore_ascii_case("close");
-        keep_alive |= token.eq_ignore_ascii_case("keep-alive");
-    }
-    !close && (minor_version >= 1 || keep_alive)
-}
-
-fn content_type_of(headers: &[Header<'_>]) -> ContentType {
-    let Some(value) = header_values(headers, "content-type").next() else {
-        return ContentType::Absent;
-    };
-    // Parameters such as `; charset=utf-8` do not change the media type.
-    let media_type = value.split(';').next().unwrap_or("").trim();
-    if media_type.eq_ignore_ascii_case("application/json") {
-        ContentType::Json
-    } else {
-        ContentType::Other
-    }
 }
