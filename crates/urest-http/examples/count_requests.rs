@@ -81,10 +81,7 @@ impl Clock for Still {
 fn main() {
     let mut args = std::env::args().skip(1);
     let verb = args.next().unwrap_or_else(|| "get".into());
-    let count: usize = args
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1000);
+    let count: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let mut input = String::new();
     for i in 0..count {
         input.push_str(match verb.as_str() {
@@ -105,5 +102,9 @@ fn main() {
         sent: 0,
     };
     let served = block_on(server.serve(&mut peer, &mut Never, &mut buffers));
-    println!("{verb} x {count}: {:?}, {} bytes sent", served.is_ok(), peer.sent);
+    println!(
+        "{verb} x {count}: {:?}, {} bytes sent",
+        served.is_ok(),
+        peer.sent
+    );
 }
