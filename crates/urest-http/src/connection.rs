@@ -77,7 +77,8 @@ impl Started {
 enum Prepared<'n> {
     /// The whole response lies at the start of the buffer.
     Whole {
-        len: usize,
+        /// Where the response lies in the buffer.
+        sent: Range<usize>,
         /// Where the body lies, for the observer.
         body: Range<usize>,
         status: u16,
@@ -561,7 +562,7 @@ impl<'a, C: Clock> Server<'a, C> {
         let composed = compose_with(reply, self.nouns, response, persistence, head_only, access);
         if let Ok(composed) = composed {
             return Prepared::Whole {
-                len: composed.len,
+                sent: composed.sent,
                 body: composed.body,
                 status: reply.status(),
             };
@@ -595,7 +596,7 @@ impl<'a, C: Clock> Server<'a, C> {
             access,
         ) {
             Ok(composed) => Prepared::Whole {
-                len: composed.len,
+                sent: composed.sent,
                 body: composed.body,
                 status: fallback.status(),
             },
@@ -613,11 +614,11 @@ impl<'a, C: Clock> Server<'a, C> {
         head_only: bool,
     ) -> Result<(), ConnectionError<T::Error>> {
         match prepared {
-            Prepared::Whole { len, body, status } => {
+            Prepared::Whole { sent, body, status } => {
                 self.send(
                     connection,
                     delay,
-                    response.get(..len).unwrap_or_default(),
+                    response.get(sent).unwrap_or_default(),
                     true,
                 )
                 .await?;

@@ -83,6 +83,7 @@ mod access;
 mod buffers;
 mod config;
 mod connection;
+mod digits;
 mod dispatch;
 mod error;
 mod head;

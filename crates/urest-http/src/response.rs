@@ -1,6 +1,7 @@
 //! What the server answers, and how an answer becomes bytes.
 
 use core::fmt::{self, Write as _};
+use core::ops::Range;
 use core::time::Duration;
 
 use heapless::String;
@@ -9,6 +10,7 @@ use urest_core::resource::Verbs;
 
 use crate::access::{AccessHeaders, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS};
 use crate::buffers::RESPONSE_HEAD_ROOM;
+use crate::digits::Digits;
 use crate::json::{self, AcceptedBody, Listing, Overflow, ProblemBody};
 use crate::Noun;
 
@@ -299,85 +301,103 @@ impl ResponseHead<'_> {
     /// Write the head, blank line included, at the start of `out`.
     pub(crate) fn write(&self, out: &mut [u8]) -> Result<usize, Overflow> {
         let mut writer = SliceWriter { out, len: 0 };
-        self.format(&mut writer).map_err(|_| Overflow)?;
+        self.emit(&mut writer)?;
         Ok(writer.len)
     }
 
     /// The length of the head, blank line included.
     pub(crate) fn measure(&self) -> Result<usize, Overflow> {
         let mut counter = Counter(0);
-        self.format(&mut counter).map_err(|_| Overflow)?;
+        self.emit(&mut counter)?;
         Ok(counter.0)
     }
 
-    fn format(&self, w: &mut impl fmt::Write) -> fmt::Result {
-        write!(w, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status))?;
+    fn emit(&self, w: &mut impl Sink) -> Result<(), Overflow> {
+        w.put(b"HTTP/1.1 ")?;
+        w.put(Digits::new(u64::from(self.status)).as_bytes())?;
+        w.put(b" ")?;
+        w.put(reason(self.status).as_bytes())?;
         if let Some(content_type) = self.content_type {
-            write!(w, "Content-Type: {content_type}\r\n")?;
+            w.put(b"\r\nContent-Type: ")?;
+            w.put(content_type.as_bytes())?;
         }
         // A 204 has no content and must not say how long it is.
         if self.status != 204 {
-            write!(w, "Content-Length: {}\r\n", self.content_length)?;
+            w.put(b"\r\nContent-Length: ")?;
+            w.put(Digits::new(self.content_length as u64).as_bytes())?;
         }
         if let Some(allow) = self.allow {
-            write!(w, "Allow: {allow}\r\n")?;
+            w.put(b"\r\nAllow: ")?;
+            w.put(allow.as_bytes())?;
         }
         if let Some(seconds) = self.retry_after {
-            write!(w, "Retry-After: {seconds}\r\n")?;
+            w.put(b"\r\nRetry-After: ")?;
+            w.put(Digits::new(u64::from(seconds)).as_bytes())?;
         }
-        self.format_access(w)?;
+        w.put(b"\r\n")?;
+        self.emit_access(w)?;
         match self.connection {
             Persistence::KeepAlive => {}
-            Persistence::KeepAliveConfirmed => w.write_str("Connection: keep-alive\r\n")?,
-            Persistence::Close => w.write_str("Connection: close\r\n")?,
+            Persistence::KeepAliveConfirmed => w.put(b"Connection: keep-alive\r\n")?,
+            Persistence::Close => w.put(b"Connection: close\r\n")?,
         }
-        w.write_str("\r\n")
+        w.put(b"\r\n")
     }
 
-    fn format_access(&self, w: &mut impl fmt::Write) -> fmt::Result {
+    fn emit_access(&self, w: &mut impl Sink) -> Result<(), Overflow> {
         let access = &self.access;
         if let Some(challenge) = access.challenge {
-            write!(w, "WWW-Authenticate: {}\r\n", challenge.header())?;
+            w.put(b"WWW-Authenticate: ")?;
+            w.put(challenge.header().as_bytes())?;
+            w.put(b"\r\n")?;
         }
         if let Some(origin) = access.allow_origin {
-            write!(w, "Access-Control-Allow-Origin: {origin}\r\n")?;
+            w.put(b"Access-Control-Allow-Origin: ")?;
+            w.put(origin.as_bytes())?;
+            w.put(b"\r\n")?;
         }
         if access.preflight {
-            write!(
-                w,
-                "Access-Control-Allow-Methods: {PREFLIGHT_METHODS}\r\n\
-                 Access-Control-Allow-Headers: {PREFLIGHT_HEADERS}\r\n\
-                 Access-Control-Max-Age: {PREFLIGHT_MAX_AGE}\r\n"
-            )?;
+            w.put(b"Access-Control-Allow-Methods: ")?;
+            w.put(PREFLIGHT_METHODS.as_bytes())?;
+            w.put(b"\r\nAccess-Control-Allow-Headers: ")?;
+            w.put(PREFLIGHT_HEADERS.as_bytes())?;
+            w.put(b"\r\nAccess-Control-Max-Age: ")?;
+            w.put(Digits::new(u64::from(PREFLIGHT_MAX_AGE)).as_bytes())?;
+            w.put(b"\r\n")?;
         }
         if access.vary_origin {
-            w.write_str("Vary: Origin\r\n")?;
+            w.put(b"Vary: Origin\r\n")?;
         }
         Ok(())
     }
+}
+
+/// Where a response head goes: bytes appended, or only counted.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Overflow>;
 }
 
 /// Counts the bytes written to it.
 struct Counter(usize);
 
-impl fmt::Write for Counter {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        self.0 = self.0.checked_add(text.len()).ok_or(fmt::Error)?;
+impl Sink for Counter {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Overflow> {
+        self.0 = self.0.checked_add(bytes.len()).ok_or(Overflow)?;
         Ok(())
     }
 }
 
-/// `fmt::Write` into a byte slice, failing when it is full.
+/// Appends to a byte slice, failing when it is full.
 struct SliceWriter<'o> {
     out: &'o mut [u8],
     len: usize,
 }
 
-impl fmt::Write for SliceWriter<'_> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        let end = self.len.checked_add(text.len()).ok_or(fmt::Error)?;
-        let into = self.out.get_mut(self.len..end).ok_or(fmt::Error)?;
-        into.copy_from_slice(text.as_bytes());
+impl Sink for SliceWriter<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Overflow> {
+        let end = self.len.checked_add(bytes.len()).ok_or(Overflow)?;
+        let into = self.out.get_mut(self.len..end).ok_or(Overflow)?;
+        into.copy_from_slice(bytes);
         self.len = end;
         Ok(())
     }
@@ -386,15 +406,15 @@ impl fmt::Write for SliceWriter<'_> {
 /// A response composed in the response buffer.
 #[derive(Clone, Debug)]
 pub(crate) struct Composed {
-    /// Bytes to send from the start of the buffer.
-    pub len: usize,
+    /// The bytes to send.
+    pub sent: Range<usize>,
     /// Where the body lies in the buffer (empty for `HEAD`).
-    pub body: core::ops::Range<usize>,
+    pub body: Range<usize>,
 }
 
-/// Compose `reply` at the start of `buffer`: the body is written after
-/// [`RESPONSE_HEAD_ROOM`] bytes, the head before it, and the body moved down
-/// to follow the head. With `head_only` the body is measured but not kept.
+/// Compose `reply` in `buffer`: the body is written after
+/// [`RESPONSE_HEAD_ROOM`] bytes and the head just before it, so neither is
+/// copied again. With `head_only` the body is measured but not sent.
 pub(crate) fn compose(
     reply: &Reply<'_>,
     nouns: &[Noun<'_>],
@@ -425,29 +445,30 @@ pub(crate) fn compose_with(
 ) -> Result<Composed, Overflow> {
     let room = RESPONSE_HEAD_ROOM.min(buffer.len());
     let body_len = reply.write_body(nouns, buffer.get_mut(room..).unwrap_or_default())?;
+    let body_end = room.checked_add(body_len).ok_or(Overflow)?;
     let head = reply.head_with(body_len, connection, access);
-    let head_len = head.measure()?;
-    let end = head_len.checked_add(body_len).ok_or(Overflow)?;
-    if head_len > room {
-        if end > buffer.len() {
-            return Err(Overflow);
-        }
-        if !head_only {
-            buffer.copy_within(room..room + body_len, head_len);
-        }
-    }
-    head.write(buffer.get_mut(..head_len).ok_or(Overflow)?)?;
-    if head_only {
+    // Written at the start, then moved to end where the body begins.
+    if let Ok(head_len) = head.write(buffer.get_mut(..room).unwrap_or_default()) {
+        let start = room - head_len;
+        buffer.copy_within(..head_len, start);
+        let end = if head_only { room } else { body_end };
         return Ok(Composed {
-            len: head_len,
-            body: head_len..head_len,
+            sent: start..end,
+            body: room..end,
         });
     }
-    if head_len < room {
-        buffer.copy_within(room..room + body_len, head_len);
+    let head_len = head.measure()?;
+    let end = head_len.checked_add(body_len).ok_or(Overflow)?;
+    if end > buffer.len() {
+        return Err(Overflow);
     }
+    if !head_only {
+        buffer.copy_within(room..body_end, head_len);
+    }
+    head.write(buffer.get_mut(..head_len).ok_or(Overflow)?)?;
+    let end = if head_only { head_len } else { end };
     Ok(Composed {
-        len: end,
+        sent: 0..end,
         body: head_len..end,
     })
 }
@@ -505,5 +526,9 @@ fn write_unavailable(buffer: &mut [u8], retry_after_secs: u32, why: &str) -> Opt
         false,
     )
     .ok()
-    .map(|composed| composed.len)
+    .map(|composed| {
+        // The head and body lie together; the caller wants them first.
+        buffer.copy_within(composed.sent.clone(), 0);
+        composed.sent.len()
+    })
 }
