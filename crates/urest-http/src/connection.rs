@@ -485,7 +485,8 @@ impl<'a, C: Clock> Server<'a, C> {
         } else {
             let incoming = Incoming {
                 method: framing.method,
-                method_text: framing.method_at.text(head),
+                head,
+                method_at: framing.method_at,
                 target: framing.target_at.text(head),
                 content_type: framing.content_type,
                 body,

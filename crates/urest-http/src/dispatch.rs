@@ -7,7 +7,7 @@ use urest_core::attributes::{AttributeSpec, Attributes, DecodeError, Problem as 
 use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::Clock;
 
-use crate::head::{ContentType, Method};
+use crate::head::{ContentType, Method, Span};
 use crate::response::{allow_for, Problem, Reply, ALLOW_INDEX, ALLOW_NOUN};
 use crate::routing::{route, Route};
 use crate::{Noun, Server};
@@ -15,11 +15,20 @@ use crate::{Noun, Server};
 /// A request whose head and body have arrived.
 pub(crate) struct Incoming<'r> {
     pub method: Method,
-    /// The method as sent, for error details.
-    pub method_text: &'r str,
+    /// The head, in which `method_at` lies.
+    pub head: &'r [u8],
+    /// Where the method as sent lies, for error details.
+    pub method_at: Span,
     pub target: &'r str,
     pub content_type: ContentType,
     pub body: &'r [u8],
+}
+
+impl Incoming<'_> {
+    /// The method as sent.
+    fn method_text(&self) -> &str {
+        self.method_at.text(self.head)
+    }
 }
 
 impl<'a, C: Clock> Server<'a, C> {
@@ -153,7 +162,8 @@ fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem
                 405,
                 format_args!(
                     "{} does not support {}; it allows {allow}",
-                    noun.name, request.method_text
+                    noun.name,
+                    request.method_text()
                 ),
             )
             .allowing(allow)
@@ -171,7 +181,8 @@ fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
         405,
         format_args!(
             "{} is not allowed on \"{}\"; use one of {allow}",
-            request.method_text, request.target
+            request.method_text(),
+            request.target
         ),
     )
     .allowing(allow)

@@ -7,6 +7,8 @@
 //! observer or access rules, when set, have the head parsed again for its
 //! headers.
 
+use core::mem::MaybeUninit;
+
 use httparse::{Header, Status};
 
 /// The most headers a request may carry; more is answered `431`.
@@ -122,9 +124,10 @@ pub(crate) enum Examined {
 
 /// Look at the start of `received` for a complete request head.
 pub(crate) fn examine(received: &[u8]) -> Examined {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut headers);
-    match request.parse(received) {
+    // Left uninitialised: the parser writes only the headers it finds.
+    let mut headers = [const { MaybeUninit::<Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut []);
+    match request.parse_with_uninit_headers(received, &mut headers) {
         Ok(Status::Complete(head_len)) => {
             let minor_version = request.version.unwrap_or(1);
             let fields = Fields::of(request.headers, minor_version);

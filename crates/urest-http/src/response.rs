@@ -37,8 +37,12 @@ pub(crate) fn allow_for(verbs: Verbs) -> &'static str {
 /// Every method the index accepts, for `Allow`.
 pub(crate) const ALLOW_INDEX: &str = "GET, HEAD, OPTIONS";
 
-pub(crate) const JSON: &str = "application/json";
-pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
+/// The media type of a response body.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Media {
+    Json,
+    ProblemJson,
+}
 
 /// The reason phrase of each status this server sends (RFC 9110 §15).
 pub(crate) fn reason(status: u16) -> &'static str {
@@ -65,6 +69,16 @@ pub(crate) fn reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         _ => "Unknown",
     }
+}
+
+/// The status line of the commonest statuses, without its line break.
+fn status_line(status: u16) -> Option<&'static str> {
+    Some(match status {
+        200 => "HTTP/1.1 200 OK",
+        202 => "HTTP/1.1 202 Accepted",
+        204 => "HTTP/1.1 204 No Content",
+        _ => return None,
+    })
 }
 
 /// A failed request, as RFC 9457 problem details plus the headers that go
@@ -186,11 +200,11 @@ impl<'n> Reply<'n> {
         matches!(self, Reply::Problem(problem) if problem.closes)
     }
 
-    fn content_type(&self) -> Option<&'static str> {
+    fn content_type(&self) -> Option<Media> {
         match self {
             Reply::Options { .. } | Reply::Preflight => None,
-            Reply::Problem(_) => Some(PROBLEM_JSON),
-            _ => Some(JSON),
+            Reply::Problem(_) => Some(Media::ProblemJson),
+            _ => Some(Media::Json),
         }
     }
 
@@ -289,7 +303,7 @@ pub(crate) enum Persistence {
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct ResponseHead<'h> {
     pub status: u16,
-    pub content_type: Option<&'static str>,
+    pub content_type: Option<Media>,
     pub content_length: usize,
     pub allow: Option<&'static str>,
     pub retry_after: Option<u32>,
@@ -313,13 +327,19 @@ impl ResponseHead<'_> {
     }
 
     fn emit(&self, w: &mut impl Sink) -> Result<(), Overflow> {
-        w.put(b"HTTP/1.1 ")?;
-        w.put(Digits::new(u64::from(self.status)).as_bytes())?;
-        w.put(b" ")?;
-        w.put(reason(self.status).as_bytes())?;
-        if let Some(content_type) = self.content_type {
-            w.put(b"\r\nContent-Type: ")?;
-            w.put(content_type.as_bytes())?;
+        match status_line(self.status) {
+            Some(line) => w.put(line.as_bytes())?,
+            None => {
+                w.put(b"HTTP/1.1 ")?;
+                w.put(Digits::new(u64::from(self.status)).as_bytes())?;
+                w.put(b" ")?;
+                w.put(reason(self.status).as_bytes())?;
+            }
+        }
+        match self.content_type {
+            Some(Media::Json) => w.put(b"\r\nContent-Type: application/json")?,
+            Some(Media::ProblemJson) => w.put(b"\r\nContent-Type: application/problem+json")?,
+            None => {}
         }
         // A 204 has no content and must not say how long it is.
         if self.status != 204 {

@@ -45,7 +45,14 @@ pub(crate) fn route<'n>(target: &str, nouns: &'n [Noun<'n>]) -> Route<'n> {
 
 /// The path of an origin-form or absolute-form target, without its query.
 fn path_of(target: &str) -> &str {
-    let without_query = target.split(['?', '#']).next().unwrap_or("");
+    let end = target
+        .bytes()
+        .position(|byte| byte == b'?' || byte == b'#')
+        .unwrap_or(target.len());
+    let without_query = target.get(..end).unwrap_or("");
+    if without_query.starts_with('/') {
+        return without_query;
+    }
     let scheme_len = ["http://", "https://"].iter().find_map(|scheme| {
         let prefix = without_query.get(..scheme.len())?;
         prefix.eq_ignore_ascii_case(scheme).then_some(scheme.len())
