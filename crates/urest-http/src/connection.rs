@@ -18,7 +18,7 @@ use crate::access::{AccessHeaders, Admitted, Verdict};
 use crate::dispatch::Incoming;
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{Listing, Overflow};
-use crate::response::{compose_with, Persistence, Problem, Reply, ResponseHead};
+use crate::response::{compose_with, Millis, Persistence, Problem, Reply, ResponseHead, Shown};
 use crate::slots::Slot;
 use crate::{Buffers, ConnectionError, RequestInfo, Server};
 
@@ -198,20 +198,9 @@ impl<'a, C: Clock> Server<'a, C> {
         let problem = match framing.length {
             Length::Exactly(len) => return Ok(len),
             Length::Absent if framing.method != Method::Put => return Ok(0),
-            Length::Absent => Problem::new(
-                411,
-                format_args!("PUT needs a JSON body sent with a Content-Length header"),
-            ),
-            Length::Encoded => Problem::new(
-                411,
-                format_args!(
-                    "send the body with a Content-Length header; Transfer-Encoding (such as chunked) is not accepted"
-                ),
-            ),
-            Length::Invalid => Problem::new(
-                400,
-                format_args!("Content-Length must be a single decimal number of bytes"),
-            ),
+            Length::Absent => problem!(411, "PUT needs a JSON body sent with a Content-Length header"),
+            Length::Encoded => problem!(411, "send the body with a Content-Length header; Transfer-Encoding (such as chunked) is not accepted"),
+            Length::Invalid => problem!(400, "Content-Length must be a single decimal number of bytes"),
         };
         Err(self.refuse_started(buffers, request, problem))
     }
@@ -329,20 +318,19 @@ impl<'a, C: Clock> Server<'a, C> {
                 });
             }
             Examined::Partial if filled < buffers.request.len() => return HeadSearch::Incomplete,
-            Examined::Partial => Problem::new(
+            Examined::Partial => problem!(
                 431,
-                format_args!(
-                    "the request head is longer than the {} bytes this server accepts",
-                    buffers.request.len()
-                ),
+                "the request head is longer than the ",
+                &buffers.request.len(),
+                " bytes this server accepts"
             ),
-            Examined::TooManyHeaders => Problem::new(
-                431,
-                format_args!("the request has more than {MAX_HEADERS} headers"),
-            ),
-            Examined::Invalid(error) => Problem::new(
+            Examined::TooManyHeaders => {
+                problem!(431, "the request has more than ", &MAX_HEADERS, " headers")
+            }
+            Examined::Invalid(error) => problem!(
                 400,
-                format_args!("the request line or a header is not valid HTTP/1.1: {error}"),
+                "the request line or a header is not valid HTTP/1.1: ",
+                &Shown(error)
             ),
         };
         HeadSearch::Refused(self.refusal(problem, buffers.response, false))
@@ -412,31 +400,25 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     fn timed_out(&self) -> Problem {
-        Problem::new(
+        problem!(
             408,
-            format_args!(
-                "the request did not arrive whole within {:?}",
-                self.config.read_timeout
-            ),
+            "the request did not arrive whole within ",
+            &Millis(self.config.read_timeout)
         )
     }
 
     fn head_timed_out(&self) -> Problem {
-        Problem::new(
+        problem!(
             408,
-            format_args!(
-                "the request head did not arrive whole within {:?}",
-                self.config.head_allowance()
-            ),
+            "the request head did not arrive whole within ",
+            &Millis(self.config.head_allowance())
         )
     }
 
     fn made_way(&self) -> Problem {
-        Problem::new(
+        problem!(
             408,
-            format_args!(
-                "the request head was still arriving when another client needed this connection slot"
-            ),
+            "the request head was still arriving when another client needed this connection slot"
         )
     }
 
@@ -581,12 +563,11 @@ impl<'a, C: Clock> Server<'a, C> {
                 };
             }
         }
-        let fallback = Reply::Problem(Problem::new(
+        let fallback = Reply::Problem(problem!(
             500,
-            format_args!(
-                "the response does not fit this connection's {}-byte response buffer",
-                response.len()
-            ),
+            "the response does not fit this connection's ",
+            &response.len(),
+            "-byte response buffer"
         ));
         match compose_with(
             &fallback,
@@ -761,11 +742,13 @@ fn too_large(buffers: &Buffers<'_>, head_len: usize, body_len: usize) -> Problem
 }
 
 fn too_large_for(room: usize, body_len: usize) -> Problem {
-    Problem::new(
+    problem!(
         413,
-        format_args!(
-            "the body of {body_len} bytes is larger than the {room} bytes this server can take after this request's head"
-        ),
+        "the body of ",
+        &body_len,
+        " bytes is larger than the ",
+        &room,
+        " bytes this server can take after this request's head"
     )
 }
 

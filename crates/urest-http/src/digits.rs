@@ -46,17 +46,15 @@ impl Digits {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         self.bytes.get(self.start..).unwrap_or_default()
     }
+
+    pub(crate) fn as_str(&self) -> &str {
+        core::str::from_utf8(self.as_bytes()).unwrap_or("")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::Digits;
-
-    impl Digits {
-        fn as_str(&self) -> &str {
-            core::str::from_utf8(self.as_bytes()).unwrap()
-        }
-    }
 
     #[test]
     fn numbers_read_as_decimal() {

@@ -8,7 +8,7 @@ use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::Clock;
 
 use crate::head::{ContentType, Method, Span};
-use crate::response::{allow_for, Problem, Reply, ALLOW_INDEX, ALLOW_NOUN};
+use crate::response::{allow_for, Problem, Reply, Shown, ALLOW_INDEX, ALLOW_NOUN};
 use crate::routing::{route, Route};
 use crate::{Noun, Server};
 
@@ -42,14 +42,16 @@ impl<'a, C: Clock> Server<'a, C> {
             },
             Route::Server => match request.method {
                 Method::Options => Reply::Options { allow: ALLOW_NOUN },
-                _ => Reply::Problem(Problem::new(
+                _ => Reply::Problem(problem!(
                     400,
-                    format_args!("the target \"*\" is only for OPTIONS; use a path such as /"),
+                    "the target \"*\" is only for OPTIONS; use a path such as /"
                 )),
             },
-            Route::Unknown => Reply::Problem(Problem::new(
+            Route::Unknown => Reply::Problem(problem!(
                 404,
-                format_args!("no noun at \"{}\"; GET / lists the nouns", request.target),
+                "no noun at \"",
+                &request.target,
+                "\"; GET / lists the nouns"
             )),
             Route::Noun(noun) => self.on_noun(noun, request, scratch),
         }
@@ -124,12 +126,7 @@ fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>
                 ContentType::Absent => "no Content-Type",
                 _ => "another Content-Type",
             };
-            Problem::new(
-                415,
-                format_args!(
-                    "the body must be JSON, sent with Content-Type: application/json; this request has {sent}"
-                ),
-            )
+            problem!(415, "the body must be JSON, sent with Content-Type: application/json; this request has ", &sent)
         }
         BodyRefusal::Undecodable(error) => problem_of(&Error::from(error), noun, request),
     }
@@ -139,51 +136,52 @@ fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>
 fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
     let retry_after = error.retry_after().unwrap_or_default();
     match (error.kind(), error) {
-        (ErrorKind::Malformed, _) => Problem::new(400, format_args!("{error}")),
+        (ErrorKind::Malformed, _) => problem!(400, error),
         (ErrorKind::InvalidAttribute, Error::Attribute(attribute)) => {
             let problem = match attribute.problem() {
                 // Say what would have been accepted, so the client can fix it.
-                AttributeProblem::Unknown | AttributeProblem::ReadOnly => Problem::new(
+                AttributeProblem::Unknown | AttributeProblem::ReadOnly => problem!(
                     422,
-                    format_args!("{error}; {} accepts {}", noun.name, Writable(noun.resource)),
+                    error,
+                    "; ",
+                    &noun.name,
+                    " accepts ",
+                    &Shown(Writable(noun.resource))
                 ),
-                _ => Problem::new(422, format_args!("{error}")),
+                _ => problem!(422, error),
             };
             problem.about(attribute.key())
         }
-        (ErrorKind::InvalidAttribute, _) => Problem::new(422, format_args!("{error}")),
+        (ErrorKind::InvalidAttribute, _) => problem!(422, error),
         (ErrorKind::Busy | ErrorKind::QueueFull, _) => {
-            Problem::new(503, format_args!("{}: {error}", noun.name)).retry_after(retry_after)
+            problem!(503, &noun.name, ": ", error).retry_after(retry_after)
         }
-        (ErrorKind::Conflict, _) => Problem::new(409, format_args!("{}: {error}", noun.name)),
+        (ErrorKind::Conflict, _) => problem!(409, &noun.name, ": ", error),
         (ErrorKind::NotSupported, _) => {
             let allow = allow_for(without(noun.resource.describe().verbs, request.method));
-            Problem::new(
+            problem!(
                 405,
-                format_args!(
-                    "{} does not support {}; it allows {allow}",
-                    noun.name,
-                    request.method_text()
-                ),
+                &noun.name,
+                " does not support ",
+                &request.method_text(),
+                "; it allows ",
+                &allow
             )
             .allowing(allow)
         }
-        (ErrorKind::Hardware, _) => Problem::new(
-            500,
-            format_args!("{}: {error}; nothing was changed", noun.name),
-        ),
-        _ => Problem::new(500, format_args!("{}: {error}", noun.name)),
+        (ErrorKind::Hardware, _) => problem!(500, &noun.name, ": ", error, "; nothing was changed"),
+        _ => problem!(500, &noun.name, ": ", error),
     }
 }
 
 fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
-    Problem::new(
+    problem!(
         405,
-        format_args!(
-            "{} is not allowed on \"{}\"; use one of {allow}",
-            request.method_text(),
-            request.target
-        ),
+        &request.method_text(),
+        " is not allowed on \"",
+        &request.target,
+        "\"; use one of ",
+        &allow
     )
     .allowing(allow)
 }

@@ -6,7 +6,7 @@ use core::time::Duration;
 
 use heapless::String;
 use urest_core::attributes::{Attributes, MAX_KEY};
-use urest_core::resource::Verbs;
+use urest_core::resource::{Error, Verbs};
 
 use crate::access::{AccessHeaders, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS};
 use crate::buffers::RESPONSE_HEAD_ROOM;
@@ -95,15 +95,11 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    /// A problem with `status` and a detail formatted from `detail`, cut to
-    /// [`DETAIL_LEN`] bytes if need be.
-    pub(crate) fn new(status: u16, detail: fmt::Arguments<'_>) -> Problem {
-        let mut text = String::new();
-        // A detail that is cut short is still worth sending.
-        let _ = Truncating(&mut text).write_fmt(detail);
+    /// A problem with `status` and no detail yet: see the `problem!` macro.
+    pub(crate) fn bare(status: u16) -> Problem {
         Problem {
             status,
-            detail: text,
+            detail: String::new(),
             attribute: None,
             allow: None,
             retry_after: None,
@@ -126,7 +122,7 @@ impl Problem {
     /// The same problem, naming the attribute at fault.
     pub(crate) fn about(mut self, attribute: &str) -> Problem {
         let mut name = String::new();
-        let _ = Truncating(&mut name).write_str(attribute);
+        push_cut(&mut name, attribute);
         self.attribute = Some(name);
         self
     }
@@ -147,16 +143,109 @@ pub(crate) fn whole_seconds_up(wait: Duration) -> u32 {
     u32::try_from(seconds).unwrap_or(u32::MAX).max(1)
 }
 
+/// Push `text` onto `into`, or as many of its characters as fit.
+fn push_cut<const N: usize>(into: &mut String<N>, text: &str) {
+    if into.push_str(text).is_ok() {
+        return;
+    }
+    for c in text.chars() {
+        if into.push(c).is_err() {
+            break;
+        }
+    }
+}
+
+/// The detail of a problem as it is built.
+pub(crate) type Detail = String<DETAIL_LEN>;
+
+/// Something a problem's detail can say: text, a number, an error.
+pub(crate) trait Piece {
+    fn add_to(&self, detail: &mut Detail);
+}
+
+impl<T: Piece + ?Sized> Piece for &T {
+    fn add_to(&self, detail: &mut Detail) {
+        (**self).add_to(detail);
+    }
+}
+
+impl Piece for str {
+    fn add_to(&self, detail: &mut Detail) {
+        push_cut(detail, self);
+    }
+}
+
+macro_rules! numbers {
+    ($($kind:ty),*) => {$(
+        impl Piece for $kind {
+            fn add_to(&self, detail: &mut Detail) {
+                push_cut(detail, Digits::new(*self as u64).as_str());
+            }
+        }
+    )*};
+}
+numbers!(u16, u32, u64, usize);
+
+/// A duration as whole milliseconds, rounded up (`1500 ms`).
+pub(crate) struct Millis(pub Duration);
+
+impl Piece for Millis {
+    fn add_to(&self, detail: &mut Detail) {
+        let nanos = u64::from(self.0.subsec_nanos());
+        let millis = self
+            .0
+            .as_secs()
+            .saturating_mul(1_000)
+            .saturating_add(nanos.div_ceil(1_000_000));
+        millis.add_to(detail);
+        " ms".add_to(detail);
+    }
+}
+
+/// A core error as its `Display` reads, without `core::fmt` but for the
+/// decoding errors, whose messages are composed from their parts.
+impl Piece for Error {
+    fn add_to(&self, detail: &mut Detail) {
+        let (text, wait) = match self {
+            Error::Malformed(_) | Error::Attribute(_) => return Shown(self).add_to(detail),
+            Error::Busy { retry_after } => ("busy with a transition", Some(retry_after)),
+            Error::QueueFull { retry_after } => {
+                ("queue of waiting changes is full", Some(retry_after))
+            }
+            Error::Conflict => ("the change conflicts with the current state", None),
+            Error::NotSupported => ("this noun does not support that verb", None),
+            Error::Hardware => ("the hardware reported an error", None),
+        };
+        text.add_to(detail);
+        if let Some(wait) = wait {
+            let millis = wait
+                .as_secs()
+                .saturating_mul(1_000)
+                .saturating_add(u64::from(wait.subsec_millis()));
+            "; try again in ".add_to(detail);
+            millis.add_to(detail);
+            " ms".add_to(detail);
+        }
+    }
+}
+
+/// Anything shown through `core::fmt`: for the few pieces (decoding errors
+/// from urest-core) that have no other way to be said.
+pub(crate) struct Shown<T>(pub T);
+
+impl<T: fmt::Display> Piece for Shown<T> {
+    fn add_to(&self, detail: &mut Detail) {
+        // A detail that is cut short is still worth sending.
+        let _ = Truncating(detail).write_fmt(format_args!("{}", self.0));
+    }
+}
+
 /// Pushes characters while they fit and quietly drops the rest.
 struct Truncating<'s, const N: usize>(&'s mut String<N>);
 
 impl<const N: usize> fmt::Write for Truncating<'_, N> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
-        for c in text.chars() {
-            if self.0.push(c).is_err() {
-                break;
-            }
-        }
+        push_cut(self.0, text);
         Ok(())
     }
 }
@@ -535,7 +624,7 @@ pub fn write_stopping(buffer: &mut [u8], retry_after_secs: u32) -> Option<usize>
 /// `why` and when to come back.
 fn write_unavailable(buffer: &mut [u8], retry_after_secs: u32, why: &str) -> Option<usize> {
     let seconds = retry_after_secs.max(1);
-    let problem = Problem::new(503, format_args!("{why}; try again in {seconds} s"))
+    let problem = problem!(503, why, "; try again in ", &seconds, " s")
         .retry_after(Duration::from_secs(u64::from(seconds)))
         .closing();
     compose(
@@ -551,4 +640,40 @@ fn write_unavailable(buffer: &mut [u8], retry_after_secs: u32, why: &str) -> Opt
         buffer.copy_within(composed.sent.clone(), 0);
         composed.sent.len()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::string::ToString;
+
+    use super::*;
+
+    #[test]
+    fn core_errors_read_as_their_display() {
+        let errors = [
+            Error::Busy {
+                retry_after: Duration::from_micros(1_500_900),
+            },
+            Error::QueueFull {
+                retry_after: Duration::from_secs(20),
+            },
+            Error::Conflict,
+            Error::NotSupported,
+            Error::Hardware,
+        ];
+        for error in errors {
+            let mut detail = Detail::new();
+            error.add_to(&mut detail);
+            assert_eq!(detail.as_str(), error.to_string());
+        }
+    }
+
+    #[test]
+    fn details_are_cut_to_fit() {
+        let long = "x".repeat(DETAIL_LEN + 10);
+        let problem = problem!(400, "a ", &7u32, " ", long.as_str());
+        assert_eq!(problem.detail.len(), DETAIL_LEN);
+        assert!(problem.detail.starts_with("a 7 xx"));
+    }
 }
