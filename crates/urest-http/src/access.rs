@@ -690,17 +690,16 @@ impl<'a, C: Clock> Server<'a, C> {
             return Verdict::Admit(Admitted::default());
         };
         let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Request::new(&mut fields);
-        if !matches!(parsed.parse(head), Ok(httparse::Status::Complete(_))) {
+        let Some(parsed) = crate::head::parse_with_headers(head, &mut fields) else {
             // The head parsed once already; refuse rather than let it by.
             return Verdict::Refuse(Refused {
                 problem: problem!(400, "the request head could not be read"),
                 headers: AccessHeaders::default(),
             });
-        }
+        };
         let head = Head {
             method,
-            target: parsed.path.unwrap_or(""),
+            target: parsed.target,
             headers: parsed.headers,
         };
         access.decide(&head, peer, self.clock.now())

@@ -501,14 +501,13 @@ impl<'a, C: Clock> Server<'a, C> {
             return;
         };
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Request::new(&mut headers);
-        if !matches!(parsed.parse(head), Ok(httparse::Status::Complete(_))) {
+        let Some(parsed) = head::parse_with_headers(head, &mut headers) else {
             return;
-        }
+        };
         observer.request(&RequestInfo {
-            method: parsed.method.unwrap_or(""),
-            path: parsed.path.unwrap_or(""),
-            version: parsed.version.unwrap_or(1),
+            method: parsed.method,
+            path: parsed.target,
+            version: parsed.minor_version,
             headers: parsed.headers,
             body,
         });
