@@ -18,7 +18,7 @@ use crate::access::{AccessHeaders, Admitted, Verdict};
 use crate::dispatch::Incoming;
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{Listing, Overflow};
-use crate::response::{compose_with, Millis, Persistence, Problem, Reply, ResponseHead, Shown};
+use crate::response::{compose_with, Millis, Persistence, Problem, Reply, ResponseHead};
 use crate::slots::Slot;
 use crate::{Buffers, ConnectionError, RequestInfo, Server};
 
@@ -330,7 +330,7 @@ impl<'a, C: Clock> Server<'a, C> {
             Examined::Invalid(error) => problem!(
                 400,
                 "the request line or a header is not valid HTTP/1.1: ",
-                &Shown(error)
+                &error
             ),
         };
         HeadSearch::Refused(self.refusal(problem, buffers.response, false))
@@ -469,7 +469,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 method: framing.method,
                 head,
                 method_at: framing.method_at,
-                target: framing.target_at.text(head),
+                target_at: framing.target_at,
                 content_type: framing.content_type,
                 body,
             };

@@ -19,7 +19,8 @@ pub(crate) struct Incoming<'r> {
     pub head: &'r [u8],
     /// Where the method as sent lies, for error details.
     pub method_at: Span,
-    pub target: &'r str,
+    /// Where the request target as sent lies.
+    pub target_at: Span,
     pub content_type: ContentType,
     pub body: &'r [u8],
 }
@@ -29,12 +30,22 @@ impl Incoming<'_> {
     fn method_text(&self) -> &str {
         self.method_at.text(self.head)
     }
+
+    /// The request target as sent, for error details.
+    fn target(&self) -> &str {
+        self.target_at.text(self.head)
+    }
+
+    /// The request target's bytes, for routing.
+    fn target_bytes(&self) -> &[u8] {
+        self.target_at.bytes(self.head)
+    }
 }
 
 impl<'a, C: Clock> Server<'a, C> {
     /// Answer one request. `scratch` unescapes JSON strings of the body.
     pub(crate) fn dispatch(&self, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
-        match route(request.target, self.nouns) {
+        match route(request.target_bytes(), self.nouns) {
             Route::Index => match request.method {
                 Method::Get | Method::Head => Reply::Index,
                 Method::Options => Reply::Options { allow: ALLOW_INDEX },
@@ -50,7 +61,7 @@ impl<'a, C: Clock> Server<'a, C> {
             Route::Unknown => Reply::Problem(problem!(
                 404,
                 "no noun at \"",
-                &request.target,
+                request.target(),
                 "\"; GET / lists the nouns"
             )),
             Route::Noun(noun) => self.on_noun(noun, request, scratch),
@@ -179,7 +190,7 @@ fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
         405,
         &request.method_text(),
         " is not allowed on \"",
-        &request.target,
+        request.target(),
         "\"; use one of ",
         &allow
     )

@@ -100,6 +100,11 @@ impl Span {
         }
     }
 
+    /// The bytes in `bytes` (the head it was taken from).
+    pub(crate) fn bytes(self, bytes: &[u8]) -> &[u8] {
+        bytes.get(self.start..self.end).unwrap_or_default()
+    }
+
     /// The text in `bytes` (the head it was taken from); empty if it is not
     /// there.
     pub(crate) fn text(self, bytes: &[u8]) -> &str {

@@ -229,6 +229,22 @@ impl Piece for Error {
     }
 }
 
+/// A head that is not HTTP/1.x, as httparse's `Display` says it.
+impl Piece for httparse::Error {
+    fn add_to(&self, detail: &mut Detail) {
+        match self {
+            httparse::Error::HeaderName => "invalid header name",
+            httparse::Error::HeaderValue => "invalid header value",
+            httparse::Error::NewLine => "invalid new line",
+            httparse::Error::Status => "invalid response status",
+            httparse::Error::Token => "invalid token",
+            httparse::Error::TooManyHeaders => "too many headers",
+            httparse::Error::Version => "invalid HTTP version",
+        }
+        .add_to(detail);
+    }
+}
+
 /// Anything shown through `core::fmt`: for the few pieces (decoding errors
 /// from urest-core) that have no other way to be said.
 pub(crate) struct Shown<T>(pub T);
@@ -663,6 +679,24 @@ mod tests {
             Error::Hardware,
         ];
         for error in errors {
+            let mut detail = Detail::new();
+            error.add_to(&mut detail);
+            assert_eq!(detail.as_str(), error.to_string());
+        }
+    }
+
+    #[test]
+    fn head_errors_read_as_their_display() {
+        use httparse::Error::*;
+        for error in [
+            HeaderName,
+            HeaderValue,
+            NewLine,
+            Status,
+            Token,
+            TooManyHeaders,
+            Version,
+        ] {
             let mut detail = Detail::new();
             error.add_to(&mut detail);
             assert_eq!(detail.as_str(), error.to_string());
