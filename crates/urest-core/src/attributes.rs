@@ -436,7 +436,79 @@ impl Attributes {
 
     /// Encode as a JSON object into `buffer`, returning the length written.
     pub fn encode(&self, buffer: &mut [u8]) -> Result<usize, serde_json_core::ser::Error> {
-        serde_json_core::to_slice(self, buffer)
+        match self.encode_plain(buffer) {
+            Some(len) => Ok(len),
+            None => serde_json_core::to_slice(self, buffer),
+        }
+    }
+
+    /// The common case without serde: keys that need no escaping, values
+    /// that are integers, booleans or decimals. `None` for anything else
+    /// (strings are left to serde-json-core, which escapes them) and when
+    /// `buffer` is too small; the bytes are the same as serde-json-core's.
+    fn encode_plain(&self, buffer: &mut [u8]) -> Option<usize> {
+        let mut out = Plain { buffer, len: 0 };
+        out.put(b"{")?;
+        for (index, (key, value)) in self.entries.iter().enumerate() {
+            if key
+                .bytes()
+                .any(|byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+            {
+                return None;
+            }
+            if index > 0 {
+                out.put(b",")?;
+            }
+            out.put(b"\"")?;
+            out.put(key.as_bytes())?;
+            out.put(b"\":")?;
+            match value {
+                Value::Int(number) => out.int(*number)?,
+                Value::Bool(true) => out.put(b"true")?,
+                Value::Bool(false) => out.put(b"false")?,
+                Value::Decimal(number) => {
+                    let mut text = [0u8; 24];
+                    out.put(number.write(&mut text).as_bytes())?;
+                }
+                Value::Str(_) => return None,
+            }
+        }
+        out.put(b"}")?;
+        Some(out.len)
+    }
+}
+
+/// Appends bytes to a buffer while they fit.
+struct Plain<'b> {
+    buffer: &'b mut [u8],
+    len: usize,
+}
+
+impl Plain<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Option<()> {
+        let end = self.len.checked_add(bytes.len())?;
+        self.buffer.get_mut(self.len..end)?.copy_from_slice(bytes);
+        self.len = end;
+        Some(())
+    }
+
+    /// `number` in decimal, with a `-` if negative.
+    fn int(&mut self, number: i64) -> Option<()> {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut rest = number.unsigned_abs();
+        loop {
+            at -= 1;
+            *digits.get_mut(at)? = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if number < 0 {
+            self.put(b"-")?;
+        }
+        self.put(digits.get(at..)?)
     }
 }
 
@@ -871,5 +943,46 @@ fn each_top_level_value(body: &[u8], mut each: impl FnMut(usize, &[u8])) {
                 index += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decimal::Fixed;
+
+    #[test]
+    fn plain_encoding_is_serde_json_cores() {
+        let mut sets = [
+            Attributes::new(),
+            Attributes::new(),
+            Attributes::new(),
+            Attributes::new(),
+        ];
+        for (index, number) in [0, 1, -1, 9, 10, -10, 65_535, i64::MAX, i64::MIN]
+            .into_iter()
+            .enumerate()
+        {
+            let keys = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+            let _ = sets[0].set(keys[index], Value::Int(number));
+        }
+        let _ = sets[1].set("on", Value::Bool(true));
+        let _ = sets[1].set("off", Value::Bool(false));
+        let _ = sets[1].set("t", Value::Decimal(Fixed::new(-2150, 2)));
+        let _ = sets[1].set("u", Value::Decimal(Fixed::new(5, 1)));
+        let mut text = Text::new();
+        let _ = text.push_str("say \"hi\"\n");
+        let _ = sets[2].set("led", Value::Int(1));
+        let _ = sets[2].set("name", Value::Str(text));
+        let _ = sets[3].set("quo\"te", Value::Int(1));
+        for attributes in &sets {
+            let (mut ours, mut serde) = ([0u8; 256], [0u8; 256]);
+            let len = attributes.encode(&mut ours).unwrap();
+            let expected = serde_json_core::to_slice(attributes, &mut serde).unwrap();
+            assert_eq!(ours[..len], serde[..expected]);
+        }
+        // Too small a buffer fails the same way.
+        let mut small = [0u8; 8];
+        assert!(sets[0].encode(&mut small).is_err());
     }
 }

@@ -149,7 +149,7 @@ impl fmt::Display for Fixed {
 impl Fixed {
     /// The digits, written from the end of `text` back (at most 21 bytes:
     /// sign, 19 digits, point).
-    fn write(self, text: &mut [u8; 24]) -> &str {
+    pub(crate) fn write(self, text: &mut [u8; 24]) -> &str {
         let power = power_of_ten(self.scale);
         let magnitude = self.units.unsigned_abs();
         let (mut whole, mut fraction) = (magnitude / power, magnitude % power);
