@@ -403,6 +403,9 @@ impl Attributes {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Attributes::new());
         }
+        if let Some(patch) = decode_plain(body, schema) {
+            return Ok(patch);
+        }
         // Syntax first, so that broken JSON is never mistaken for a value of
         // the wrong type in the schema-driven pass below.
         let mut syntax = serde_json_core::de::Deserializer::new(body, Some(&mut *scratch));
@@ -476,6 +479,89 @@ impl Attributes {
         out.put(b"}")?;
         Some(out.len)
     }
+}
+
+/// The common case without serde: an object of writable integer and
+/// boolean attributes in range, keys without escapes, integers in their
+/// plainest form. `None` for anything else, which serde-json-core then
+/// reads (and refuses, if it must, naming the fault); `Some` only where it
+/// would decode the same attributes.
+fn decode_plain(body: &[u8], schema: &'static [AttributeSpec]) -> Option<Attributes> {
+    let mut rest = skip_space(body).strip_prefix(b"{")?;
+    let mut patch = Attributes::new();
+    rest = skip_space(rest);
+    if let Some(after) = rest.strip_prefix(b"}") {
+        return skip_space(after).is_empty().then_some(patch);
+    }
+    loop {
+        let quoted = rest.strip_prefix(b"\"")?;
+        let end = quoted.iter().position(|&byte| byte == b'"')?;
+        let key = quoted.get(..end)?;
+        if key.iter().any(|&byte| byte == b'\\' || byte < 0x20) {
+            return None;
+        }
+        let spec = schema.iter().find(|spec| spec.key.as_bytes() == key)?;
+        if !spec.is_writable() || patch.get(spec.key).is_some() {
+            return None;
+        }
+        rest = skip_space(quoted.get(end + 1..)?).strip_prefix(b":")?;
+        rest = skip_space(rest);
+        let value_len = rest
+            .iter()
+            .position(|&byte| matches!(byte, b',' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))?;
+        let text = rest.get(..value_len)?;
+        let value = match (spec.kind, text) {
+            (Kind::Bool, b"true") => Value::Bool(true),
+            (Kind::Bool, b"false") => Value::Bool(false),
+            (Kind::Int { min, max }, text) => {
+                let number = plain_integer(text)?;
+                if !(min..=max).contains(&number) {
+                    return None;
+                }
+                Value::Int(number)
+            }
+            _ => return None,
+        };
+        patch.set(spec.key, value).ok()?;
+        rest = skip_space(rest.get(value_len..)?);
+        match rest {
+            [b',', more @ ..] => rest = skip_space(more),
+            [b'}', more @ ..] => return skip_space(more).is_empty().then_some(patch),
+            _ => return None,
+        }
+    }
+}
+
+/// `bytes` after any JSON whitespace.
+fn skip_space(bytes: &[u8]) -> &[u8] {
+    let spaces = bytes
+        .iter()
+        .take_while(|&&byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+        .count();
+    bytes.get(spaces..).unwrap_or_default()
+}
+
+/// `0` or an integer without leading zeros, perhaps negative (not `-0`),
+/// of at most 18 digits (longer ones are left to serde-json-core).
+fn plain_integer(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text {
+        [b'-', digits @ ..] => (true, digits),
+        digits => (false, digits),
+    };
+    match digits {
+        [b'0'] if !negative => return Some(0),
+        [b'1'..=b'9', ..] if digits.len() <= 18 => {}
+        _ => return None,
+    }
+    let mut total: i64 = 0;
+    for &byte in digits {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        // At most 18 digits: no overflow.
+        total = total * 10 + i64::from(byte - b'0');
+    }
+    Some(if negative { -total } else { total })
 }
 
 /// Appends bytes to a buffer while they fit.
@@ -950,6 +1036,86 @@ fn each_top_level_value(body: &[u8], mut each: impl FnMut(usize, &[u8])) {
 mod tests {
     use super::*;
     use crate::decimal::Fixed;
+
+    const SCHEMA: &[AttributeSpec] = &[
+        AttributeSpec {
+            key: "led",
+            kind: Kind::Int { min: -5, max: 1 },
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "big",
+            kind: Kind::Int {
+                min: i64::MIN,
+                max: i64::MAX,
+            },
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "on",
+            kind: Kind::Bool,
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "duty",
+            kind: Kind::Int { min: 0, max: 9 },
+            access: Access::ReadOnly,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "name",
+            kind: Kind::Str { max_len: 8 },
+            access: Access::ReadWrite,
+            doc: "",
+        },
+    ];
+
+    #[test]
+    fn plain_decoding_agrees_with_serde_json_core() {
+        let bodies: &[&str] = &[
+            r#"{"led":1}"#,
+            r#"{"led": 0}"#,
+            " \t\r\n{ \"led\" :\n-5 , \"on\":true}\n ",
+            r#"{"on":false,"led":1}"#,
+            r#"{}"#,
+            r#"{"led":2}"#,
+            r#"{"led":-6}"#,
+            r#"{"led":-0}"#,
+            r#"{"led":01}"#,
+            r#"{"led":1.0}"#,
+            r#"{"led":1e0}"#,
+            r#"{"led":"1"}"#,
+            r#"{"led":true}"#,
+            r#"{"on":1}"#,
+            r#"{"on":tru}"#,
+            r#"{"led":1,"led":1}"#,
+            r#"{"led":1,}"#,
+            r#"{"led":1}x"#,
+            r#"{"led":1"#,
+            r#"{"le\u0064":1}"#,
+            r#"{"duty":1}"#,
+            r#"{"nope":1}"#,
+            r#"{"name":"a"}"#,
+            r#"{"big":9223372036854775807}"#,
+            r#"{"big":-9223372036854775808}"#,
+            r#"{"big":9223372036854775808}"#,
+            r#"["led",1]"#,
+            r#"{"led" 1}"#,
+            r#"{"led":}"#,
+            r#"{,"led":1}"#,
+        ];
+        for body in bodies {
+            let mut scratch = [0u8; 64];
+            let full = Attributes::decode(body.as_bytes(), SCHEMA, &mut scratch);
+            if let Some(plain) = decode_plain(body.as_bytes(), SCHEMA) {
+                assert_eq!(full, Ok(plain), "{body}");
+            }
+        }
+        assert!(decode_plain(br#"{"led":1,"on":true}"#, SCHEMA).is_some());
+    }
 
     #[test]
     fn plain_encoding_is_serde_json_cores() {
