@@ -3,12 +3,15 @@
 //! Everything here is synchronous and runs after the whole request is in,
 //! so a verb is never called on half a body.
 
-use urest_core::attributes::{AttributeSpec, Attributes, DecodeError, Problem as AttributeProblem};
+use urest_core::attributes::{
+    AttributeSpec, Attributes, DecodeError, Kind, Problem as AttributeProblem,
+};
+use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::Clock;
 
 use crate::head::{ContentType, Method, Span};
-use crate::response::{allow_for, Problem, Reply, Shown, ALLOW_INDEX, ALLOW_NOUN};
+use crate::response::{allow_for, Accepts, Detail, Piece, Problem, Reply, ALLOW_INDEX, ALLOW_NOUN};
 use crate::routing::{route, Route};
 use crate::{Noun, Server};
 
@@ -157,7 +160,7 @@ fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem
                     "; ",
                     &noun.name,
                     " accepts ",
-                    &Shown(Writable(noun.resource))
+                    &Writable(noun.resource)
                 ),
                 _ => problem!(422, error),
             };
@@ -228,8 +231,8 @@ fn millis_up(duration: core::time::Duration) -> u64 {
 /// The writable attributes of a noun, as `"desired", "steps"` for a detail.
 struct Writable<'r>(&'r dyn Resource);
 
-impl core::fmt::Display for Writable<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl Piece for Writable<'_> {
+    fn add_to(&self, detail: &mut Detail) {
         let mut first = true;
         for spec in self
             .0
@@ -239,27 +242,32 @@ impl core::fmt::Display for Writable<'_> {
             .filter(|spec| spec.is_writable())
         {
             if !first {
-                f.write_str(", ")?;
+                ", ".add_to(detail);
             }
             first = false;
-            write!(f, "\"{}\" ({}", spec.key, spec.kind.type_name())?;
+            "\"".add_to(detail);
+            spec.key.add_to(detail);
+            "\" (".add_to(detail);
+            spec.kind.type_name().add_to(detail);
             match spec.kind {
-                urest_core::attributes::Kind::Int { min, max } => write!(f, " {min}..={max})")?,
-                urest_core::attributes::Kind::Str { max_len } => {
-                    write!(f, " of at most {max_len} bytes)")?
+                Kind::Int { min, max } => {
+                    " ".add_to(detail);
+                    min.add_to(detail);
+                    "..=".add_to(detail);
+                    max.add_to(detail);
                 }
-                urest_core::attributes::Kind::Bool => f.write_str(")")?,
-                urest_core::attributes::Kind::Decimal { scale, min, max } => write!(
-                    f,
-                    " {}..={})",
-                    urest_core::decimal::Fixed::new(min, scale),
-                    urest_core::decimal::Fixed::new(max, scale)
-                )?,
+                Kind::Decimal { scale, min, max } => {
+                    " ".add_to(detail);
+                    Fixed::new(min, scale).add_to(detail);
+                    "..=".add_to(detail);
+                    Fixed::new(max, scale).add_to(detail);
+                }
+                kind => Accepts(kind).add_to(detail),
             }
+            ")".add_to(detail);
         }
         if first {
-            f.write_str("no attributes")?;
+            "no attributes".add_to(detail);
         }
-        Ok(())
     }
 }

@@ -1,11 +1,13 @@
 //! What the server answers, and how an answer becomes bytes.
 
-use core::fmt::{self, Write as _};
 use core::ops::Range;
 use core::time::Duration;
 
 use heapless::String;
-use urest_core::attributes::{Attributes, MAX_KEY};
+use urest_core::attributes::{
+    AttributeError, Attributes, DecodeError, Kind, Problem as AttributeProblem, MAX_KEY,
+};
+use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, Verbs};
 
 use crate::access::{AccessHeaders, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS};
@@ -207,7 +209,11 @@ impl Piece for Millis {
 impl Piece for Error {
     fn add_to(&self, detail: &mut Detail) {
         let (text, wait) = match self {
-            Error::Malformed(_) | Error::Attribute(_) => return Shown(self).add_to(detail),
+            Error::Malformed(error) => {
+                "body is not a JSON object: ".add_to(detail);
+                return error.add_to(detail);
+            }
+            Error::Attribute(error) => return error.add_to(detail),
             Error::Busy { retry_after } => ("busy with a transition", Some(retry_after)),
             Error::QueueFull { retry_after } => {
                 ("queue of waiting changes is full", Some(retry_after))
@@ -245,24 +251,131 @@ impl Piece for httparse::Error {
     }
 }
 
-/// Anything shown through `core::fmt`: for the few pieces (decoding errors
-/// from urest-core) that have no other way to be said.
-pub(crate) struct Shown<T>(pub T);
-
-impl<T: fmt::Display> Piece for Shown<T> {
+impl Piece for i64 {
     fn add_to(&self, detail: &mut Detail) {
-        // A detail that is cut short is still worth sending.
-        let _ = Truncating(detail).write_fmt(format_args!("{}", self.0));
+        if *self < 0 {
+            "-".add_to(detail);
+        }
+        self.unsigned_abs().add_to(detail);
     }
 }
 
-/// Pushes characters while they fit and quietly drops the rest.
-struct Truncating<'s, const N: usize>(&'s mut String<N>);
+impl Piece for Fixed {
+    fn add_to(&self, detail: &mut Detail) {
+        let mut text = [0u8; 24];
+        self.write(&mut text).add_to(detail);
+    }
+}
 
-impl<const N: usize> fmt::Write for Truncating<'_, N> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        push_cut(self.0, text);
-        Ok(())
+/// What a kind of attribute accepts, as urest-core's `Kind::write_accepts`
+/// says it: ` in 0..=1`, ` of at most 8 bytes`, and so on.
+pub(crate) struct Accepts(pub Kind);
+
+impl Piece for Accepts {
+    fn add_to(&self, detail: &mut Detail) {
+        match self.0 {
+            Kind::Int { min, max } => {
+                " in ".add_to(detail);
+                min.add_to(detail);
+                "..=".add_to(detail);
+                max.add_to(detail);
+            }
+            Kind::Str { max_len } => {
+                " of at most ".add_to(detail);
+                max_len.add_to(detail);
+                " bytes".add_to(detail);
+            }
+            Kind::Bool => {}
+            Kind::Decimal { scale, min, max } => {
+                " in ".add_to(detail);
+                Fixed::new(min, scale).add_to(detail);
+                "..=".add_to(detail);
+                Fixed::new(max, scale).add_to(detail);
+                " with at most ".add_to(detail);
+                u16::from(scale).add_to(detail);
+                if scale == 1 { " digit" } else { " digits" }.add_to(detail);
+                " after the point".add_to(detail);
+            }
+        }
+    }
+}
+
+/// As urest-core's `Display` of an attribute error reads.
+impl Piece for AttributeError {
+    fn add_to(&self, detail: &mut Detail) {
+        let key = self.key();
+        if let AttributeProblem::Unknown = self.problem() {
+            "unknown attribute \"".add_to(detail);
+            key.add_to(detail);
+            "\"".add_to(detail);
+            return;
+        }
+        "attribute \"".add_to(detail);
+        key.add_to(detail);
+        "\"".add_to(detail);
+        match self.problem() {
+            AttributeProblem::Unknown => {}
+            AttributeProblem::ReadOnly => " is read-only".add_to(detail),
+            AttributeProblem::WrongType(kind) | AttributeProblem::NotAccepted(kind) => {
+                " must be ".add_to(detail);
+                kind.type_name().add_to(detail);
+                Accepts(kind).add_to(detail);
+            }
+            AttributeProblem::OutOfRange { min, max } => {
+                " must be in ".add_to(detail);
+                min.add_to(detail);
+                "..=".add_to(detail);
+                max.add_to(detail);
+            }
+            AttributeProblem::TooLong { max_len } => {
+                " must be at most ".add_to(detail);
+                max_len.add_to(detail);
+                " bytes".add_to(detail);
+            }
+            AttributeProblem::Duplicate => " appears more than once".add_to(detail),
+            AttributeProblem::Missing => " is required".add_to(detail),
+        }
+    }
+}
+
+/// As serde-json-core's `Display` reads.
+impl Piece for serde_json_core::de::Error {
+    fn add_to(&self, detail: &mut Detail) {
+        use serde_json_core::de::Error as E;
+        match self {
+            E::EofWhileParsingList => "EOF while parsing a list.",
+            E::EofWhileParsingObject => "EOF while parsing an object.",
+            E::EofWhileParsingString => "EOF while parsing a string.",
+            E::EofWhileParsingValue => "EOF while parsing a JSON value.",
+            E::ExpectedColon => "Expected this character to be a `':'`.",
+            E::ExpectedListCommaOrEnd => "Expected this character to be either a `','` ora `']'`.",
+            E::ExpectedObjectCommaOrEnd => {
+                "Expected this character to be either a `','` or a `'}'`."
+            }
+            E::ExpectedSomeIdent => "Expected to parse either a `true`, `false`, or a `null`.",
+            E::ExpectedSomeValue => "Expected this character to start a JSON value.",
+            E::InvalidNumber => "Invalid number.",
+            E::InvalidType => "Invalid type",
+            E::InvalidUnicodeCodePoint => "Invalid unicode code point.",
+            E::KeyMustBeAString => "Object key is not a string.",
+            E::TrailingCharacters => "JSON has non-whitespace trailing characters after the value.",
+            E::TrailingComma => "JSON has a comma after the last value in an array or map.",
+            E::CustomError => "JSON does not match deserializer’s expected format.",
+            _ => "Invalid JSON",
+        }
+        .add_to(detail);
+    }
+}
+
+impl Piece for DecodeError {
+    fn add_to(&self, detail: &mut Detail) {
+        match self {
+            DecodeError::Malformed(error) => {
+                "body is not a JSON object: ".add_to(detail);
+                error.add_to(detail);
+            }
+            DecodeError::Attribute(error) => error.add_to(detail),
+        }
     }
 }
 
@@ -678,6 +791,72 @@ mod tests {
             Error::NotSupported,
             Error::Hardware,
         ];
+        for error in errors {
+            let mut detail = Detail::new();
+            error.add_to(&mut detail);
+            assert_eq!(detail.as_str(), error.to_string());
+        }
+    }
+
+    #[test]
+    fn decoding_errors_read_as_their_display() {
+        use serde_json_core::de::Error as Json;
+        let kinds = [
+            Kind::Int { min: -3, max: 7 },
+            Kind::Str { max_len: 8 },
+            Kind::Bool,
+            Kind::Decimal {
+                scale: 1,
+                min: 50,
+                max: 300,
+            },
+            Kind::Decimal {
+                scale: 2,
+                min: -5,
+                max: 5,
+            },
+        ];
+        let mut problems = std::vec![
+            AttributeProblem::Unknown,
+            AttributeProblem::ReadOnly,
+            AttributeProblem::OutOfRange {
+                min: i64::MIN,
+                max: i64::MAX
+            },
+            AttributeProblem::TooLong { max_len: 12 },
+            AttributeProblem::Duplicate,
+            AttributeProblem::Missing,
+        ];
+        for kind in kinds {
+            problems.push(AttributeProblem::WrongType(kind));
+            problems.push(AttributeProblem::NotAccepted(kind));
+        }
+        let mut errors: std::vec::Vec<Error> = problems
+            .into_iter()
+            .map(|problem| Error::Attribute(AttributeError::new("led", problem)))
+            .collect();
+        for json in [
+            Json::EofWhileParsingList,
+            Json::EofWhileParsingObject,
+            Json::EofWhileParsingString,
+            Json::EofWhileParsingValue,
+            Json::ExpectedColon,
+            Json::ExpectedListCommaOrEnd,
+            Json::ExpectedObjectCommaOrEnd,
+            Json::ExpectedSomeIdent,
+            Json::ExpectedSomeValue,
+            Json::InvalidNumber,
+            Json::InvalidType,
+            Json::InvalidUnicodeCodePoint,
+            Json::KeyMustBeAString,
+            Json::TrailingCharacters,
+            Json::TrailingComma,
+            Json::CustomError,
+            Json::AnyIsUnsupported,
+            Json::EscapedStringIsTooLong,
+        ] {
+            errors.push(Error::Malformed(json));
+        }
         for error in errors {
             let mut detail = Detail::new();
             error.add_to(&mut detail);
