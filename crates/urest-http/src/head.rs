@@ -4,8 +4,8 @@
 //! it (the framing of the body, the method, where the target lies) is kept
 //! as plain values and offsets into the request buffer, so no borrow of the
 //! buffer is held across the reads that fill it. Only an observer or access
-//! rules, when set, have the head parsed again (by `httparse`) for its
-//! headers.
+//! rules, when set, have the head read again, by the same parser, for the
+//! list of its headers.
 
 use httparse::Header;
 
@@ -129,9 +129,9 @@ pub(crate) enum Examined {
 
 /// Look at the start of `received` for a complete request head.
 ///
-/// The head is read by the grammar `httparse` applies to requests, which
-/// still parses it again for an observer or access rules: empty lines
-/// before the request line are skipped; the method is a token; the target
+/// The head is read by the grammar `httparse` applies to requests (whose
+/// `Header` type the observer sees): empty lines before the request line
+/// are skipped; the method is a token; the target
 /// is visible ASCII or UTF-8 text; the version is `HTTP/1.0` or `HTTP/1.1`;
 /// lines end with CRLF or a bare LF; header names are tokens followed at
 /// once by a colon; values hold tabs, visible characters and non-ASCII
