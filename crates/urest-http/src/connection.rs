@@ -18,7 +18,7 @@ use crate::access::{AccessHeaders, Admitted, Verdict};
 use crate::dispatch::Incoming;
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{Listing, Overflow};
-use crate::response::{compose_with, Millis, Persistence, Problem, Reply, ResponseHead};
+use crate::response::{compose_with, Persistence, Problem, Reply, ResponseHead, Timeout};
 use crate::slots::Slot;
 use crate::{Buffers, ConnectionError, RequestInfo, Server};
 
@@ -75,7 +75,7 @@ impl Started {
 /// turned into this before any await, so that the state and problem objects
 /// they carry never have to be kept in the serving future.
 enum Prepared<'n> {
-    /// The whole response lies at the start of the buffer.
+    /// The whole response lies in the buffer, at `sent`.
     Whole {
         /// Where the response lies in the buffer.
         sent: Range<usize>,
@@ -403,7 +403,7 @@ impl<'a, C: Clock> Server<'a, C> {
         problem!(
             408,
             "the request did not arrive whole within ",
-            &Millis(self.config.read_timeout)
+            &Timeout(self.config.read_timeout)
         )
     }
 
@@ -411,7 +411,7 @@ impl<'a, C: Clock> Server<'a, C> {
         problem!(
             408,
             "the request head did not arrive whole within ",
-            &Millis(self.config.head_allowance())
+            &Timeout(self.config.head_allowance())
         )
     }
 

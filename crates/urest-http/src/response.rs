@@ -188,17 +188,22 @@ macro_rules! numbers {
 }
 numbers!(u16, u32, u64, usize);
 
-/// A duration as whole milliseconds, rounded up (`1500 ms`).
-pub(crate) struct Millis(pub Duration);
+/// A timeout for people: whole seconds when it is some (`30 s`), else
+/// milliseconds, rounded up (`1500 ms`).
+pub(crate) struct Timeout(pub Duration);
 
-impl Piece for Millis {
+impl Piece for Timeout {
     fn add_to(&self, detail: &mut Detail) {
-        let nanos = u64::from(self.0.subsec_nanos());
+        let nanos = self.0.subsec_nanos();
+        if nanos == 0 {
+            self.0.as_secs().add_to(detail);
+            return " s".add_to(detail);
+        }
         let millis = self
             .0
             .as_secs()
             .saturating_mul(1_000)
-            .saturating_add(nanos.div_ceil(1_000_000));
+            .saturating_add(u64::from(nanos).div_ceil(1_000_000));
         millis.add_to(detail);
         " ms".add_to(detail);
     }
@@ -861,6 +866,19 @@ mod tests {
             let mut detail = Detail::new();
             error.add_to(&mut detail);
             assert_eq!(detail.as_str(), error.to_string());
+        }
+    }
+
+    #[test]
+    fn timeouts_read_in_seconds_or_milliseconds() {
+        for (timeout, expected) in [
+            (Duration::from_secs(30), "30 s"),
+            (Duration::from_millis(500), "500 ms"),
+            (Duration::from_micros(1_500_001), "1501 ms"),
+        ] {
+            let mut detail = Detail::new();
+            Timeout(timeout).add_to(&mut detail);
+            assert_eq!(detail.as_str(), expected);
         }
     }
 
