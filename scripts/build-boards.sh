@@ -29,6 +29,7 @@ firmware=(
   examples/nrf52840-dk
   examples/stm32-nucleo
   examples/qemu-mps2-an386
+  examples/size-probe
 )
 
 export FIRMWARE_TARGET_DIR="${FIRMWARE_TARGET_DIR:-$root/target/firmware}"

@@ -403,6 +403,9 @@ impl Attributes {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Attributes::new());
         }
+        if let Some(patch) = decode_plain(body, schema) {
+            return Ok(patch);
+        }
         // Syntax first, so that broken JSON is never mistaken for a value of
         // the wrong type in the schema-driven pass below.
         let mut syntax = serde_json_core::de::Deserializer::new(body, Some(&mut *scratch));
@@ -436,7 +439,162 @@ impl Attributes {
 
     /// Encode as a JSON object into `buffer`, returning the length written.
     pub fn encode(&self, buffer: &mut [u8]) -> Result<usize, serde_json_core::ser::Error> {
-        serde_json_core::to_slice(self, buffer)
+        match self.encode_plain(buffer) {
+            Some(len) => Ok(len),
+            None => serde_json_core::to_slice(self, buffer),
+        }
+    }
+
+    /// The common case without serde: keys that need no escaping, values
+    /// that are integers, booleans or decimals. `None` for anything else
+    /// (strings are left to serde-json-core, which escapes them) and when
+    /// `buffer` is too small; the bytes are the same as serde-json-core's.
+    fn encode_plain(&self, buffer: &mut [u8]) -> Option<usize> {
+        let mut out = Plain { buffer, len: 0 };
+        out.put(b"{")?;
+        for (index, (key, value)) in self.entries.iter().enumerate() {
+            if key
+                .bytes()
+                .any(|byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+            {
+                return None;
+            }
+            if index > 0 {
+                out.put(b",")?;
+            }
+            out.put(b"\"")?;
+            out.put(key.as_bytes())?;
+            out.put(b"\":")?;
+            match value {
+                Value::Int(number) => out.int(*number)?,
+                Value::Bool(true) => out.put(b"true")?,
+                Value::Bool(false) => out.put(b"false")?,
+                Value::Decimal(number) => {
+                    let mut text = [0u8; 24];
+                    out.put(number.write(&mut text).as_bytes())?;
+                }
+                Value::Str(_) => return None,
+            }
+        }
+        out.put(b"}")?;
+        Some(out.len)
+    }
+}
+
+/// The common case without serde: an object of writable integer and
+/// boolean attributes in range, keys without escapes, integers in their
+/// plainest form. `None` for anything else, which serde-json-core then
+/// reads (and refuses, if it must, naming the fault); `Some` only where it
+/// would decode the same attributes.
+fn decode_plain(body: &[u8], schema: &'static [AttributeSpec]) -> Option<Attributes> {
+    let mut rest = skip_space(body).strip_prefix(b"{")?;
+    let mut patch = Attributes::new();
+    rest = skip_space(rest);
+    if let Some(after) = rest.strip_prefix(b"}") {
+        return skip_space(after).is_empty().then_some(patch);
+    }
+    loop {
+        let quoted = rest.strip_prefix(b"\"")?;
+        let end = quoted.iter().position(|&byte| byte == b'"')?;
+        let key = quoted.get(..end)?;
+        if key.iter().any(|&byte| byte == b'\\' || byte < 0x20) {
+            return None;
+        }
+        let spec = schema.iter().find(|spec| spec.key.as_bytes() == key)?;
+        if !spec.is_writable() || patch.get(spec.key).is_some() {
+            return None;
+        }
+        rest = skip_space(quoted.get(end + 1..)?).strip_prefix(b":")?;
+        rest = skip_space(rest);
+        let value_len = rest
+            .iter()
+            .position(|&byte| matches!(byte, b',' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))?;
+        let text = rest.get(..value_len)?;
+        let value = match (spec.kind, text) {
+            (Kind::Bool, b"true") => Value::Bool(true),
+            (Kind::Bool, b"false") => Value::Bool(false),
+            (Kind::Int { min, max }, text) => {
+                let number = plain_integer(text)?;
+                if !(min..=max).contains(&number) {
+                    return None;
+                }
+                Value::Int(number)
+            }
+            _ => return None,
+        };
+        patch.set(spec.key, value).ok()?;
+        rest = skip_space(rest.get(value_len..)?);
+        match rest {
+            [b',', more @ ..] => rest = skip_space(more),
+            [b'}', more @ ..] => return skip_space(more).is_empty().then_some(patch),
+            _ => return None,
+        }
+    }
+}
+
+/// `bytes` after any JSON whitespace.
+fn skip_space(bytes: &[u8]) -> &[u8] {
+    let spaces = bytes
+        .iter()
+        .take_while(|&&byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+        .count();
+    bytes.get(spaces..).unwrap_or_default()
+}
+
+/// `0` or an integer without leading zeros, perhaps negative (not `-0`),
+/// of at most 18 digits (longer ones are left to serde-json-core).
+fn plain_integer(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text {
+        [b'-', digits @ ..] => (true, digits),
+        digits => (false, digits),
+    };
+    match digits {
+        [b'0'] if !negative => return Some(0),
+        [b'1'..=b'9', ..] if digits.len() <= 18 => {}
+        _ => return None,
+    }
+    let mut total: i64 = 0;
+    for &byte in digits {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        // At most 18 digits: no overflow.
+        total = total * 10 + i64::from(byte - b'0');
+    }
+    Some(if negative { -total } else { total })
+}
+
+/// Appends bytes to a buffer while they fit.
+struct Plain<'b> {
+    buffer: &'b mut [u8],
+    len: usize,
+}
+
+impl Plain<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Option<()> {
+        let end = self.len.checked_add(bytes.len())?;
+        self.buffer.get_mut(self.len..end)?.copy_from_slice(bytes);
+        self.len = end;
+        Some(())
+    }
+
+    /// `number` in decimal, with a `-` if negative.
+    fn int(&mut self, number: i64) -> Option<()> {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut rest = number.unsigned_abs();
+        loop {
+            at -= 1;
+            *digits.get_mut(at)? = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if number < 0 {
+            self.put(b"-")?;
+        }
+        self.put(digits.get(at..)?)
     }
 }
 
@@ -893,5 +1051,126 @@ fn each_top_level_value(body: &[u8], mut each: impl FnMut(usize, &[u8])) {
                 index += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decimal::Fixed;
+
+    const SCHEMA: &[AttributeSpec] = &[
+        AttributeSpec {
+            key: "led",
+            kind: Kind::Int { min: -5, max: 1 },
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "big",
+            kind: Kind::Int {
+                min: i64::MIN,
+                max: i64::MAX,
+            },
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "on",
+            kind: Kind::Bool,
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "duty",
+            kind: Kind::Int { min: 0, max: 9 },
+            access: Access::ReadOnly,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "name",
+            kind: Kind::Str { max_len: 8 },
+            access: Access::ReadWrite,
+            doc: "",
+        },
+    ];
+
+    #[test]
+    fn plain_decoding_agrees_with_serde_json_core() {
+        let bodies: &[&str] = &[
+            r#"{"led":1}"#,
+            r#"{"led": 0}"#,
+            " \t\r\n{ \"led\" :\n-5 , \"on\":true}\n ",
+            r#"{"on":false,"led":1}"#,
+            r#"{}"#,
+            r#"{"led":2}"#,
+            r#"{"led":-6}"#,
+            r#"{"led":-0}"#,
+            r#"{"led":01}"#,
+            r#"{"led":1.0}"#,
+            r#"{"led":1e0}"#,
+            r#"{"led":"1"}"#,
+            r#"{"led":true}"#,
+            r#"{"on":1}"#,
+            r#"{"on":tru}"#,
+            r#"{"led":1,"led":1}"#,
+            r#"{"led":1,}"#,
+            r#"{"led":1}x"#,
+            r#"{"led":1"#,
+            r#"{"le\u0064":1}"#,
+            r#"{"duty":1}"#,
+            r#"{"nope":1}"#,
+            r#"{"name":"a"}"#,
+            r#"{"big":9223372036854775807}"#,
+            r#"{"big":-9223372036854775808}"#,
+            r#"{"big":9223372036854775808}"#,
+            r#"["led",1]"#,
+            r#"{"led" 1}"#,
+            r#"{"led":}"#,
+            r#"{,"led":1}"#,
+        ];
+        for body in bodies {
+            let mut scratch = [0u8; 64];
+            let full = Attributes::decode(body.as_bytes(), SCHEMA, &mut scratch);
+            if let Some(plain) = decode_plain(body.as_bytes(), SCHEMA) {
+                assert_eq!(full, Ok(plain), "{body}");
+            }
+        }
+        assert!(decode_plain(br#"{"led":1,"on":true}"#, SCHEMA).is_some());
+    }
+
+    #[test]
+    fn plain_encoding_is_serde_json_cores() {
+        let mut sets = [
+            Attributes::new(),
+            Attributes::new(),
+            Attributes::new(),
+            Attributes::new(),
+        ];
+        for (index, number) in [0, 1, -1, 9, 10, -10, 65_535, i64::MAX, i64::MIN]
+            .into_iter()
+            .enumerate()
+        {
+            let keys = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+            let _ = sets[0].set(keys[index], Value::Int(number));
+        }
+        let _ = sets[1].set("on", Value::Bool(true));
+        let _ = sets[1].set("off", Value::Bool(false));
+        let _ = sets[1].set("t", Value::Decimal(Fixed::new(-2150, 2)));
+        let _ = sets[1].set("u", Value::Decimal(Fixed::new(5, 1)));
+        let mut text = Text::new();
+        let _ = text.push_str("say \"hi\"\n");
+        let _ = sets[2].set("led", Value::Int(1));
+        let _ = sets[2].set("name", Value::Str(text));
+        let _ = sets[3].set("quo\"te", Value::Int(1));
+        for attributes in &sets {
+            let (mut ours, mut serde) = ([0u8; 256], [0u8; 256]);
+            let len = attributes.encode(&mut ours).unwrap();
+            let expected = serde_json_core::to_slice(attributes, &mut serde).unwrap();
+            assert_eq!(ours[..len], serde[..expected]);
+        }
+        // Too small a buffer fails the same way.
+        let mut small = [0u8; 8];
+        assert!(sets[0].encode(&mut small).is_err());
     }
 }

@@ -147,9 +147,17 @@ impl fmt::Display for Fixed {
 }
 
 impl Fixed {
-    /// The digits, written from the end of `text` back (at most 21 bytes:
-    /// sign, 19 digits, point).
-    fn write(self, text: &mut [u8; 24]) -> &str {
+    /// The decimal as text (as `Display` writes it, without `core::fmt`),
+    /// written from the end of `text` back: at most 21 bytes (sign, 19
+    /// digits, point).
+    ///
+    /// ```
+    /// use urest_core::decimal::Fixed;
+    ///
+    /// let mut text = [0u8; 24];
+    /// assert_eq!(Fixed::new(-2150, 2).write(&mut text), "-21.50");
+    /// ```
+    pub fn write(self, text: &mut [u8; 24]) -> &str {
         let power = power_of_ten(self.scale);
         let magnitude = self.units.unsigned_abs();
         let (mut whole, mut fraction) = (magnitude / power, magnitude % power);

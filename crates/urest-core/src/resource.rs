@@ -209,18 +209,27 @@ impl fmt::Display for Error {
             Error::Busy { retry_after } => write!(
                 f,
                 "busy with a transition; try again in {} ms",
-                retry_after.as_millis()
+                whole_millis(*retry_after)
             ),
             Error::QueueFull { retry_after } => write!(
                 f,
                 "queue of waiting changes is full; try again in {} ms",
-                retry_after.as_millis()
+                whole_millis(*retry_after)
             ),
             Error::Conflict => f.write_str("the change conflicts with the current state"),
             Error::NotSupported => f.write_str("this noun does not support that verb"),
             Error::Hardware => f.write_str("the hardware reported an error"),
         }
     }
+}
+
+/// Whole milliseconds (rounded down) as a `u64`: `Duration::as_millis` is
+/// a `u128`, whose formatting would pull 128-bit arithmetic into firmware.
+fn whole_millis(duration: Duration) -> u64 {
+    duration
+        .as_secs()
+        .saturating_mul(1_000)
+        .saturating_add(u64::from(duration.subsec_millis()))
 }
 
 /// One noun of the API.

@@ -506,11 +506,11 @@ impl<'a> Access<'a> {
         for named in head.values("host").chain(authority) {
             if !self.answers_to(named) {
                 return refuse(
-                    Problem::new(
+                    problem!(
                         421,
-                        format_args!(
-                            "this device does not answer to the name \"{named}\"; use its IP address, or add the name to the names it answers to"
-                        ),
+                        "this device does not answer to the name \"",
+                        &named,
+                        "\"; use its IP address, or add the name to the names it answers to"
                     ),
                     headers,
                 );
@@ -569,9 +569,9 @@ impl<'a> Access<'a> {
         if let Some(peer) = peer {
             if let Some(wait) = self.with_failures(|table| table.locked(peer, now, self.limit)) {
                 return refuse(
-                    Problem::new(
+                    problem!(
                         429,
-                        format_args!("too many wrong tokens from this address; try again later"),
+                        "too many wrong tokens from this address; try again later"
                     )
                     .retry_after(wait),
                     headers,
@@ -581,9 +581,9 @@ impl<'a> Access<'a> {
         let Some(secret) = presented.and_then(bearer) else {
             headers.challenge = Some(Challenge::Missing);
             return refuse(
-                Problem::new(
+                problem!(
                     401,
-                    format_args!("this request needs a token: send Authorization: Bearer <token>"),
+                    "this request needs a token: send Authorization: Bearer <token>"
                 ),
                 headers,
             );
@@ -595,7 +595,7 @@ impl<'a> Access<'a> {
                 }
                 headers.challenge = Some(Challenge::Invalid);
                 refuse(
-                    Problem::new(401, format_args!("the token is not valid for this device")),
+                    problem!(401, "the token is not valid for this device"),
                     headers,
                 )
             }
@@ -606,11 +606,9 @@ impl<'a> Access<'a> {
                 if change && !scope.allows_changes() {
                     headers.challenge = Some(Challenge::InsufficientScope);
                     return refuse(
-                        Problem::new(
+                        problem!(
                             403,
-                            format_args!(
-                                "this token may only read; changes need a read-and-change token"
-                            ),
+                            "this token may only read; changes need a read-and-change token"
                         ),
                         headers,
                     );
@@ -636,11 +634,11 @@ fn is_own_origin(origin: &str, host: &str) -> bool {
 }
 
 fn cross_origin(origin: &str) -> Problem {
-    Problem::new(
+    problem!(
         403,
-        format_args!(
-            "pages from the origin \"{origin}\" may not change this device; its owner can list the origin"
-        ),
+        "pages from the origin \"",
+        &origin,
+        "\" may not change this device; its owner can list the origin"
     )
 }
 
@@ -692,17 +690,16 @@ impl<'a, C: Clock> Server<'a, C> {
             return Verdict::Admit(Admitted::default());
         };
         let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Request::new(&mut fields);
-        if !matches!(parsed.parse(head), Ok(httparse::Status::Complete(_))) {
+        let Some(parsed) = crate::head::parse_with_headers(head, &mut fields) else {
             // The head parsed once already; refuse rather than let it by.
             return Verdict::Refuse(Refused {
-                problem: Problem::new(400, format_args!("the request head could not be read")),
+                problem: problem!(400, "the request head could not be read"),
                 headers: AccessHeaders::default(),
             });
-        }
+        };
         let head = Head {
             method,
-            target: parsed.path.unwrap_or(""),
+            target: parsed.target,
             headers: parsed.headers,
         };
         access.decide(&head, peer, self.clock.now())

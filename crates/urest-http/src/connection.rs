@@ -18,7 +18,7 @@ use crate::access::{AccessHeaders, Admitted, Verdict};
 use crate::dispatch::Incoming;
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{Listing, Overflow};
-use crate::response::{compose_with, Persistence, Problem, Reply, ResponseHead};
+use crate::response::{compose_with, Persistence, Problem, Reply, ResponseHead, Timeout};
 use crate::slots::Slot;
 use crate::{Buffers, ConnectionError, RequestInfo, Server};
 
@@ -75,9 +75,10 @@ impl Started {
 /// turned into this before any await, so that the state and problem objects
 /// they carry never have to be kept in the serving future.
 enum Prepared<'n> {
-    /// The whole response lies at the start of the buffer.
+    /// The whole response lies in the buffer, at `sent`.
     Whole {
-        len: usize,
+        /// Where the response lies in the buffer.
+        sent: Range<usize>,
         /// Where the body lies, for the observer.
         body: Range<usize>,
         status: u16,
@@ -197,20 +198,9 @@ impl<'a, C: Clock> Server<'a, C> {
         let problem = match framing.length {
             Length::Exactly(len) => return Ok(len),
             Length::Absent if framing.method != Method::Put => return Ok(0),
-            Length::Absent => Problem::new(
-                411,
-                format_args!("PUT needs a JSON body sent with a Content-Length header"),
-            ),
-            Length::Encoded => Problem::new(
-                411,
-                format_args!(
-                    "send the body with a Content-Length header; Transfer-Encoding (such as chunked) is not accepted"
-                ),
-            ),
-            Length::Invalid => Problem::new(
-                400,
-                format_args!("Content-Length must be a single decimal number of bytes"),
-            ),
+            Length::Absent => problem!(411, "PUT needs a JSON body sent with a Content-Length header"),
+            Length::Encoded => problem!(411, "send the body with a Content-Length header; Transfer-Encoding (such as chunked) is not accepted"),
+            Length::Invalid => problem!(400, "Content-Length must be a single decimal number of bytes"),
         };
         Err(self.refuse_started(buffers, request, problem))
     }
@@ -328,20 +318,19 @@ impl<'a, C: Clock> Server<'a, C> {
                 });
             }
             Examined::Partial if filled < buffers.request.len() => return HeadSearch::Incomplete,
-            Examined::Partial => Problem::new(
+            Examined::Partial => problem!(
                 431,
-                format_args!(
-                    "the request head is longer than the {} bytes this server accepts",
-                    buffers.request.len()
-                ),
+                "the request head is longer than the ",
+                &buffers.request.len(),
+                " bytes this server accepts"
             ),
-            Examined::TooManyHeaders => Problem::new(
-                431,
-                format_args!("the request has more than {MAX_HEADERS} headers"),
-            ),
-            Examined::Invalid(error) => Problem::new(
+            Examined::TooManyHeaders => {
+                problem!(431, "the request has more than ", &MAX_HEADERS, " headers")
+            }
+            Examined::Invalid(error) => problem!(
                 400,
-                format_args!("the request line or a header is not valid HTTP/1.1: {error}"),
+                "the request line or a header is not valid HTTP/1.1: ",
+                &error
             ),
         };
         HeadSearch::Refused(self.refusal(problem, buffers.response, false))
@@ -411,31 +400,25 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     fn timed_out(&self) -> Problem {
-        Problem::new(
+        problem!(
             408,
-            format_args!(
-                "the request did not arrive whole within {:?}",
-                self.config.read_timeout
-            ),
+            "the request did not arrive whole within ",
+            &Timeout(self.config.read_timeout)
         )
     }
 
     fn head_timed_out(&self) -> Problem {
-        Problem::new(
+        problem!(
             408,
-            format_args!(
-                "the request head did not arrive whole within {:?}",
-                self.config.head_allowance()
-            ),
+            "the request head did not arrive whole within ",
+            &Timeout(self.config.head_allowance())
         )
     }
 
     fn made_way(&self) -> Problem {
-        Problem::new(
+        problem!(
             408,
-            format_args!(
-                "the request head was still arriving when another client needed this connection slot"
-            ),
+            "the request head was still arriving when another client needed this connection slot"
         )
     }
 
@@ -478,25 +461,20 @@ impl<'a, C: Clock> Server<'a, C> {
         let framing = &request.framing;
         let head = received.get(..framing.head_len).unwrap_or_default();
         let body = received.get(framing.head_len..needed).unwrap_or_default();
-        let reply = self.with_request(head, body, |info| {
-            if admitted.preflight {
-                return Reply::Preflight;
-            }
+        self.observe_request(head, body);
+        let reply = if admitted.preflight {
+            Reply::Preflight
+        } else {
             let incoming = Incoming {
                 method: framing.method,
-                method_text: info.method,
-                target: info.path,
+                head,
+                method_at: framing.method_at,
+                target_at: framing.target_at,
                 content_type: framing.content_type,
                 body,
             };
             self.dispatch(&incoming, scratch)
-        });
-        // The head parsed once already; this cannot fail.
-        let reply = reply.unwrap_or_else(|| {
-            Reply::Problem(
-                Problem::new(400, format_args!("the request head could not be read")).closing(),
-            )
-        });
+        };
         let persistence = if reply.closes() {
             Persistence::Close
         } else {
@@ -513,32 +491,26 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     fn observe_head(&self, head: &[u8]) {
-        self.with_request(head, &[], |_| ());
+        self.observe_request(head, &[]);
     }
 
-    /// Parse `head` again, tell the observer of the request, and hand it on.
-    fn with_request<R>(
-        &self,
-        head: &[u8],
-        body: &[u8],
-        then: impl FnOnce(&RequestInfo<'_>) -> R,
-    ) -> Option<R> {
+    /// Tell the observer, if there is one, of the request: its head is
+    /// parsed again for the headers, only then.
+    fn observe_request(&self, head: &[u8], body: &[u8]) {
+        let Some(observer) = self.observer else {
+            return;
+        };
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Request::new(&mut headers);
-        if !matches!(parsed.parse(head), Ok(httparse::Status::Complete(_))) {
-            return None;
-        }
-        let info = RequestInfo {
-            method: parsed.method.unwrap_or(""),
-            path: parsed.path.unwrap_or(""),
-            version: parsed.version.unwrap_or(1),
+        let Some(parsed) = head::parse_with_headers(head, &mut headers) else {
+            return;
+        };
+        observer.request(&RequestInfo {
+            method: parsed.method,
+            path: parsed.target,
+            version: parsed.minor_version,
             headers: parsed.headers,
             body,
-        };
-        if let Some(observer) = self.observer {
-            observer.request(&info);
-        }
-        Some(then(&info))
+        });
     }
 
     /// Compose `reply` in `response`. A listing too large for the buffer is
@@ -572,7 +544,7 @@ impl<'a, C: Clock> Server<'a, C> {
         let composed = compose_with(reply, self.nouns, response, persistence, head_only, access);
         if let Ok(composed) = composed {
             return Prepared::Whole {
-                len: composed.len,
+                sent: composed.sent,
                 body: composed.body,
                 status: reply.status(),
             };
@@ -590,12 +562,11 @@ impl<'a, C: Clock> Server<'a, C> {
                 };
             }
         }
-        let fallback = Reply::Problem(Problem::new(
+        let fallback = Reply::Problem(problem!(
             500,
-            format_args!(
-                "the response does not fit this connection's {}-byte response buffer",
-                response.len()
-            ),
+            "the response does not fit this connection's ",
+            &response.len(),
+            "-byte response buffer"
         ));
         match compose_with(
             &fallback,
@@ -606,7 +577,7 @@ impl<'a, C: Clock> Server<'a, C> {
             access,
         ) {
             Ok(composed) => Prepared::Whole {
-                len: composed.len,
+                sent: composed.sent,
                 body: composed.body,
                 status: fallback.status(),
             },
@@ -624,11 +595,11 @@ impl<'a, C: Clock> Server<'a, C> {
         head_only: bool,
     ) -> Result<(), ConnectionError<T::Error>> {
         match prepared {
-            Prepared::Whole { len, body, status } => {
+            Prepared::Whole { sent, body, status } => {
                 self.send(
                     connection,
                     delay,
-                    response.get(..len).unwrap_or_default(),
+                    response.get(sent).unwrap_or_default(),
                     true,
                 )
                 .await?;
@@ -770,11 +741,13 @@ fn too_large(buffers: &Buffers<'_>, head_len: usize, body_len: usize) -> Problem
 }
 
 fn too_large_for(room: usize, body_len: usize) -> Problem {
-    Problem::new(
+    problem!(
         413,
-        format_args!(
-            "the body of {body_len} bytes is larger than the {room} bytes this server can take after this request's head"
-        ),
+        "the body of ",
+        &body_len,
+        " bytes is larger than the ",
+        &room,
+        " bytes this server can take after this request's head"
     )
 }
 

@@ -3,29 +3,52 @@
 //! Everything here is synchronous and runs after the whole request is in,
 //! so a verb is never called on half a body.
 
-use urest_core::attributes::{AttributeSpec, Attributes, DecodeError, Problem as AttributeProblem};
+use urest_core::attributes::{
+    AttributeSpec, Attributes, DecodeError, Kind, Problem as AttributeProblem,
+};
+use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::Clock;
 
-use crate::head::{ContentType, Method};
-use crate::response::{allow_for, Problem, Reply, ALLOW_INDEX, ALLOW_NOUN};
+use crate::head::{ContentType, Method, Span};
+use crate::response::{allow_for, Accepts, Detail, Piece, Problem, Reply, ALLOW_INDEX, ALLOW_NOUN};
 use crate::routing::{route, Route};
 use crate::{Noun, Server};
 
 /// A request whose head and body have arrived.
 pub(crate) struct Incoming<'r> {
     pub method: Method,
-    /// The method as sent, for error details.
-    pub method_text: &'r str,
-    pub target: &'r str,
+    /// The head, in which `method_at` lies.
+    pub head: &'r [u8],
+    /// Where the method as sent lies, for error details.
+    pub method_at: Span,
+    /// Where the request target as sent lies.
+    pub target_at: Span,
     pub content_type: ContentType,
     pub body: &'r [u8],
+}
+
+impl Incoming<'_> {
+    /// The method as sent.
+    fn method_text(&self) -> &str {
+        self.method_at.text(self.head)
+    }
+
+    /// The request target as sent, for error details.
+    fn target(&self) -> &str {
+        self.target_at.text(self.head)
+    }
+
+    /// The request target's bytes, for routing.
+    fn target_bytes(&self) -> &[u8] {
+        self.target_at.bytes(self.head)
+    }
 }
 
 impl<'a, C: Clock> Server<'a, C> {
     /// Answer one request. `scratch` unescapes JSON strings of the body.
     pub(crate) fn dispatch(&self, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
-        match route(request.target, self.nouns) {
+        match route(request.target_bytes(), self.nouns) {
             Route::Index => match request.method {
                 Method::Get | Method::Head => Reply::Index,
                 Method::Options => Reply::Options { allow: ALLOW_INDEX },
@@ -33,14 +56,16 @@ impl<'a, C: Clock> Server<'a, C> {
             },
             Route::Server => match request.method {
                 Method::Options => Reply::Options { allow: ALLOW_NOUN },
-                _ => Reply::Problem(Problem::new(
+                _ => Reply::Problem(problem!(
                     400,
-                    format_args!("the target \"*\" is only for OPTIONS; use a path such as /"),
+                    "the target \"*\" is only for OPTIONS; use a path such as /"
                 )),
             },
-            Route::Unknown => Reply::Problem(Problem::new(
+            Route::Unknown => Reply::Problem(problem!(
                 404,
-                format_args!("no noun at \"{}\"; GET / lists the nouns", request.target),
+                "no noun at \"",
+                request.target(),
+                "\"; GET / lists the nouns"
             )),
             Route::Noun(noun) => self.on_noun(noun, request, scratch),
         }
@@ -115,12 +140,7 @@ fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>
                 ContentType::Absent => "no Content-Type",
                 _ => "another Content-Type",
             };
-            Problem::new(
-                415,
-                format_args!(
-                    "the body must be JSON, sent with Content-Type: application/json; this request has {sent}"
-                ),
-            )
+            problem!(415, "the body must be JSON, sent with Content-Type: application/json; this request has ", &sent)
         }
         BodyRefusal::Undecodable(error) => problem_of(&Error::from(error), noun, request),
     }
@@ -130,49 +150,52 @@ fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>
 fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
     let retry_after = error.retry_after().unwrap_or_default();
     match (error.kind(), error) {
-        (ErrorKind::Malformed, _) => Problem::new(400, format_args!("{error}")),
+        (ErrorKind::Malformed, _) => problem!(400, error),
         (ErrorKind::InvalidAttribute, Error::Attribute(attribute)) => {
             let problem = match attribute.problem() {
                 // Say what would have been accepted, so the client can fix it.
-                AttributeProblem::Unknown | AttributeProblem::ReadOnly => Problem::new(
+                AttributeProblem::Unknown | AttributeProblem::ReadOnly => problem!(
                     422,
-                    format_args!("{error}; {} accepts {}", noun.name, Writable(noun.resource)),
+                    error,
+                    "; ",
+                    &noun.name,
+                    " accepts ",
+                    &Writable(noun.resource)
                 ),
-                _ => Problem::new(422, format_args!("{error}")),
+                _ => problem!(422, error),
             };
             problem.about(attribute.key())
         }
-        (ErrorKind::InvalidAttribute, _) => Problem::new(422, format_args!("{error}")),
+        (ErrorKind::InvalidAttribute, _) => problem!(422, error),
         (ErrorKind::Busy | ErrorKind::QueueFull, _) => {
-            Problem::new(503, format_args!("{}: {error}", noun.name)).retry_after(retry_after)
+            problem!(503, &noun.name, ": ", error).retry_after(retry_after)
         }
-        (ErrorKind::Conflict, _) => Problem::new(409, format_args!("{}: {error}", noun.name)),
+        (ErrorKind::Conflict, _) => problem!(409, &noun.name, ": ", error),
         (ErrorKind::NotSupported, _) => {
             let allow = allow_for(without(noun.resource.describe().verbs, request.method));
-            Problem::new(
+            problem!(
                 405,
-                format_args!(
-                    "{} does not support {}; it allows {allow}",
-                    noun.name, request.method_text
-                ),
+                &noun.name,
+                " does not support ",
+                &request.method_text(),
+                "; it allows ",
+                &allow
             )
             .allowing(allow)
         }
-        (ErrorKind::Hardware, _) => Problem::new(
-            500,
-            format_args!("{}: {error}; nothing was changed", noun.name),
-        ),
-        _ => Problem::new(500, format_args!("{}: {error}", noun.name)),
+        (ErrorKind::Hardware, _) => problem!(500, &noun.name, ": ", error, "; nothing was changed"),
+        _ => problem!(500, &noun.name, ": ", error),
     }
 }
 
 fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
-    Problem::new(
+    problem!(
         405,
-        format_args!(
-            "{} is not allowed on \"{}\"; use one of {allow}",
-            request.method_text, request.target
-        ),
+        &request.method_text(),
+        " is not allowed on \"",
+        request.target(),
+        "\"; use one of ",
+        &allow
     )
     .allowing(allow)
 }
@@ -208,8 +231,8 @@ fn millis_up(duration: core::time::Duration) -> u64 {
 /// The writable attributes of a noun, as `"desired", "steps"` for a detail.
 struct Writable<'r>(&'r dyn Resource);
 
-impl core::fmt::Display for Writable<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl Piece for Writable<'_> {
+    fn add_to(&self, detail: &mut Detail) {
         let mut first = true;
         for spec in self
             .0
@@ -219,27 +242,32 @@ impl core::fmt::Display for Writable<'_> {
             .filter(|spec| spec.is_writable())
         {
             if !first {
-                f.write_str(", ")?;
+                ", ".add_to(detail);
             }
             first = false;
-            write!(f, "\"{}\" ({}", spec.key, spec.kind.type_name())?;
+            "\"".add_to(detail);
+            spec.key.add_to(detail);
+            "\" (".add_to(detail);
+            spec.kind.type_name().add_to(detail);
             match spec.kind {
-                urest_core::attributes::Kind::Int { min, max } => write!(f, " {min}..={max})")?,
-                urest_core::attributes::Kind::Str { max_len } => {
-                    write!(f, " of at most {max_len} bytes)")?
+                Kind::Int { min, max } => {
+                    " ".add_to(detail);
+                    min.add_to(detail);
+                    "..=".add_to(detail);
+                    max.add_to(detail);
                 }
-                urest_core::attributes::Kind::Bool => f.write_str(")")?,
-                urest_core::attributes::Kind::Decimal { scale, min, max } => write!(
-                    f,
-                    " {}..={})",
-                    urest_core::decimal::Fixed::new(min, scale),
-                    urest_core::decimal::Fixed::new(max, scale)
-                )?,
+                Kind::Decimal { scale, min, max } => {
+                    " ".add_to(detail);
+                    Fixed::new(min, scale).add_to(detail);
+                    "..=".add_to(detail);
+                    Fixed::new(max, scale).add_to(detail);
+                }
+                kind => Accepts(kind).add_to(detail),
             }
+            ")".add_to(detail);
         }
         if first {
-            f.write_str("no attributes")?;
+            "no attributes".add_to(detail);
         }
-        Ok(())
     }
 }

@@ -1,12 +1,13 @@
 //! Reading a request head: where it ends and how its body is framed.
 //!
-//! The head is parsed twice per request: once here, as soon as it is
-//! complete, to learn how many body bytes follow; and once more after the
-//! body is in, to hand the borrowed request to the observer and the router.
-//! Parsing is cheap, and it spares keeping borrows of the request buffer
-//! across the reads that fill it.
+//! The head is read once, as its bytes arrive: what the server needs from
+//! it (the framing of the body, the method, where the target lies) is kept
+//! as plain values and offsets into the request buffer, so no borrow of the
+//! buffer is held across the reads that fill it. Only an observer or access
+//! rules, when set, have the head read again, by the same parser, for the
+//! list of its headers.
 
-use httparse::{Header, Status};
+use httparse::Header;
 
 /// The most headers a request may carry; more is answered `431`.
 pub(crate) const MAX_HEADERS: usize = 32;
@@ -26,23 +27,24 @@ pub(crate) enum Method {
 
 impl Method {
     /// Methods are case-sensitive (RFC 9110 §9.1), so `get` is not `GET`.
-    pub(crate) fn parse(token: &str) -> Method {
+    pub(crate) fn parse(token: &[u8]) -> Method {
         match token {
-            "GET" => Method::Get,
-            "HEAD" => Method::Head,
-            "PUT" => Method::Put,
-            "POST" => Method::Post,
-            "DELETE" => Method::Delete,
-            "OPTIONS" => Method::Options,
+            b"GET" => Method::Get,
+            b"HEAD" => Method::Head,
+            b"PUT" => Method::Put,
+            b"POST" => Method::Post,
+            b"DELETE" => Method::Delete,
+            b"OPTIONS" => Method::Options,
             _ => Method::Other,
         }
     }
 }
 
 /// How the request says its body is delimited.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Length {
     /// No `Content-Length` and no `Transfer-Encoding`: no body.
+    #[default]
     Absent,
     /// `Content-Length` with this value.
     Exactly(usize),
@@ -53,8 +55,9 @@ pub(crate) enum Length {
 }
 
 /// What the request's `Content-Type` says the body is.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) enum ContentType {
+    #[default]
     Absent,
     Json,
     Other,
@@ -74,6 +77,42 @@ pub(crate) struct Framing {
     /// `Expect: 100-continue`: the client waits for a go-ahead before the body.
     pub expects_continue: bool,
     pub content_type: ContentType,
+    /// Where the method, as sent, lies in the head.
+    pub method_at: Span,
+    /// Where the request target, as sent, lies in the head.
+    pub target_at: Span,
+}
+
+/// Where some text lies in the request buffer.
+#[derive(Copy, Clone, Debug, Default)]
+pub(crate) struct Span {
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    /// The first `len` bytes of `rest`, the unread end of `received`.
+    fn at(received: &[u8], rest: &[u8], len: usize) -> Span {
+        let start = received.len() - rest.len();
+        Span {
+            start,
+            end: start + len,
+        }
+    }
+
+    /// The bytes in `bytes` (the head it was taken from).
+    pub(crate) fn bytes(self, bytes: &[u8]) -> &[u8] {
+        bytes.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// The text in `bytes` (the head it was taken from); empty if it is not
+    /// there.
+    pub(crate) fn text(self, bytes: &[u8]) -> &str {
+        bytes
+            .get(self.start..self.end)
+            .and_then(|text| core::str::from_utf8(text).ok())
+            .unwrap_or("")
+    }
 }
 
 /// The state of the bytes received so far.
@@ -89,98 +128,467 @@ pub(crate) enum Examined {
 }
 
 /// Look at the start of `received` for a complete request head.
+///
+/// The head is read by the grammar `httparse` applies to requests (whose
+/// `Header` type the observer sees): empty lines before the request line
+/// are skipped; the method is a token; the target
+/// is visible ASCII or UTF-8 text; the version is `HTTP/1.0` or `HTTP/1.1`;
+/// lines end with CRLF or a bare LF; header names are tokens followed at
+/// once by a colon; values hold tabs, visible characters and non-ASCII
+/// bytes. Bytes that break the grammar are refused as soon as they arrive.
 pub(crate) fn examine(received: &[u8]) -> Examined {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut headers);
-    match request.parse(received) {
-        Ok(Status::Complete(head_len)) => {
-            let minor_version = request.version.unwrap_or(1);
-            let headers: &[Header<'_>] = request.headers;
-            Examined::Complete(Framing {
-                head_len,
-                method: Method::parse(request.method.unwrap_or("")),
-                minor_version,
-                length: length_of(headers),
-                keep_alive: keeps_alive(headers, minor_version),
-                expects_continue: minor_version >= 1
-                    && header_values(headers, "expect")
-                        .any(|value| value.trim().eq_ignore_ascii_case("100-continue")),
-                content_type: content_type_of(headers),
-            })
-        }
-        Ok(Status::Partial) => Examined::Partial,
+    let mut fields = Fields::default();
+    match read_head(received, |name, value| fields.take(name, value)) {
+        Ok(Some(line)) => Examined::Complete(fields.framing(received, line)),
+        Ok(None) => Examined::Partial,
         Err(httparse::Error::TooManyHeaders) => Examined::TooManyHeaders,
         Err(error) => Examined::Invalid(error),
     }
 }
 
-/// The values of every header called `name`, as text; values that are not
-/// UTF-8 read as empty, which no check below accepts.
-fn header_values<'h>(headers: &'h [Header<'h>], name: &'h str) -> impl Iterator<Item = &'h str> {
-    headers
-        .iter()
-        .filter(move |header| header.name.eq_ignore_ascii_case(name))
-        .map(|header| core::str::from_utf8(header.value).unwrap_or(""))
+/// A whole head, parsed again with its headers, for an observer or access
+/// rules.
+pub(crate) struct Parsed<'r> {
+    pub method: &'r str,
+    pub target: &'r str,
+    pub minor_version: u8,
+    pub headers: &'r [Header<'r>],
 }
 
-/// Comma-separated list elements of every header called `name`.
-fn header_tokens<'h>(headers: &'h [Header<'h>], name: &'h str) -> impl Iterator<Item = &'h str> {
-    header_values(headers, name).flat_map(|value| value.split(',').map(str::trim))
+/// Parse a whole `head` again, keeping its first [`MAX_HEADERS`] headers
+/// in `storage`.
+pub(crate) fn parse_with_headers<'r>(
+    head: &'r [u8],
+    storage: &'r mut [Header<'r>; MAX_HEADERS],
+) -> Option<Parsed<'r>> {
+    let mut count = 0;
+    let line = read_head(head, |name, value| {
+        if let Some(slot) = storage.get_mut(count) {
+            // Names are tokens, so ASCII.
+            let name = core::str::from_utf8(name).unwrap_or("");
+            *slot = Header { name, value };
+            count += 1;
+        }
+    });
+    let line = line.ok()??;
+    Some(Parsed {
+        method: line.method_at.text(head),
+        target: line.target_at.text(head),
+        minor_version: line.minor_version,
+        headers: storage.get(..count).unwrap_or_default(),
+    })
 }
 
-fn length_of(headers: &[Header<'_>]) -> Length {
-    if headers
-        .iter()
-        .any(|header| header.name.eq_ignore_ascii_case("transfer-encoding"))
-    {
-        return Length::Encoded;
-    }
-    let mut length = Length::Absent;
-    for value in header_values(headers, "content-length") {
-        let Some(parsed) = parse_decimal(value.trim()) else {
-            return Length::Invalid;
+/// `Ok(None)`: the head has not ended yet.
+type Reading<T> = Result<Option<T>, httparse::Error>;
+
+/// Where the request line's parts lie, and the head's length.
+struct Line {
+    head_len: usize,
+    method_at: Span,
+    target_at: Span,
+    minor_version: u8,
+}
+
+/// Read the head at the start of `received`, handing each header (name,
+/// value) to `header` as it is read.
+fn read_head<'r>(received: &'r [u8], mut header: impl FnMut(&'r [u8], &'r [u8])) -> Reading<Line> {
+    use httparse::Error;
+    let mut rest = received;
+    // Empty lines before the request line are ignored (RFC 9112 §2.2).
+    loop {
+        rest = match rest {
+            [b'\n', more @ ..] | [b'\r', b'\n', more @ ..] => more,
+            [] | [b'\r'] => return Ok(None),
+            [b'\r', ..] => return Err(Error::NewLine),
+            _ => break,
         };
-        // Repeated headers must agree, or the body's end is ambiguous.
-        match length {
-            Length::Exactly(earlier) if earlier != parsed => return Length::Invalid,
-            _ => length = Length::Exactly(parsed),
+    }
+    let method_at = Span::at(received, rest, run(rest, &TOKEN));
+    rest = match word_end(received, method_at)? {
+        Some(more) => more,
+        None => return Ok(None),
+    };
+    let target_len = run_visible(rest, b'!', &URI);
+    let target_at = Span::at(received, rest, target_len);
+    rest = match word_end(received, target_at)? {
+        Some(more) => more,
+        None => return Ok(None),
+    };
+    if let Some(target) = received.get(target_at.start..target_at.end) {
+        if !target.is_ascii() && core::str::from_utf8(target).is_err() {
+            return Err(Error::Token);
         }
     }
-    length
+    let minor_version = match rest.get(..8) {
+        Some(b"HTTP/1.0") => 0,
+        Some(b"HTTP/1.1") => 1,
+        Some(_) => return Err(Error::Version),
+        None if b"HTTP/1.".starts_with(rest.get(..7).unwrap_or(rest)) => return Ok(None),
+        None => return Err(Error::Version),
+    };
+    rest = match line_end(rest.get(8..).unwrap_or_default(), Error::NewLine)? {
+        Some(more) => more,
+        None => return Ok(None),
+    };
+    let mut count = 0;
+    loop {
+        if let [b'\r' | b'\n', ..] | [] = rest {
+            let Some(more) = line_end(rest, Error::NewLine)? else {
+                return Ok(None);
+            };
+            return Ok(Some(Line {
+                head_len: received.len() - more.len(),
+                method_at,
+                target_at,
+                minor_version,
+            }));
+        }
+        let Some((name, more)) = rest.split_at_checked(run(rest, &TOKEN)) else {
+            return Ok(None);
+        };
+        rest = match more {
+            [b':', more @ ..] if !name.is_empty() => more,
+            [] => return Ok(None),
+            _ => return Err(Error::HeaderName),
+        };
+        while let [b' ' | b'\t', more @ ..] = rest {
+            rest = more;
+        }
+        let Some((value, more)) = rest.split_at_checked(run_visible(rest, b' ', &VALUE)) else {
+            return Ok(None);
+        };
+        rest = match line_end(more, Error::HeaderValue)? {
+            Some(more) => more,
+            None => return Ok(None),
+        };
+        count += 1;
+        if count > MAX_HEADERS {
+            return Err(Error::TooManyHeaders);
+        }
+        header(name, value.trim_ascii_end());
+    }
+}
+
+/// What follows the line break that starts `rest`, which must be CRLF or
+/// LF; `Ok(None)` if it has not arrived whole.
+fn line_end(rest: &[u8], error: httparse::Error) -> Reading<&[u8]> {
+    match rest {
+        [b'\n', more @ ..] | [b'\r', b'\n', more @ ..] => Ok(Some(more)),
+        [] | [b'\r'] => Ok(None),
+        _ => Err(error),
+    }
+}
+
+/// After the method or target: one space must follow a non-empty `word`;
+/// what comes after it.
+fn word_end(received: &[u8], word: Span) -> Reading<&[u8]> {
+    match received.get(word.end..).unwrap_or_default() {
+        [] => Ok(None),
+        [b' ', more @ ..] if word.end > word.start => Ok(Some(more)),
+        _ => Err(httparse::Error::Token),
+    }
+}
+
+/// How many bytes at the start of `bytes` `accepted` takes.
+fn run(bytes: &[u8], accepted: &[bool; 256]) -> usize {
+    bytes
+        .iter()
+        .take_while(|&&byte| accepted[usize::from(byte)])
+        .count()
+}
+
+/// [`run`] for a table that takes every byte from `least` up but DEL (and
+/// perhaps a few more): eight bytes at a time while none of them is below
+/// `least` or DEL, then byte by byte.
+fn run_visible(bytes: &[u8], least: u8, accepted: &[bool; 256]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut len = 0;
+    for chunk in chunks.by_ref() {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_ne_bytes(chunk);
+        // A byte below `least` (at most 0x80), or equal to DEL, sets its
+        // high bit in one of these; bytes of 0x80 and up never do.
+        let below = word.wrapping_sub(ONES * u64::from(least)) & !word;
+        let del = word ^ (ONES * 0x7f);
+        let is_del = del.wrapping_sub(ONES) & !del;
+        if (below | is_del) & HIGH != 0 {
+            break;
+        }
+        len += 8;
+    }
+    len + run(bytes.get(len..).unwrap_or_default(), accepted)
+}
+
+/// The bytes `$byte` for which `$accepted` holds, as a table.
+macro_rules! table {
+    (|$byte:ident| $accepted:expr) => {{
+        let mut table = [false; 256];
+        let mut index = 0;
+        while index < 256 {
+            let $byte = index as u8;
+            table[index] = $accepted;
+            index += 1;
+        }
+        table
+    }};
+}
+
+/// Token characters (RFC 9110 §5.6.2): methods and header names.
+static TOKEN: [bool; 256] = table!(|byte| {
+    byte.is_ascii_alphanumeric()
+        || matches!(
+            byte,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
+});
+
+/// The bytes of a request target: visible ASCII and any non-ASCII byte.
+static URI: [bool; 256] = table!(|byte| matches!(byte, b'!'..=0x7e | 0x80..=0xff));
+
+/// The bytes of a header value: tab, space, visible ASCII, non-ASCII.
+static VALUE: [bool; 256] = table!(|byte| matches!(byte, b'\t' | b' '..=0x7e | 0x80..=0xff));
+
+/// What the headers the server reads say, gathered as they are read.
+#[derive(Default)]
+struct Fields {
+    length: Length,
+    /// A `Transfer-Encoding`, which wins over any `Content-Length`.
+    encoded: bool,
+    /// `Connection: close`.
+    close: bool,
+    /// `Connection: keep-alive` (HTTP/1.0 must ask; RFC 9112 §9.3).
+    keep_alive: bool,
+    /// `Expect: 100-continue` (which HTTP/1.0 cannot send).
+    expects_continue: bool,
+    content_type: ContentType,
+}
+
+impl Fields {
+    /// Take one header into account.
+    fn take(&mut self, name: &[u8], value: &[u8]) {
+        // The length first: most names are told apart by it alone.
+        match name.len() {
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                let Some(parsed) = parse_decimal(value.trim_ascii()) else {
+                    self.length = Length::Invalid;
+                    return;
+                };
+                // Repeated headers must agree, or the body's end is ambiguous.
+                self.length = match self.length {
+                    Length::Absent => Length::Exactly(parsed),
+                    Length::Exactly(earlier) if earlier == parsed => Length::Exactly(parsed),
+                    _ => Length::Invalid,
+                };
+            }
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => self.encoded = true,
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                for token in value.split(|&byte| byte == b',') {
+                    let token = token.trim_ascii();
+                    self.close |= token.eq_ignore_ascii_case(b"close");
+                    self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+                }
+            }
+            6 if name.eq_ignore_ascii_case(b"expect") => {
+                self.expects_continue |= value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
+            }
+            // The first Content-Type counts.
+            12 if self.content_type == ContentType::Absent
+                && name.eq_ignore_ascii_case(b"content-type") =>
+            {
+                // Parameters such as `; charset=utf-8` do not change the media type.
+                let media_type = value
+                    .split(|&byte| byte == b';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_ascii();
+                self.content_type = if media_type.eq_ignore_ascii_case(b"application/json") {
+                    ContentType::Json
+                } else {
+                    ContentType::Other
+                };
+            }
+            _ => {}
+        }
+    }
+
+    fn framing(&self, received: &[u8], line: Line) -> Framing {
+        let minor_version = line.minor_version;
+        let method = received.get(line.method_at.start..line.method_at.end);
+        Framing {
+            head_len: line.head_len,
+            method: Method::parse(method.unwrap_or_default()),
+            minor_version,
+            length: if self.encoded {
+                Length::Encoded
+            } else {
+                self.length
+            },
+            keep_alive: !self.close && (minor_version >= 1 || self.keep_alive),
+            expects_continue: minor_version >= 1 && self.expects_continue,
+            content_type: self.content_type,
+            method_at: line.method_at,
+            target_at: line.target_at,
+        }
+    }
 }
 
 /// A non-empty run of ASCII digits that fits a `usize`; no sign, no spaces.
-fn parse_decimal(text: &str) -> Option<usize> {
+fn parse_decimal(text: &[u8]) -> Option<usize> {
     if text.is_empty() {
         return None;
     }
-    text.bytes().try_fold(0usize, |total, byte| {
+    text.iter().try_fold(0usize, |total, &byte| {
         let digit = char::from(byte).to_digit(10)?;
         total.checked_mul(10)?.checked_add(digit as usize)
     })
 }
 
-/// HTTP/1.1 keeps a connection open unless told `close`; HTTP/1.0 closes it
-/// unless told `keep-alive` (RFC 9112 §9.3).
-fn keeps_alive(headers: &[Header<'_>], minor_version: u8) -> bool {
-    let mut close = false;
-    let mut keep_alive = false;
-    for token in header_tokens(headers, "connection") {
-        close |= token.eq_ignore_ascii_case("close");
-        keep_alive |= token.eq_ignore_ascii_case("keep-alive");
-    }
-    !close && (minor_version >= 1 || keep_alive)
-}
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
 
-fn content_type_of(headers: &[Header<'_>]) -> ContentType {
-    let Some(value) = header_values(headers, "content-type").next() else {
-        return ContentType::Absent;
-    };
-    // Parameters such as `; charset=utf-8` do not change the media type.
-    let media_type = value.split(';').next().unwrap_or("").trim();
-    if media_type.eq_ignore_ascii_case("application/json") {
-        ContentType::Json
-    } else {
-        ContentType::Other
+    /// What httparse makes of `bytes`, in the terms of [`Examined`].
+    fn by_httparse(bytes: &[u8]) -> Result<Option<(usize, &str, &str, u8)>, httparse::Error> {
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut request = httparse::Request::new(&mut headers);
+        match request.parse(bytes)? {
+            httparse::Status::Complete(len) => Ok(Some((
+                len,
+                request.method.unwrap_or(""),
+                request.path.unwrap_or(""),
+                request.version.unwrap_or(9),
+            ))),
+            httparse::Status::Partial => Ok(None),
+        }
+    }
+
+    #[test]
+    fn headers_are_kept_as_httparse_keeps_them() {
+        for head in HEADS {
+            let mut expected = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut request = httparse::Request::new(&mut expected);
+            let Ok(httparse::Status::Complete(_)) = request.parse(head) else {
+                continue;
+            };
+            let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let parsed = parse_with_headers(head, &mut storage).expect("a whole head");
+            assert_eq!(parsed.method, request.method.unwrap());
+            assert_eq!(parsed.target, request.path.unwrap());
+            assert_eq!(parsed.minor_version, request.version.unwrap());
+            assert_eq!(parsed.headers, request.headers);
+        }
+    }
+
+    fn by_examine(bytes: &[u8]) -> Result<Option<(usize, &str, &str, u8)>, httparse::Error> {
+        match examine(bytes) {
+            Examined::Complete(framing) => Ok(Some((
+                framing.head_len,
+                framing.method_at.text(bytes),
+                framing.target_at.text(bytes),
+                framing.minor_version,
+            ))),
+            Examined::Partial => Ok(None),
+            Examined::TooManyHeaders => Err(httparse::Error::TooManyHeaders),
+            Examined::Invalid(error) => Err(error),
+        }
+    }
+
+    const HEADS: &[&[u8]] = &[
+        b"GET /led0 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: hey/0.0.1\r\nContent-Type: text/html\r\nAccept-Encoding: gzip\r\n\r\n",
+        b"PUT /led HTTP/1.0\nContent-Length: 9\nContent-Type: application/json; charset=utf-8\n\n{\"led\":1}",
+        b"\r\n\nOPTIONS * HTTP/1.1\r\nX:\r\nY: \t a b \t\r\n\r\n",
+        b"GET /caf\xc3\xa9?q=1#f HTTP/1.1\r\nName: caf\xc3\xa9\r\n\r\n",
+        b"GET /\xff HTTP/1.1\r\n\r\n",
+        b"GET  / HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/2.0\r\n\r\n",
+        b"GET / HTTP/1.1 \r\n\r\n",
+        b"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nName : x\r\n\r\n",
+        b"GET / HTTP/1.1\r\n Folded: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nName: a\x7fb\r\n\r\n",
+        b"GET / HTTP/1.1\r\nName: a\rb\r\n\r\n",
+        b"GET / HTTP/1.1\r\n:x\r\n\r\n",
+        b"G\x01T / HTTP/1.1\r\n\r\n",
+        b"\rGET / HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\r\n",
+    ];
+
+    #[test]
+    fn heads_read_as_httparse_reads_them() {
+        let mut many = std::vec::Vec::from(&b"GET / HTTP/1.1\r\n"[..]);
+        for _ in 0..=MAX_HEADERS {
+            many.extend_from_slice(b"A: b\r\n");
+        }
+        many.extend_from_slice(b"\r\n");
+        let mut heads: std::vec::Vec<std::vec::Vec<u8>> =
+            HEADS.iter().map(|head| head.to_vec()).collect();
+        heads.push(many);
+        for head in &heads {
+            for len in 0..=head.len() {
+                let prefix = &head[..len];
+                assert_eq!(
+                    by_examine(prefix),
+                    by_httparse(prefix),
+                    "{:?}",
+                    std::string::String::from_utf8_lossy(prefix)
+                );
+            }
+            // Every byte replaced by each kind of byte that matters.
+            for at in 0..head.len() {
+                for byte in [b'\r', b'\n', b' ', b'\t', b':', 0, 0x7f, 0xc3, b'a', b'/'] {
+                    let mut changed = head.clone();
+                    changed[at] = byte;
+                    assert_eq!(
+                        by_examine(&changed),
+                        by_httparse(&changed),
+                        "{:?}",
+                        std::string::String::from_utf8_lossy(&changed)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_headers_the_server_needs_are_read() {
+        let Examined::Complete(framing) = examine(
+            b"PUT /led HTTP/1.1\r\ncontent-length: 9\r\nContent-Type: Application/JSON ; x=y\r\n\
+              Expect: 100-continue\r\nConnection: foo, close\r\n\r\n",
+        ) else {
+            panic!("a complete head");
+        };
+        assert_eq!(framing.length, Length::Exactly(9));
+        assert_eq!(framing.content_type, ContentType::Json);
+        assert!(framing.expects_continue);
+        assert!(!framing.keep_alive);
+        let Examined::Complete(framing) = examine(
+            b"POST /x HTTP/1.0\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\
+              Connection: keep-alive\r\nExpect: 100-continue\r\n\r\n",
+        ) else {
+            panic!("a complete head");
+        };
+        assert_eq!(framing.length, Length::Encoded);
+        assert!(framing.keep_alive);
+        assert!(!framing.expects_continue);
+        assert_eq!(framing.method, Method::Post);
     }
 }

@@ -79,10 +79,23 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+/// A [`Problem`](crate::response::Problem) with `status` whose detail is
+/// the pieces (text, numbers, errors) in turn, cut to its limit: details
+/// are built without `core::fmt` wherever the pieces allow.
+macro_rules! problem {
+    ($status:expr $(, $piece:expr)* $(,)?) => {{
+        #[allow(unused_mut)]
+        let mut problem = $crate::response::Problem::bare($status);
+        $( $crate::response::Piece::add_to($piece, &mut problem.detail); )*
+        problem
+    }};
+}
+
 mod access;
 mod buffers;
 mod config;
 mod connection;
+mod digits;
 mod dispatch;
 mod error;
 mod head;

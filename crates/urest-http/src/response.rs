@@ -1,14 +1,18 @@
 //! What the server answers, and how an answer becomes bytes.
 
-use core::fmt::{self, Write as _};
+use core::ops::Range;
 use core::time::Duration;
 
 use heapless::String;
-use urest_core::attributes::{Attributes, MAX_KEY};
-use urest_core::resource::Verbs;
+use urest_core::attributes::{
+    AttributeError, Attributes, DecodeError, Kind, Problem as AttributeProblem, MAX_KEY,
+};
+use urest_core::decimal::Fixed;
+use urest_core::resource::{Error, Verbs};
 
 use crate::access::{AccessHeaders, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS};
 use crate::buffers::RESPONSE_HEAD_ROOM;
+use crate::digits::Digits;
 use crate::json::{self, AcceptedBody, Listing, Overflow, ProblemBody};
 use crate::Noun;
 
@@ -35,8 +39,12 @@ pub(crate) fn allow_for(verbs: Verbs) -> &'static str {
 /// Every method the index accepts, for `Allow`.
 pub(crate) const ALLOW_INDEX: &str = "GET, HEAD, OPTIONS";
 
-pub(crate) const JSON: &str = "application/json";
-pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
+/// The media type of a response body.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Media {
+    Json,
+    ProblemJson,
+}
 
 /// The reason phrase of each status this server sends (RFC 9110 §15).
 pub(crate) fn reason(status: u16) -> &'static str {
@@ -65,6 +73,16 @@ pub(crate) fn reason(status: u16) -> &'static str {
     }
 }
 
+/// The status line of the commonest statuses, without its line break.
+fn status_line(status: u16) -> Option<&'static str> {
+    Some(match status {
+        200 => "HTTP/1.1 200 OK",
+        202 => "HTTP/1.1 202 Accepted",
+        204 => "HTTP/1.1 204 No Content",
+        _ => return None,
+    })
+}
+
 /// A failed request, as RFC 9457 problem details plus the headers that go
 /// with it.
 #[derive(Clone, Debug)]
@@ -79,15 +97,11 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    /// A problem with `status` and a detail formatted from `detail`, cut to
-    /// [`DETAIL_LEN`] bytes if need be.
-    pub(crate) fn new(status: u16, detail: fmt::Arguments<'_>) -> Problem {
-        let mut text = String::new();
-        // A detail that is cut short is still worth sending.
-        let _ = Truncating(&mut text).write_fmt(detail);
+    /// A problem with `status` and no detail yet: see the `problem!` macro.
+    pub(crate) fn bare(status: u16) -> Problem {
         Problem {
             status,
-            detail: text,
+            detail: String::new(),
             attribute: None,
             allow: None,
             retry_after: None,
@@ -110,7 +124,7 @@ impl Problem {
     /// The same problem, naming the attribute at fault.
     pub(crate) fn about(mut self, attribute: &str) -> Problem {
         let mut name = String::new();
-        let _ = Truncating(&mut name).write_str(attribute);
+        push_cut(&mut name, attribute);
         self.attribute = Some(name);
         self
     }
@@ -131,17 +145,242 @@ pub(crate) fn whole_seconds_up(wait: Duration) -> u32 {
     u32::try_from(seconds).unwrap_or(u32::MAX).max(1)
 }
 
-/// Pushes characters while they fit and quietly drops the rest.
-struct Truncating<'s, const N: usize>(&'s mut String<N>);
+/// Push `text` onto `into`, or as many of its characters as fit.
+fn push_cut<const N: usize>(into: &mut String<N>, text: &str) {
+    if into.push_str(text).is_ok() {
+        return;
+    }
+    for c in text.chars() {
+        if into.push(c).is_err() {
+            break;
+        }
+    }
+}
 
-impl<const N: usize> fmt::Write for Truncating<'_, N> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        for c in text.chars() {
-            if self.0.push(c).is_err() {
-                break;
+/// The detail of a problem as it is built.
+pub(crate) type Detail = String<DETAIL_LEN>;
+
+/// Something a problem's detail can say: text, a number, an error.
+pub(crate) trait Piece {
+    fn add_to(&self, detail: &mut Detail);
+}
+
+impl<T: Piece + ?Sized> Piece for &T {
+    fn add_to(&self, detail: &mut Detail) {
+        (**self).add_to(detail);
+    }
+}
+
+impl Piece for str {
+    fn add_to(&self, detail: &mut Detail) {
+        push_cut(detail, self);
+    }
+}
+
+macro_rules! numbers {
+    ($($kind:ty),*) => {$(
+        impl Piece for $kind {
+            fn add_to(&self, detail: &mut Detail) {
+                push_cut(detail, Digits::new(*self as u64).as_str());
             }
         }
-        Ok(())
+    )*};
+}
+numbers!(u16, u32, u64, usize);
+
+/// A timeout for people: whole seconds when it is some (`30 s`), else
+/// milliseconds, rounded up (`1500 ms`).
+pub(crate) struct Timeout(pub Duration);
+
+impl Piece for Timeout {
+    fn add_to(&self, detail: &mut Detail) {
+        let nanos = self.0.subsec_nanos();
+        if nanos == 0 {
+            self.0.as_secs().add_to(detail);
+            return " s".add_to(detail);
+        }
+        let millis = self
+            .0
+            .as_secs()
+            .saturating_mul(1_000)
+            .saturating_add(u64::from(nanos).div_ceil(1_000_000));
+        millis.add_to(detail);
+        " ms".add_to(detail);
+    }
+}
+
+/// A core error as its `Display` reads, without `core::fmt` but for the
+/// decoding errors, whose messages are composed from their parts.
+impl Piece for Error {
+    fn add_to(&self, detail: &mut Detail) {
+        let (text, wait) = match self {
+            Error::Malformed(error) => {
+                "body is not a JSON object: ".add_to(detail);
+                return error.add_to(detail);
+            }
+            Error::Attribute(error) => return error.add_to(detail),
+            Error::Busy { retry_after } => ("busy with a transition", Some(retry_after)),
+            Error::QueueFull { retry_after } => {
+                ("queue of waiting changes is full", Some(retry_after))
+            }
+            Error::Conflict => ("the change conflicts with the current state", None),
+            Error::NotSupported => ("this noun does not support that verb", None),
+            Error::Hardware => ("the hardware reported an error", None),
+        };
+        text.add_to(detail);
+        if let Some(wait) = wait {
+            let millis = wait
+                .as_secs()
+                .saturating_mul(1_000)
+                .saturating_add(u64::from(wait.subsec_millis()));
+            "; try again in ".add_to(detail);
+            millis.add_to(detail);
+            " ms".add_to(detail);
+        }
+    }
+}
+
+/// A head that is not HTTP/1.x, as httparse's `Display` says it.
+impl Piece for httparse::Error {
+    fn add_to(&self, detail: &mut Detail) {
+        match self {
+            httparse::Error::HeaderName => "invalid header name",
+            httparse::Error::HeaderValue => "invalid header value",
+            httparse::Error::NewLine => "invalid new line",
+            httparse::Error::Status => "invalid response status",
+            httparse::Error::Token => "invalid token",
+            httparse::Error::TooManyHeaders => "too many headers",
+            httparse::Error::Version => "invalid HTTP version",
+        }
+        .add_to(detail);
+    }
+}
+
+impl Piece for i64 {
+    fn add_to(&self, detail: &mut Detail) {
+        if *self < 0 {
+            "-".add_to(detail);
+        }
+        self.unsigned_abs().add_to(detail);
+    }
+}
+
+impl Piece for Fixed {
+    fn add_to(&self, detail: &mut Detail) {
+        let mut text = [0u8; 24];
+        self.write(&mut text).add_to(detail);
+    }
+}
+
+/// What a kind of attribute accepts, as urest-core's `Kind::write_accepts`
+/// says it: ` in 0..=1`, ` of at most 8 bytes`, and so on.
+pub(crate) struct Accepts(pub Kind);
+
+impl Piece for Accepts {
+    fn add_to(&self, detail: &mut Detail) {
+        match self.0 {
+            Kind::Int { min, max } => {
+                " in ".add_to(detail);
+                min.add_to(detail);
+                "..=".add_to(detail);
+                max.add_to(detail);
+            }
+            Kind::Str { max_len } => {
+                " of at most ".add_to(detail);
+                max_len.add_to(detail);
+                " bytes".add_to(detail);
+            }
+            Kind::Bool => {}
+            Kind::Decimal { scale, min, max } => {
+                " in ".add_to(detail);
+                Fixed::new(min, scale).add_to(detail);
+                "..=".add_to(detail);
+                Fixed::new(max, scale).add_to(detail);
+                " with at most ".add_to(detail);
+                u16::from(scale).add_to(detail);
+                if scale == 1 { " digit" } else { " digits" }.add_to(detail);
+                " after the point".add_to(detail);
+            }
+        }
+    }
+}
+
+/// As urest-core's `Display` of an attribute error reads.
+impl Piece for AttributeError {
+    fn add_to(&self, detail: &mut Detail) {
+        let key = self.key();
+        if let AttributeProblem::Unknown = self.problem() {
+            "unknown attribute \"".add_to(detail);
+            key.add_to(detail);
+            "\"".add_to(detail);
+            return;
+        }
+        "attribute \"".add_to(detail);
+        key.add_to(detail);
+        "\"".add_to(detail);
+        match self.problem() {
+            AttributeProblem::Unknown => {}
+            AttributeProblem::ReadOnly => " is read-only".add_to(detail),
+            AttributeProblem::WrongType(kind) | AttributeProblem::NotAccepted(kind) => {
+                " must be ".add_to(detail);
+                kind.type_name().add_to(detail);
+                Accepts(kind).add_to(detail);
+            }
+            AttributeProblem::OutOfRange { min, max } => {
+                " must be in ".add_to(detail);
+                min.add_to(detail);
+                "..=".add_to(detail);
+                max.add_to(detail);
+            }
+            AttributeProblem::TooLong { max_len } => {
+                " must be at most ".add_to(detail);
+                max_len.add_to(detail);
+                " bytes".add_to(detail);
+            }
+            AttributeProblem::Duplicate => " appears more than once".add_to(detail),
+            AttributeProblem::Missing => " is required".add_to(detail),
+        }
+    }
+}
+
+/// As serde-json-core's `Display` reads.
+impl Piece for serde_json_core::de::Error {
+    fn add_to(&self, detail: &mut Detail) {
+        use serde_json_core::de::Error as E;
+        match self {
+            E::EofWhileParsingList => "EOF while parsing a list.",
+            E::EofWhileParsingObject => "EOF while parsing an object.",
+            E::EofWhileParsingString => "EOF while parsing a string.",
+            E::EofWhileParsingValue => "EOF while parsing a JSON value.",
+            E::ExpectedColon => "Expected this character to be a `':'`.",
+            E::ExpectedListCommaOrEnd => "Expected this character to be either a `','` ora `']'`.",
+            E::ExpectedObjectCommaOrEnd => {
+                "Expected this character to be either a `','` or a `'}'`."
+            }
+            E::ExpectedSomeIdent => "Expected to parse either a `true`, `false`, or a `null`.",
+            E::ExpectedSomeValue => "Expected this character to start a JSON value.",
+            E::InvalidNumber => "Invalid number.",
+            E::InvalidType => "Invalid type",
+            E::InvalidUnicodeCodePoint => "Invalid unicode code point.",
+            E::KeyMustBeAString => "Object key is not a string.",
+            E::TrailingCharacters => "JSON has non-whitespace trailing characters after the value.",
+            E::TrailingComma => "JSON has a comma after the last value in an array or map.",
+            E::CustomError => "JSON does not match deserializer’s expected format.",
+            _ => "Invalid JSON",
+        }
+        .add_to(detail);
+    }
+}
+
+impl Piece for DecodeError {
+    fn add_to(&self, detail: &mut Detail) {
+        match self {
+            DecodeError::Malformed(error) => {
+                "body is not a JSON object: ".add_to(detail);
+                error.add_to(detail);
+            }
+            DecodeError::Attribute(error) => error.add_to(detail),
+        }
     }
 }
 
@@ -184,11 +423,11 @@ impl<'n> Reply<'n> {
         matches!(self, Reply::Problem(problem) if problem.closes)
     }
 
-    fn content_type(&self) -> Option<&'static str> {
+    fn content_type(&self) -> Option<Media> {
         match self {
             Reply::Options { .. } | Reply::Preflight => None,
-            Reply::Problem(_) => Some(PROBLEM_JSON),
-            _ => Some(JSON),
+            Reply::Problem(_) => Some(Media::ProblemJson),
+            _ => Some(Media::Json),
         }
     }
 
@@ -287,7 +526,7 @@ pub(crate) enum Persistence {
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct ResponseHead<'h> {
     pub status: u16,
-    pub content_type: Option<&'static str>,
+    pub content_type: Option<Media>,
     pub content_length: usize,
     pub allow: Option<&'static str>,
     pub retry_after: Option<u32>,
@@ -299,85 +538,109 @@ impl ResponseHead<'_> {
     /// Write the head, blank line included, at the start of `out`.
     pub(crate) fn write(&self, out: &mut [u8]) -> Result<usize, Overflow> {
         let mut writer = SliceWriter { out, len: 0 };
-        self.format(&mut writer).map_err(|_| Overflow)?;
+        self.emit(&mut writer)?;
         Ok(writer.len)
     }
 
     /// The length of the head, blank line included.
     pub(crate) fn measure(&self) -> Result<usize, Overflow> {
         let mut counter = Counter(0);
-        self.format(&mut counter).map_err(|_| Overflow)?;
+        self.emit(&mut counter)?;
         Ok(counter.0)
     }
 
-    fn format(&self, w: &mut impl fmt::Write) -> fmt::Result {
-        write!(w, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status))?;
-        if let Some(content_type) = self.content_type {
-            write!(w, "Content-Type: {content_type}\r\n")?;
+    fn emit(&self, w: &mut impl Sink) -> Result<(), Overflow> {
+        match status_line(self.status) {
+            Some(line) => w.put(line.as_bytes())?,
+            None => {
+                w.put(b"HTTP/1.1 ")?;
+                w.put(Digits::new(u64::from(self.status)).as_bytes())?;
+                w.put(b" ")?;
+                w.put(reason(self.status).as_bytes())?;
+            }
+        }
+        match self.content_type {
+            Some(Media::Json) => w.put(b"\r\nContent-Type: application/json")?,
+            Some(Media::ProblemJson) => w.put(b"\r\nContent-Type: application/problem+json")?,
+            None => {}
         }
         // A 204 has no content and must not say how long it is.
         if self.status != 204 {
-            write!(w, "Content-Length: {}\r\n", self.content_length)?;
+            w.put(b"\r\nContent-Length: ")?;
+            w.put(Digits::new(self.content_length as u64).as_bytes())?;
         }
         if let Some(allow) = self.allow {
-            write!(w, "Allow: {allow}\r\n")?;
+            w.put(b"\r\nAllow: ")?;
+            w.put(allow.as_bytes())?;
         }
         if let Some(seconds) = self.retry_after {
-            write!(w, "Retry-After: {seconds}\r\n")?;
+            w.put(b"\r\nRetry-After: ")?;
+            w.put(Digits::new(u64::from(seconds)).as_bytes())?;
         }
-        self.format_access(w)?;
+        w.put(b"\r\n")?;
+        self.emit_access(w)?;
         match self.connection {
             Persistence::KeepAlive => {}
-            Persistence::KeepAliveConfirmed => w.write_str("Connection: keep-alive\r\n")?,
-            Persistence::Close => w.write_str("Connection: close\r\n")?,
+            Persistence::KeepAliveConfirmed => w.put(b"Connection: keep-alive\r\n")?,
+            Persistence::Close => w.put(b"Connection: close\r\n")?,
         }
-        w.write_str("\r\n")
+        w.put(b"\r\n")
     }
 
-    fn format_access(&self, w: &mut impl fmt::Write) -> fmt::Result {
+    fn emit_access(&self, w: &mut impl Sink) -> Result<(), Overflow> {
         let access = &self.access;
         if let Some(challenge) = access.challenge {
-            write!(w, "WWW-Authenticate: {}\r\n", challenge.header())?;
+            w.put(b"WWW-Authenticate: ")?;
+            w.put(challenge.header().as_bytes())?;
+            w.put(b"\r\n")?;
         }
         if let Some(origin) = access.allow_origin {
-            write!(w, "Access-Control-Allow-Origin: {origin}\r\n")?;
+            w.put(b"Access-Control-Allow-Origin: ")?;
+            w.put(origin.as_bytes())?;
+            w.put(b"\r\n")?;
         }
         if access.preflight {
-            write!(
-                w,
-                "Access-Control-Allow-Methods: {PREFLIGHT_METHODS}\r\n\
-                 Access-Control-Allow-Headers: {PREFLIGHT_HEADERS}\r\n\
-                 Access-Control-Max-Age: {PREFLIGHT_MAX_AGE}\r\n"
-            )?;
+            w.put(b"Access-Control-Allow-Methods: ")?;
+            w.put(PREFLIGHT_METHODS.as_bytes())?;
+            w.put(b"\r\nAccess-Control-Allow-Headers: ")?;
+            w.put(PREFLIGHT_HEADERS.as_bytes())?;
+            w.put(b"\r\nAccess-Control-Max-Age: ")?;
+            w.put(Digits::new(u64::from(PREFLIGHT_MAX_AGE)).as_bytes())?;
+            w.put(b"\r\n")?;
         }
         if access.vary_origin {
-            w.write_str("Vary: Origin\r\n")?;
+            w.put(b"Vary: Origin\r\n")?;
         }
         Ok(())
     }
+}
+
+/// Where a response head goes: bytes appended, or only counted.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Overflow>;
 }
 
 /// Counts the bytes written to it.
 struct Counter(usize);
 
-impl fmt::Write for Counter {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        self.0 = self.0.checked_add(text.len()).ok_or(fmt::Error)?;
+impl Sink for Counter {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Overflow> {
+        self.0 = self.0.checked_add(bytes.len()).ok_or(Overflow)?;
         Ok(())
     }
 }
 
-/// `fmt::Write` into a byte slice, failing when it is full.
+/// Appends to a byte slice, failing when it is full.
 struct SliceWriter<'o> {
     out: &'o mut [u8],
     len: usize,
 }
 
-impl fmt::Write for SliceWriter<'_> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        let end = self.len.checked_add(text.len()).ok_or(fmt::Error)?;
-        let into = self.out.get_mut(self.len..end).ok_or(fmt::Error)?;
-        into.copy_from_slice(text.as_bytes());
+impl Sink for SliceWriter<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Overflow> {
+        let end = self.len.checked_add(bytes.len()).ok_or(Overflow)?;
+        let into = self.out.get_mut(self.len..end).ok_or(Overflow)?;
+        into.copy_from_slice(bytes);
         self.len = end;
         Ok(())
     }
@@ -386,15 +649,15 @@ impl fmt::Write for SliceWriter<'_> {
 /// A response composed in the response buffer.
 #[derive(Clone, Debug)]
 pub(crate) struct Composed {
-    /// Bytes to send from the start of the buffer.
-    pub len: usize,
+    /// The bytes to send.
+    pub sent: Range<usize>,
     /// Where the body lies in the buffer (empty for `HEAD`).
-    pub body: core::ops::Range<usize>,
+    pub body: Range<usize>,
 }
 
-/// Compose `reply` at the start of `buffer`: the body is written after
-/// [`RESPONSE_HEAD_ROOM`] bytes, the head before it, and the body moved down
-/// to follow the head. With `head_only` the body is measured but not kept.
+/// Compose `reply` in `buffer`: the body is written after
+/// [`RESPONSE_HEAD_ROOM`] bytes and the head just before it, so neither is
+/// copied again. With `head_only` the body is measured but not sent.
 pub(crate) fn compose(
     reply: &Reply<'_>,
     nouns: &[Noun<'_>],
@@ -425,29 +688,30 @@ pub(crate) fn compose_with(
 ) -> Result<Composed, Overflow> {
     let room = RESPONSE_HEAD_ROOM.min(buffer.len());
     let body_len = reply.write_body(nouns, buffer.get_mut(room..).unwrap_or_default())?;
+    let body_end = room.checked_add(body_len).ok_or(Overflow)?;
     let head = reply.head_with(body_len, connection, access);
-    let head_len = head.measure()?;
-    let end = head_len.checked_add(body_len).ok_or(Overflow)?;
-    if head_len > room {
-        if end > buffer.len() {
-            return Err(Overflow);
-        }
-        if !head_only {
-            buffer.copy_within(room..room + body_len, head_len);
-        }
-    }
-    head.write(buffer.get_mut(..head_len).ok_or(Overflow)?)?;
-    if head_only {
+    // Written at the start, then moved to end where the body begins.
+    if let Ok(head_len) = head.write(buffer.get_mut(..room).unwrap_or_default()) {
+        let start = room - head_len;
+        buffer.copy_within(..head_len, start);
+        let end = if head_only { room } else { body_end };
         return Ok(Composed {
-            len: head_len,
-            body: head_len..head_len,
+            sent: start..end,
+            body: room..end,
         });
     }
-    if head_len < room {
-        buffer.copy_within(room..room + body_len, head_len);
+    let head_len = head.measure()?;
+    let end = head_len.checked_add(body_len).ok_or(Overflow)?;
+    if end > buffer.len() {
+        return Err(Overflow);
     }
+    if !head_only {
+        buffer.copy_within(room..body_end, head_len);
+    }
+    head.write(buffer.get_mut(..head_len).ok_or(Overflow)?)?;
+    let end = if head_only { head_len } else { end };
     Ok(Composed {
-        len: end,
+        sent: 0..end,
         body: head_len..end,
     })
 }
@@ -494,7 +758,7 @@ pub fn write_stopping(buffer: &mut [u8], retry_after_secs: u32) -> Option<usize>
 /// `why` and when to come back.
 fn write_unavailable(buffer: &mut [u8], retry_after_secs: u32, why: &str) -> Option<usize> {
     let seconds = retry_after_secs.max(1);
-    let problem = Problem::new(503, format_args!("{why}; try again in {seconds} s"))
+    let problem = problem!(503, why, "; try again in ", &seconds, " s")
         .retry_after(Duration::from_secs(u64::from(seconds)))
         .closing();
     compose(
@@ -505,5 +769,142 @@ fn write_unavailable(buffer: &mut [u8], retry_after_secs: u32, why: &str) -> Opt
         false,
     )
     .ok()
-    .map(|composed| composed.len)
+    .map(|composed| {
+        // The head and body lie together; the caller wants them first.
+        buffer.copy_within(composed.sent.clone(), 0);
+        composed.sent.len()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::string::ToString;
+
+    use super::*;
+
+    #[test]
+    fn core_errors_read_as_their_display() {
+        let errors = [
+            Error::Busy {
+                retry_after: Duration::from_micros(1_500_900),
+            },
+            Error::QueueFull {
+                retry_after: Duration::from_secs(20),
+            },
+            Error::Conflict,
+            Error::NotSupported,
+            Error::Hardware,
+        ];
+        for error in errors {
+            let mut detail = Detail::new();
+            error.add_to(&mut detail);
+            assert_eq!(detail.as_str(), error.to_string());
+        }
+    }
+
+    #[test]
+    fn decoding_errors_read_as_their_display() {
+        use serde_json_core::de::Error as Json;
+        let kinds = [
+            Kind::Int { min: -3, max: 7 },
+            Kind::Str { max_len: 8 },
+            Kind::Bool,
+            Kind::Decimal {
+                scale: 1,
+                min: 50,
+                max: 300,
+            },
+            Kind::Decimal {
+                scale: 2,
+                min: -5,
+                max: 5,
+            },
+        ];
+        let mut problems = std::vec![
+            AttributeProblem::Unknown,
+            AttributeProblem::ReadOnly,
+            AttributeProblem::OutOfRange {
+                min: i64::MIN,
+                max: i64::MAX
+            },
+            AttributeProblem::TooLong { max_len: 12 },
+            AttributeProblem::Duplicate,
+            AttributeProblem::Missing,
+        ];
+        for kind in kinds {
+            problems.push(AttributeProblem::WrongType(kind));
+            problems.push(AttributeProblem::NotAccepted(kind));
+        }
+        let mut errors: std::vec::Vec<Error> = problems
+            .into_iter()
+            .map(|problem| Error::Attribute(AttributeError::new("led", problem)))
+            .collect();
+        for json in [
+            Json::EofWhileParsingList,
+            Json::EofWhileParsingObject,
+            Json::EofWhileParsingString,
+            Json::EofWhileParsingValue,
+            Json::ExpectedColon,
+            Json::ExpectedListCommaOrEnd,
+            Json::ExpectedObjectCommaOrEnd,
+            Json::ExpectedSomeIdent,
+            Json::ExpectedSomeValue,
+            Json::InvalidNumber,
+            Json::InvalidType,
+            Json::InvalidUnicodeCodePoint,
+            Json::KeyMustBeAString,
+            Json::TrailingCharacters,
+            Json::TrailingComma,
+            Json::CustomError,
+            Json::AnyIsUnsupported,
+            Json::EscapedStringIsTooLong,
+        ] {
+            errors.push(Error::Malformed(json));
+        }
+        for error in errors {
+            let mut detail = Detail::new();
+            error.add_to(&mut detail);
+            assert_eq!(detail.as_str(), error.to_string());
+        }
+    }
+
+    #[test]
+    fn timeouts_read_in_seconds_or_milliseconds() {
+        for (timeout, expected) in [
+            (Duration::from_secs(30), "30 s"),
+            (Duration::from_millis(500), "500 ms"),
+            (Duration::from_micros(1_500_001), "1501 ms"),
+        ] {
+            let mut detail = Detail::new();
+            Timeout(timeout).add_to(&mut detail);
+            assert_eq!(detail.as_str(), expected);
+        }
+    }
+
+    #[test]
+    fn head_errors_read_as_their_display() {
+        use httparse::Error::*;
+        for error in [
+            HeaderName,
+            HeaderValue,
+            NewLine,
+            Status,
+            Token,
+            TooManyHeaders,
+            Version,
+        ] {
+            let mut detail = Detail::new();
+            error.add_to(&mut detail);
+            assert_eq!(detail.as_str(), error.to_string());
+        }
+    }
+
+    #[test]
+    fn details_are_cut_to_fit() {
+        let long = "x".repeat(DETAIL_LEN + 10);
+        let problem = problem!(400, "a ", &7u32, " ", long.as_str());
+        assert_eq!(problem.detail.len(), DETAIL_LEN);
+        assert!(problem.detail.starts_with("a 7 xx"));
+    }
 }

@@ -21,15 +21,15 @@ pub(crate) enum Route<'n> {
 /// urest), after percent-decoding; a query string and one trailing slash are
 /// ignored. Absolute-form targets (`http://host/name`, sent to proxies) are
 /// accepted as HTTP/1.1 requires.
-pub(crate) fn route<'n>(target: &str, nouns: &'n [Noun<'n>]) -> Route<'n> {
-    if target == "*" {
+pub(crate) fn route<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
+    if target == b"*" {
         return Route::Server;
     }
     let path = path_of(target);
-    let Some(path) = path.strip_prefix('/') else {
+    let Some(path) = path.strip_prefix(b"/") else {
         return Route::Unknown;
     };
-    let name = path.strip_suffix('/').unwrap_or(path);
+    let name = path.strip_suffix(b"/").unwrap_or(path);
     if name.is_empty() {
         return if path.is_empty() {
             Route::Index
@@ -44,28 +44,36 @@ pub(crate) fn route<'n>(target: &str, nouns: &'n [Noun<'n>]) -> Route<'n> {
 }
 
 /// The path of an origin-form or absolute-form target, without its query.
-fn path_of(target: &str) -> &str {
-    let without_query = target.split(['?', '#']).next().unwrap_or("");
-    let scheme_len = ["http://", "https://"].iter().find_map(|scheme| {
+fn path_of(target: &[u8]) -> &[u8] {
+    let end = target
+        .iter()
+        .position(|&byte| byte == b'?' || byte == b'#')
+        .unwrap_or(target.len());
+    let without_query = target.get(..end).unwrap_or_default();
+    if without_query.starts_with(b"/") {
+        return without_query;
+    }
+    let scheme_len = [&b"http://"[..], b"https://"].iter().find_map(|scheme| {
         let prefix = without_query.get(..scheme.len())?;
         prefix.eq_ignore_ascii_case(scheme).then_some(scheme.len())
     });
     match scheme_len {
         Some(len) => {
-            let authority_and_path = without_query.get(len..).unwrap_or("");
+            let authority_and_path = without_query.get(len..).unwrap_or_default();
             authority_and_path
-                .find('/')
+                .iter()
+                .position(|&byte| byte == b'/')
                 .and_then(|slash| authority_and_path.get(slash..))
-                .unwrap_or("/")
+                .unwrap_or(b"/")
         }
         None => without_query,
     }
 }
 
 /// Whether a percent-encoded path segment spells `name`, ignoring ASCII case.
-fn names_match(segment: &str, name: &str) -> bool {
+fn names_match(segment: &[u8], name: &str) -> bool {
     let mut wanted = name.bytes();
-    let mut bytes = segment.bytes();
+    let mut bytes = segment.iter().copied();
     while let Some(byte) = bytes.next() {
         let decoded = if byte == b'%' {
             let high = bytes.next().and_then(hex_value);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Prints what one request costs and what urest takes on a Cortex-M0+, for
+# the current tree: the figures of docs/performance.md ("Instructions per
+# request and the size probe").
+#
+# - Instructions per request: crates/urest-http/examples/count_requests
+#   serves N requests (the bytes `hey` sends) from memory through
+#   `Server::serve`, under callgrind, counting only inside `block_on`; run
+#   for 1,000 and 2,000 requests, the difference divided by 1,000 is one
+#   request, keep-alive.
+# - Flash and RAM: examples/size-probe, urest-core and urest-http serving
+#   two nouns in four slots, built in release for thumbv6m-none-eabi; text,
+#   rodata, data and bss of the ELF, the size of one slot's `serve` future
+#   (from rustc's -Zprint-type-sizes), and cargo bloat's top crates.
+#
+# Needs valgrind (installed with apt-get if missing), llvm-size or size, and
+# the thumbv6m-none-eabi target; cargo-bloat is installed if missing, and
+# skipped with a note if it cannot be.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+host_target="${CARGO_TARGET_DIR:-$root/target}"
+firmware_target="${FIRMWARE_TARGET_DIR:-$root/target/firmware}"
+
+if ! command -v valgrind >/dev/null 2>&1; then
+  apt-get install -y valgrind >/dev/null
+fi
+
+echo "== instructions per request (callgrind, inside block_on; x86_64 host, release)"
+cargo build --release --locked --quiet -p urest-http --example count_requests
+counter="$host_target/release/examples/count_requests"
+collected() {
+  valgrind --tool=callgrind --toggle-collect='*block_on*' \
+    --callgrind-out-file=/dev/null "$counter" "$1" "$2" 2>&1 |
+    sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
+}
+for verb in get put; do
+  one="$(collected "$verb" 1000)"
+  two="$(collected "$verb" 2000)"
+  echo "$verb: $(((two - one) / 1000)) instructions per request"
+done
+
+echo "== size probe (thumbv6m-none-eabi, release: two nouns, four slots)"
+probe="$firmware_target/thumbv6m-none-eabi/release/urest-size-probe"
+(cd examples/size-probe && CARGO_TARGET_DIR="$firmware_target" cargo build --release --locked --quiet)
+size_tool=""
+for tool in llvm-size arm-none-eabi-size size; do
+  if command -v "$tool" >/dev/null 2>&1; then
+    size_tool="$tool"
+    break
+  fi
+done
+section() {
+  "$size_tool" -A "$probe" | awk -v name="$1" '$1 == name { print $2 }'
+}
+text="$(section .text)"
+vectors="$(section .vector_table)"
+rodata="$(section .rodata)"
+data="$(section .data)"
+bss="$(section .bss)"
+echo "text $text (+ $vectors vector table), rodata $rodata: flash $((text + vectors + rodata + data)) bytes"
+echo "data $data, bss $bss (the four slots' buffers: 4 x 2,048)"
+# The serve future of one slot, from the compiler's type layouts (a -Z
+# flag, allowed on stable by RUSTC_BOOTSTRAP, for this measurement only).
+future="$(
+  cd examples/size-probe &&
+    CARGO_TARGET_DIR="$firmware_target/type-sizes" RUSTC_BOOTSTRAP=1 \
+      cargo rustc --release --locked --quiet -- -Zprint-type-sizes 2>/dev/null |
+    sed -n 's/^print-type-size type: `{async fn body of urest_http::Server<.*>::serve<Wire, Spin>()}`: \([0-9]*\) bytes.*/\1/p' |
+    head -n 1
+)"
+echo "one slot: its two buffers (1,024 + 1,024), Buffers 24 bytes, serve future ${future:-?} bytes"
+
+echo "== cargo bloat --crates (size probe)"
+if ! command -v cargo-bloat >/dev/null 2>&1; then
+  cargo install cargo-bloat --locked >/dev/null 2>&1 || true
+fi
+if command -v cargo-bloat >/dev/null 2>&1; then
+  (cd examples/size-probe && CARGO_TARGET_DIR="$firmware_target" cargo bloat --release --crates -n 10 2>/dev/null | grep -v '^Note:' | grep -v '^$')
+else
+  echo "(cargo-bloat could not be installed; skipped)"
+fi
