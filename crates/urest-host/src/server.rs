@@ -100,9 +100,7 @@ impl Host {
         let logger = Logger::new(clock, config.quiet);
         let nouns = Nouns::build(&config, logger, clock)?;
         let addr = SocketAddr::new(config.bind, config.port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| Error::Bind { addr, source })?;
+        let listener = listen(addr).map_err(|source| Error::Bind { addr, source })?;
         let local_addr = listener
             .local_addr()
             .map_err(|source| Error::Bind { addr, source })?;
@@ -209,6 +207,25 @@ impl Host {
         // The runners never finish, so this ends when accepting does.
         select(accepting, runners).await;
     }
+}
+
+/// Connections the kernel completes and holds for the host before it
+/// accepts them (the system's `somaxconn` may cap it). A burst larger than
+/// this and [`MAX_WAITING`] together has its extra SYNs dropped, and those
+/// clients try again only after a second or more.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listening socket on `addr` with room for a burst of connections.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As `TcpListener::bind` does: a restarted host can bind again at once.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Apply each PWM noun's transitions, each in its own future.
