@@ -642,8 +642,13 @@ impl<'de> Visitor<'de> for PatchSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Attributes, A::Error> {
         let mut patch = Attributes::new();
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            let Some(spec) = self.schema.iter().find(|spec| spec.key == key.as_str()) else {
+        while let Some(Key { text: key, whole }) = map.next_key_seed(KeySeed)? {
+            // A key longer than any name kept whole is no name of the
+            // schema, even if its first bytes are one.
+            let spec = whole
+                .then(|| self.schema.iter().find(|spec| spec.key == key.as_str()))
+                .flatten();
+            let Some(spec) = spec else {
                 return Err(self.fail(&key, Problem::Unknown));
             };
             if !spec.is_writable() {
@@ -714,8 +719,14 @@ impl<'de> Visitor<'de> for ObjectSyntax {
 
 struct KeySeed;
 
+/// A key as read: its first [`MAX_KEY`] bytes, and whether that is all.
+struct Key {
+    text: String<MAX_KEY>,
+    whole: bool,
+}
+
 impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = String<MAX_KEY>;
+    type Value = Key;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
@@ -723,14 +734,18 @@ impl<'de> DeserializeSeed<'de> for KeySeed {
 }
 
 impl<'de> Visitor<'de> for KeySeed {
-    type Value = String<MAX_KEY>;
+    type Value = Key;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string key")
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(truncated(key))
+        let text: String<MAX_KEY> = truncated(key);
+        Ok(Key {
+            whole: text.len() == key.len(),
+            text,
+        })
     }
 }
 

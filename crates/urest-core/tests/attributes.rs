@@ -227,3 +227,34 @@ fn an_escaped_key_longer_than_the_scratch_is_unknown_not_malformed() {
     let body = format!(r#"{{"{key}\q": 1}}"#);
     assert!(matches!(decode(&body), Err(DecodeError::Malformed(_))));
 }
+
+/// A schema whose one name is as long as a key can be kept whole.
+const LONG_NAMED: &[AttributeSpec] = &[AttributeSpec {
+    key: "a_name_of_exactly_thirty_two_byt",
+    kind: Kind::Int { min: 0, max: 9 },
+    access: Access::ReadWrite,
+    doc: "a number with a long name",
+}];
+
+#[test]
+fn a_key_that_only_begins_with_a_long_name_is_unknown() {
+    assert_eq!(LONG_NAMED[0].key.len(), urest_core::attributes::MAX_KEY);
+    let exact = Attributes::decode(
+        br#"{"a_name_of_exactly_thirty_two_byt": 1}"#,
+        LONG_NAMED,
+        &mut [0; 64],
+    );
+    assert!(exact.is_ok(), "{exact:?}");
+    for body in [
+        r#"{"a_name_of_exactly_thirty_two_bytes": 1}"#,
+        // Escaped, so the plain short path cannot take it.
+        r#"{"a_name_of_exactly_thirty_two_byt\u0065": 1}"#,
+    ] {
+        match Attributes::decode(body.as_bytes(), LONG_NAMED, &mut [0; 64]) {
+            Err(DecodeError::Attribute(error)) => {
+                assert_eq!(error.problem(), Problem::Unknown, "{body}");
+            }
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+}
