@@ -9,11 +9,13 @@ use urest_core::attributes::{
 };
 use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, Verbs};
+use urest_core::time::Instant;
 
 use crate::access::{AccessHeaders, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS};
 use crate::buffers::RESPONSE_HEAD_ROOM;
 use crate::digits::Digits;
-use crate::json::{self, AcceptedBody, Listing, Overflow, ProblemBody};
+use crate::etag;
+use crate::json::{self, AcceptedBody, ChangeBody, ChangesBody, Listing, Overflow, ProblemBody};
 use crate::Noun;
 
 /// Longest `detail` of a problem, in bytes; longer ones are cut.
@@ -38,6 +40,10 @@ pub(crate) fn allow_for(verbs: Verbs) -> &'static str {
 }
 /// Every method the index accepts, for `Allow`.
 pub(crate) const ALLOW_INDEX: &str = "GET, HEAD, OPTIONS";
+/// Every method a noun's list of changes accepts, for `Allow`.
+pub(crate) const ALLOW_CHANGES: &str = "GET, HEAD, OPTIONS";
+/// Every method one change accepts, for `Allow`.
+pub(crate) const ALLOW_CHANGE: &str = "GET, HEAD, DELETE, OPTIONS";
 
 /// The media type of a response body.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -53,6 +59,7 @@ pub(crate) fn reason(status: u16) -> &'static str {
         200 => "OK",
         202 => "Accepted",
         204 => "No Content",
+        304 => "Not Modified",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -61,6 +68,7 @@ pub(crate) fn reason(status: u16) -> &'static str {
         408 => "Request Timeout",
         409 => "Conflict",
         411 => "Length Required",
+        412 => "Precondition Failed",
         413 => "Content Too Large",
         415 => "Unsupported Media Type",
         421 => "Misdirected Request",
@@ -387,15 +395,24 @@ impl Piece for DecodeError {
 /// What to answer one request with.
 #[derive(Clone, Debug)]
 pub(crate) enum Reply<'n> {
-    /// `200` with a noun's state.
-    State(Attributes),
-    /// `202` with a noun's state and where the change stands.
+    /// `200` with a noun's state and its strong validator, for `ETag`.
+    State(Attributes, u64),
+    /// `202` with a noun's state and where the change stands; `Location`
+    /// names the change.
     Accepted {
         state: Attributes,
+        etag: u64,
+        noun: &'n str,
         ticket: u32,
         position: u16,
         eta_ms: u64,
     },
+    /// `304` with no body: the client's copy is current.
+    NotModified { etag: u64 },
+    /// `200` with one change of a noun.
+    Change(ChangeBody),
+    /// `200` with every change a noun remembers, as it stands at `now`.
+    Changes { noun: &'n Noun<'n>, now: Instant },
     /// `200` with the index of nouns.
     Index,
     /// `200` with one noun's description, for `OPTIONS`.
@@ -413,6 +430,7 @@ impl<'n> Reply<'n> {
         match self {
             Reply::Accepted { .. } => 202,
             Reply::Preflight => 204,
+            Reply::NotModified { .. } => 304,
             Reply::Problem(problem) => problem.status,
             _ => 200,
         }
@@ -425,7 +443,7 @@ impl<'n> Reply<'n> {
 
     fn content_type(&self) -> Option<Media> {
         match self {
-            Reply::Options { .. } | Reply::Preflight => None,
+            Reply::Options { .. } | Reply::Preflight | Reply::NotModified { .. } => None,
             Reply::Problem(_) => Some(Media::ProblemJson),
             _ => Some(Media::Json),
         }
@@ -436,6 +454,22 @@ impl<'n> Reply<'n> {
             Reply::Description(noun) => Some(allow_for(noun.resource.describe().verbs)),
             Reply::Options { allow } => Some(allow),
             Reply::Problem(problem) => problem.allow,
+            _ => None,
+        }
+    }
+
+    fn etag(&self) -> Option<u64> {
+        match self {
+            Reply::State(_, etag) | Reply::Accepted { etag, .. } | Reply::NotModified { etag } => {
+                Some(*etag)
+            }
+            _ => None,
+        }
+    }
+
+    fn location(&self) -> Option<(&'n str, u32)> {
+        match self {
+            Reply::Accepted { noun, ticket, .. } => Some((noun, *ticket)),
             _ => None,
         }
     }
@@ -459,12 +493,13 @@ impl<'n> Reply<'n> {
     /// Write the body at the start of `out`, returning its length.
     pub(crate) fn write_body(&self, nouns: &[Noun<'_>], out: &mut [u8]) -> Result<usize, Overflow> {
         match self {
-            Reply::State(state) => state.encode(out).map_err(|_| Overflow),
+            Reply::State(state, _) => state.encode(out).map_err(|_| Overflow),
             Reply::Accepted {
                 state,
                 ticket,
                 position,
                 eta_ms,
+                ..
             } => json::write(
                 &AcceptedBody {
                     state,
@@ -474,6 +509,15 @@ impl<'n> Reply<'n> {
                 },
                 out,
             ),
+            Reply::Change(change) => json::write(change, out),
+            Reply::Changes { noun, now } => json::write(
+                &ChangesBody {
+                    changes: noun.resource.changes(),
+                    now: *now,
+                },
+                out,
+            ),
+            Reply::NotModified { .. } => Ok(0),
             Reply::Index | Reply::Description(_) => match self.listing(nouns) {
                 Some(listing) => listing.write_whole(out),
                 None => Ok(0),
@@ -498,9 +542,14 @@ impl<'n> Reply<'n> {
         body_len: usize,
         connection: Persistence,
         access: AccessHeaders<'h>,
-    ) -> ResponseHead<'h> {
+    ) -> ResponseHead<'h>
+    where
+        'n: 'h,
+    {
         ResponseHead {
             status: self.status(),
+            etag: self.etag(),
+            location: self.location(),
             content_type: self.content_type(),
             content_length: body_len,
             allow: self.allow(),
@@ -526,6 +575,10 @@ pub(crate) enum Persistence {
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct ResponseHead<'h> {
     pub status: u16,
+    /// The strong validator, sent as `ETag`.
+    pub etag: Option<u64>,
+    /// The noun and ticket of a change, sent as `Location`.
+    pub location: Option<(&'h str, u32)>,
     pub content_type: Option<Media>,
     pub content_length: usize,
     pub allow: Option<&'static str>,
@@ -564,14 +617,25 @@ impl ResponseHead<'_> {
             Some(Media::ProblemJson) => w.put(b"\r\nContent-Type: application/problem+json")?,
             None => {}
         }
-        // A 204 has no content and must not say how long it is.
-        if self.status != 204 {
+        // A 204 has no content and must not say how long it is; a 304's
+        // length would be that of the 200 it stands for, so none is sent.
+        if !matches!(self.status, 204 | 304) {
             w.put(b"\r\nContent-Length: ")?;
             w.put(Digits::new(self.content_length as u64).as_bytes())?;
         }
         if let Some(allow) = self.allow {
             w.put(b"\r\nAllow: ")?;
             w.put(allow.as_bytes())?;
+        }
+        if let Some(etag) = self.etag {
+            w.put(b"\r\nETag: ")?;
+            w.put(&etag::render(etag))?;
+        }
+        if let Some((noun, ticket)) = self.location {
+            w.put(b"\r\nLocation: /")?;
+            w.put(noun.as_bytes())?;
+            w.put(b"/changes/")?;
+            w.put(Digits::new(u64::from(ticket)).as_bytes())?;
         }
         if let Some(seconds) = self.retry_after {
             w.put(b"\r\nRetry-After: ")?;
