@@ -257,6 +257,13 @@ impl Client {
         self.call(true, || self.agent.get(self.url(path)).call())
     }
 
+    /// A GET with one extra header, such as `If-None-Match`.
+    pub fn get_with(&self, path: &str, name: &str, value: &str) -> Reply {
+        self.call(true, || {
+            self.agent.get(self.url(path)).header(name, value).call()
+        })
+    }
+
     /// A GET that may find the connection refused or closed unanswered,
     /// and is never tried again.
     pub fn try_get(&self, path: &str) -> Option<Reply> {
