@@ -458,26 +458,23 @@ impl<'n> Reply<'n> {
         }
     }
 
-    fn etag(&self) -> Option<u64> {
+    /// The one header of `Retry-After`, `ETag` and `Location` that goes
+    /// alone (a problem never has a validator), or `ETag` with `Location`.
+    fn extra(&self) -> Extra<'n> {
         match self {
-            Reply::State(_, etag) | Reply::Accepted { etag, .. } | Reply::NotModified { etag } => {
-                Some(*etag)
-            }
-            _ => None,
-        }
-    }
-
-    fn location(&self) -> Option<(&'n str, u32)> {
-        match self {
-            Reply::Accepted { noun, ticket, .. } => Some((noun, *ticket)),
-            _ => None,
-        }
-    }
-
-    fn retry_after(&self) -> Option<u32> {
-        match self {
-            Reply::Problem(problem) => problem.retry_after,
-            _ => None,
+            Reply::State(_, etag) | Reply::NotModified { etag } => Extra::Etag(*etag),
+            Reply::Accepted {
+                etag, noun, ticket, ..
+            } => Extra::Located {
+                etag: *etag,
+                noun,
+                ticket: *ticket,
+            },
+            Reply::Problem(Problem {
+                retry_after: Some(seconds),
+                ..
+            }) => Extra::RetryAfter(*seconds),
+            _ => Extra::None,
         }
     }
 
@@ -548,12 +545,10 @@ impl<'n> Reply<'n> {
     {
         ResponseHead {
             status: self.status(),
-            etag: self.etag(),
-            location: self.location(),
+            extra: self.extra(),
             content_type: self.content_type(),
             content_length: body_len,
             allow: self.allow(),
-            retry_after: self.retry_after(),
             connection,
             access,
         }
@@ -571,18 +566,32 @@ pub(crate) enum Persistence {
     Close,
 }
 
+/// The headers of a response that depend on what it answers, in one field
+/// so that a response head stays small.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Extra<'h> {
+    None,
+    /// `Retry-After` in whole seconds.
+    RetryAfter(u32),
+    /// `ETag`, the strong validator.
+    Etag(u64),
+    /// `ETag` and `Location: /{noun}/changes/{ticket}`.
+    Located {
+        etag: u64,
+        noun: &'h str,
+        ticket: u32,
+    },
+}
+
 /// The status line and headers of a response.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct ResponseHead<'h> {
     pub status: u16,
-    /// The strong validator, sent as `ETag`.
-    pub etag: Option<u64>,
-    /// The noun and ticket of a change, sent as `Location`.
-    pub location: Option<(&'h str, u32)>,
+    /// `Retry-After`, `ETag` or `ETag` and `Location`.
+    pub extra: Extra<'h>,
     pub content_type: Option<Media>,
     pub content_length: usize,
     pub allow: Option<&'static str>,
-    pub retry_after: Option<u32>,
     pub connection: Persistence,
     pub access: AccessHeaders<'h>,
 }
@@ -627,19 +636,24 @@ impl ResponseHead<'_> {
             w.put(b"\r\nAllow: ")?;
             w.put(allow.as_bytes())?;
         }
-        if let Some(etag) = self.etag {
-            w.put(b"\r\nETag: ")?;
-            w.put(&etag::render(etag))?;
-        }
-        if let Some((noun, ticket)) = self.location {
-            w.put(b"\r\nLocation: /")?;
-            w.put(noun.as_bytes())?;
-            w.put(b"/changes/")?;
-            w.put(Digits::new(u64::from(ticket)).as_bytes())?;
-        }
-        if let Some(seconds) = self.retry_after {
-            w.put(b"\r\nRetry-After: ")?;
-            w.put(Digits::new(u64::from(seconds)).as_bytes())?;
+        match self.extra {
+            Extra::None => {}
+            Extra::RetryAfter(seconds) => {
+                w.put(b"\r\nRetry-After: ")?;
+                w.put(Digits::new(u64::from(seconds)).as_bytes())?;
+            }
+            Extra::Etag(etag) => {
+                w.put(b"\r\nETag: ")?;
+                w.put(&etag::render(etag))?;
+            }
+            Extra::Located { etag, noun, ticket } => {
+                w.put(b"\r\nETag: ")?;
+                w.put(&etag::render(etag))?;
+                w.put(b"\r\nLocation: /")?;
+                w.put(noun.as_bytes())?;
+                w.put(b"/changes/")?;
+                w.put(Digits::new(u64::from(ticket)).as_bytes())?;
+            }
         }
         w.put(b"\r\n")?;
         self.emit_access(w)?;
