@@ -623,5 +623,18 @@ mod tests {
         assert!(framing.keep_alive);
         assert!(!framing.expects_continue);
         assert_eq!(framing.method, Method::Post);
+        assert!(framing.if_match.is_none() && framing.if_none_match.is_none());
+    }
+
+    #[test]
+    fn the_first_conditional_headers_are_kept_as_spans() {
+        let head = b"GET /led HTTP/1.1\r\nIF-MATCH:  \"a\", \"b\"\r\nIf-None-Match: *\r\n\
+              If-Match: \"later\"\r\n\r\n";
+        let Examined::Complete(framing) = examine(head) else {
+            panic!("a complete head");
+        };
+        let value = |span: Option<Span>| span.map(|span| span.text(head).trim());
+        assert_eq!(value(framing.if_match), Some("\"a\", \"b\""));
+        assert_eq!(value(framing.if_none_match), Some("*"));
     }
 }
