@@ -650,7 +650,7 @@ impl ResponseHead<'_> {
                 w.put(b"\r\nETag: ")?;
                 w.put(&etag::render(etag))?;
                 w.put(b"\r\nLocation: /")?;
-                w.put(noun.as_bytes())?;
+                put_segment(w, noun)?;
                 w.put(b"/changes/")?;
                 w.put(Digits::new(u64::from(ticket)).as_bytes())?;
             }
@@ -691,6 +691,25 @@ impl ResponseHead<'_> {
         }
         Ok(())
     }
+}
+
+/// `segment` as a path segment: bytes a segment may hold as they are
+/// (RFC 3986 `pchar`), any other percent-encoded, so that a noun name with
+/// a space or a non-ASCII letter still makes a valid `Location` (routing
+/// decodes it again).
+fn put_segment(w: &mut impl Sink, segment: &str) -> Result<(), Overflow> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &byte in segment.as_bytes() {
+        let plain = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&byte);
+        if plain {
+            w.put(&[byte])?;
+        } else {
+            let high = HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
+            let low = HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0');
+            w.put(&[b'%', high, low])?;
+        }
+    }
+    Ok(())
 }
 
 /// Where a response head goes: bytes appended, or only counted.
@@ -976,6 +995,35 @@ mod tests {
             error.add_to(&mut detail);
             assert_eq!(detail.as_str(), error.to_string());
         }
+    }
+
+    #[test]
+    fn locations_percent_encode_what_a_segment_cannot_hold() {
+        let head = ResponseHead {
+            status: 202,
+            content_type: None,
+            content_length: 0,
+            allow: None,
+            extra: Extra::Located {
+                etag: 1,
+                noun: "hall lamp/é",
+                ticket: 7,
+            },
+            connection: Persistence::KeepAlive,
+            access: AccessHeaders::default(),
+        };
+        let mut out = [0u8; 256];
+        let len = head.write(&mut out).unwrap();
+        let text = core::str::from_utf8(&out[..len]).unwrap();
+        assert!(
+            text.contains("\r\nLocation: /hall%20lamp%2F%C3%A9/changes/7\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\r\nETag: \"0000000000000001\"\r\n"),
+            "{text}"
+        );
+        assert_eq!(head.measure(), Ok(len));
     }
 
     #[test]

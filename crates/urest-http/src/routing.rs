@@ -41,13 +41,19 @@ pub(crate) fn route<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
             Route::Unknown
         };
     }
+    // The whole path first, so a noun whose name holds a `/` is reached as
+    // before there were paths below nouns.
+    if let Some(noun) = nouns.iter().find(|noun| names_match(trimmed, noun.name)) {
+        return Route::Noun(noun);
+    }
     let mut segments = trimmed.splitn(3, |&byte| byte == b'/');
     let name = segments.next().unwrap_or_default();
     let Some(noun) = nouns.iter().find(|noun| names_match(name, noun.name)) else {
         return Route::Unknown;
     };
     match (segments.next(), segments.next()) {
-        (None, _) => Route::Noun(noun),
+        // The whole path was tried above.
+        (None, _) => Route::Unknown,
         (Some(b"changes"), None) => Route::Changes { noun },
         (Some(b"changes"), Some(ticket)) => match parse_ticket(ticket) {
             Some(ticket) => Route::Change { noun, ticket },
