@@ -66,7 +66,7 @@ pub type Recording = Recorder<EmbassyClock, WRITES>;
 
 /// The LED under test: shared between tasks, so guarded by critical
 /// sections.
-pub type Led = PwmLed<CriticalSectionRawMutex, MockPwm<'static, EmbassyClock, WRITES>, 4>;
+pub type Led = PwmLed<CriticalSectionRawMutex, MockPwm<'static, EmbassyClock, WRITES>, 2>;
 
 /// One recording for each LED of [`benches`].
 static RECORDINGS: [Recording; 3] = [const { Recorder::new(EmbassyClock) }; 3];
