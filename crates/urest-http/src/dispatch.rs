@@ -9,7 +9,7 @@ use urest_core::attributes::{
 use urest_core::controller::{CancelError, Ticket};
 use urest_core::coord::Validators;
 use urest_core::decimal::Fixed;
-use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
+use urest_core::resource::{Description, Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::{Clock, Instant};
 
 use crate::etag::{self, Comparison};
@@ -202,23 +202,24 @@ impl<'a, C: Clock> Server<'a, C> {
             return refused;
         }
         let outcome = match (request.method, patch) {
-            (Method::Get | Method::Head, _) => return state_of(resource, now),
+            (Method::Get | Method::Head, _) => return state_of(resource, &description, now),
             (Method::Delete, _) => resource.delete(now),
             (Method::Put, Some(patch)) => resource.put(&patch, now),
             (Method::Post, Some(patch)) => resource.post(&patch, now),
             _ => return Reply::Problem(not_allowed(request, ALLOW_NOUN)),
         };
         match outcome {
-            Ok(Outcome::Done) => state_of(resource, now),
+            Ok(Outcome::Done) => state_of(resource, &description, now),
             Ok(Outcome::Accepted {
                 ticket,
                 position,
                 completes_at,
             }) => {
                 let eta = completes_at.duration_since(now);
+                let state = resource.get(now);
                 Reply::Accepted {
-                    state: resource.get(now),
-                    etag: Validators::of(resource, now).strong.0,
+                    etag: Validators::of_state(&description, &state).strong.0,
+                    state,
                     noun: noun.name,
                     ticket: ticket.number(),
                     position,
@@ -339,9 +340,12 @@ fn without(mut verbs: Verbs, method: Method) -> Verbs {
     verbs
 }
 
-/// `200` with the state of `resource` at `now` and its entity tag.
-fn state_of<'a>(resource: &dyn Resource, now: Instant) -> Reply<'a> {
-    Reply::State(resource.get(now), Validators::of(resource, now).strong.0)
+/// `200` with the state of `resource` (which `description` describes) at
+/// `now` and its entity tag, read once: the tag is the body's.
+fn state_of<'a>(resource: &dyn Resource, description: &Description, now: Instant) -> Reply<'a> {
+    let state = resource.get(now);
+    let etag = Validators::of_state(description, &state).strong.0;
+    Reply::State(state, etag)
 }
 
 /// A `404` for the changes of a noun that keeps none.
