@@ -97,6 +97,7 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     /// `/{noun}/changes/{ticket}`: look a change up, or cancel it.
+    #[inline(never)]
     fn on_change(&self, noun: &'a Noun<'a>, ticket: u32, request: &Incoming<'_>) -> Reply<'a> {
         let Some(changes) = noun.resource.changes() else {
             return Reply::Problem(keeps_no_changes(noun));
@@ -141,6 +142,9 @@ impl<'a, C: Clock> Server<'a, C> {
     /// RFC 9110 §13.2.2: `If-Match` (strong comparison), then
     /// `If-None-Match` (weak comparison), against the noun's strong
     /// validator at `now`. `None` if the request may go ahead.
+    // Kept out of line: its state would otherwise take room in the frame
+    // of every request, conditional or not (a Cortex-M0 has little stack).
+    #[inline(never)]
     fn precondition(
         &self,
         resource: &dyn Resource,
