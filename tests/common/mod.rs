@@ -131,19 +131,6 @@ impl Target {
     pub fn is_board(&self) -> bool {
         matches!(self.server, Server::Board(_))
     }
-
-    /// `request`'s answer from a client that is turned away while every
-    /// slot is busy. The host answers at once; the board's turn-away task
-    /// answers one client at a time, so a client arriving while it still
-    /// closes the previous one finds the connection refused (see
-    /// [`board`]) and tries again.
-    pub fn once_turn_away_is_free(&self, request: impl FnMut() -> Option<Reply>) -> Reply {
-        let mut request = request;
-        match self.server {
-            Server::Host(_) => request().expect("the host answers"),
-            Server::Board(_) => eventually("the turn-away task answers", request),
-        }
-    }
 }
 
 /// What the mock hardware saw: the duties written to each PWM noun (on the
@@ -262,13 +249,6 @@ impl Client {
         self.call(true, || {
             self.agent.get(self.url(path)).header(name, value).call()
         })
-    }
-
-    /// A GET that may find the connection refused or closed unanswered,
-    /// and is never tried again.
-    pub fn try_get(&self, path: &str) -> Option<Reply> {
-        let response = self.agent.get(self.url(path)).call().ok()?;
-        Some(reply(Ok(response)))
     }
 
     pub fn head(&self, path: &str) -> Reply {

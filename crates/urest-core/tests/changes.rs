@@ -159,6 +159,22 @@ fn the_list_can_be_walked_one_change_at_a_time() {
 
 type Led<'r> = PwmLed<NoopRawMutex, MockPwm<'r, &'static VirtualClock, 64>, 4>;
 
+/// A ten-second fading LED on a mock PWM of 100 steps, recorded, in a
+/// virtual time of its own.
+fn fading_led() -> (
+    &'static Simulation,
+    &'static Recorder<&'static VirtualClock, 64>,
+    Led<'static>,
+) {
+    let sim: &'static Simulation = Box::leak(Box::new(Simulation::new()));
+    let recorder = Box::leak(Box::new(Recorder::new(sim.clock())));
+    let led = PwmLed::new(
+        MockPwm::new(recorder, 100),
+        RampConfig::FIFO_TEN_SECOND_FADE,
+    );
+    (sim, recorder, led)
+}
+
 fn desired(value: i64) -> Attributes {
     let mut patch = Attributes::new();
     patch.set("desired", Value::Int(value)).unwrap();
@@ -167,12 +183,7 @@ fn desired(value: i64) -> Attributes {
 
 #[test]
 fn a_running_change_cancelled_holds_its_level_and_the_next_starts_from_there() {
-    let sim: &'static Simulation = Box::leak(Box::new(Simulation::new()));
-    let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
-    let led: Led = PwmLed::new(
-        MockPwm::new(&recorder, 100),
-        RampConfig::FIFO_TEN_SECOND_FADE,
-    );
+    let (sim, recorder, led) = fading_led();
     let on = ticket(led.put(&desired(1), ms(0)).unwrap());
     let off = ticket(led.put(&desired(0), ms(0)).unwrap());
     let changes = led.changes().expect("a PWM LED keeps its changes");
@@ -204,12 +215,7 @@ fn a_running_change_cancelled_holds_its_level_and_the_next_starts_from_there() {
 
 #[test]
 fn a_cancelled_running_change_with_nothing_queued_rests_where_it_stopped() {
-    let sim: &'static Simulation = Box::leak(Box::new(Simulation::new()));
-    let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
-    let led: Led = PwmLed::new(
-        MockPwm::new(&recorder, 100),
-        RampConfig::FIFO_TEN_SECOND_FADE,
-    );
+    let (sim, recorder, led) = fading_led();
     let on = ticket(led.put(&desired(1), ms(0)).unwrap());
     let mut delay = sim.delay();
     let _ = sim.run(
@@ -231,12 +237,7 @@ fn a_cancelled_running_change_with_nothing_queued_rests_where_it_stopped() {
 #[test]
 fn a_waiter_wakes_when_its_change_is_done_or_its_deadline_passes() {
     use urest_core::coord::wait_for;
-    let sim: &'static Simulation = Box::leak(Box::new(Simulation::new()));
-    let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
-    let led: Led = PwmLed::new(
-        MockPwm::new(&recorder, 100),
-        RampConfig::FIFO_TEN_SECOND_FADE,
-    );
+    let (sim, _, led) = fading_led();
     led.put(&desired(1), ms(0)).unwrap();
     let off = ticket(led.put(&desired(0), ms(0)).unwrap());
     let changes = led.changes().unwrap();
@@ -265,12 +266,7 @@ fn a_waiter_wakes_when_its_change_is_done_or_its_deadline_passes() {
 #[test]
 fn a_waiter_sees_a_cancel_within_its_recheck_time() {
     use urest_core::coord::wait_for;
-    let sim: &'static Simulation = Box::leak(Box::new(Simulation::new()));
-    let recorder: Recorder<_, 64> = Recorder::new(sim.clock());
-    let led: Led = PwmLed::new(
-        MockPwm::new(&recorder, 100),
-        RampConfig::FIFO_TEN_SECOND_FADE,
-    );
+    let (sim, _, led) = fading_led();
     let on = ticket(led.put(&desired(1), ms(0)).unwrap());
     let changes = led.changes().unwrap();
     let mut delay = sim.delay();

@@ -1,6 +1,7 @@
 //! The host itself: a listening socket, the nouns, their ramp runners, and
 //! the loop that hands connections to free slots.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -264,7 +265,7 @@ async fn accept(
     let mut turned_away = FuturesUnordered::new();
     let mut closing = FuturesUnordered::new();
     let mut waiting: VecDeque<Waiting> = VecDeque::new();
-    let mut tally = Tally::default();
+    let tally = Tally::default();
     let mut shutdown = pin!(shutdown);
     let serve_in = |index: usize, stream: TcpStream, peer: SocketAddr| {
         let slot = slots.occupy(index);
@@ -301,7 +302,7 @@ async fn accept(
                     logger.log(format_args!(
                         "SERVER: connection from {} served after waiting {} ms",
                         next.peer,
-                        slots.clock_now().duration_since(next.since).as_millis()
+                        slots.now().duration_since(next.since).as_millis()
                     ));
                     served.push(serve_in(index, next.stream, next.peer));
                 }
@@ -312,7 +313,7 @@ async fn accept(
             Some(()) = closing.next(), if !closing.is_empty() => {}
             () = tick => {
                 slots.rebalance();
-                let now = slots.clock_now();
+                let now = slots.now();
                 while let Some(first) = waiting.front() {
                     if slots.wait_left(first.since) > Duration::ZERO {
                         break;
@@ -329,7 +330,7 @@ async fn accept(
             }
             accepted = listener.accept(), if room => match accepted {
                 Ok((stream, peer)) => {
-                    tally.accepted += 1;
+                    bump(&tally.accepted);
                     match slots.arrive() {
                         Admission::Serve(index) => {
                             logger.log(format_args!("SERVER: connection from {peer}"));
@@ -340,7 +341,7 @@ async fn accept(
                                 "SERVER: connection from {peer} waits: all {} slots busy",
                                 slots.len()
                             ));
-                            waiting.push_back(Waiting { stream, peer, since: slots.clock_now() });
+                            waiting.push_back(Waiting { stream, peer, since: slots.now() });
                         }
                     }
                 }
@@ -362,7 +363,6 @@ async fn accept(
         slots.leave_queue();
         turned_away.push(turn_away(late, TurnAway::Stopping));
     }
-    let mut turned_away_tally = Tally::default();
     let finish_served = async {
         while let Some((index, stream, peer)) = served.next().await {
             tally.made_way(slots.vacate(index), peer, logger);
@@ -371,16 +371,18 @@ async fn accept(
     };
     embassy_futures::join::join(finish_served, async {
         while let Some(outcome) = turned_away.next().await {
-            turned_away_tally.count(outcome, logger);
+            tally.count(outcome, logger);
         }
     })
     .await;
-    tally.answered_503 += turned_away_tally.answered_503;
-    tally.closed_unasked += turned_away_tally.closed_unasked;
     while closing.next().await.is_some() {}
     logger.log(format_args!(
         "SERVER: stopped; {} connection(s) accepted, {} closed idle to make way, {} answered 408 to make way, {} answered 503 after waiting, {} closed waiting without a request",
-        tally.accepted, tally.made_way_idle, tally.made_way_slow_head, tally.answered_503, tally.closed_unasked
+        tally.accepted.get(),
+        tally.made_way_idle.get(),
+        tally.made_way_slow_head.get(),
+        tally.answered_503.get(),
+        tally.closed_unasked.get()
     ));
 }
 
@@ -398,29 +400,35 @@ async fn turn_away(waiting: Waiting, why: TurnAway) -> (SocketAddr, TurnedAway) 
     )
 }
 
-/// What became of the connections accepted, for the log.
+/// What became of the connections accepted, for the log. Counted in cells:
+/// while draining, the served and the turned-away connections finish side
+/// by side and both count.
 #[derive(Default)]
 struct Tally {
-    accepted: u64,
-    made_way_idle: u64,
-    made_way_slow_head: u64,
-    answered_503: u64,
-    closed_unasked: u64,
+    accepted: Cell<u64>,
+    made_way_idle: Cell<u64>,
+    made_way_slow_head: Cell<u64>,
+    answered_503: Cell<u64>,
+    closed_unasked: Cell<u64>,
+}
+
+fn bump(counter: &Cell<u64>) {
+    counter.set(counter.get() + 1);
 }
 
 impl Tally {
     /// A served connection from `peer` has closed; `made_way` says what it
     /// was doing if it was asked to make way.
-    fn made_way(&mut self, made_way: Option<Phase>, peer: SocketAddr, logger: Logger) {
+    fn made_way(&self, made_way: Option<Phase>, peer: SocketAddr, logger: Logger) {
         match made_way {
             Some(Phase::Idle(_)) => {
-                self.made_way_idle += 1;
+                bump(&self.made_way_idle);
                 logger.log(format_args!(
                     "SERVER: connection from {peer} closed idle to make way"
                 ));
             }
             Some(Phase::Head(_)) => {
-                self.made_way_slow_head += 1;
+                bump(&self.made_way_slow_head);
                 logger.log(format_args!(
                     "SERVER: connection from {peer} answered 408 to make way: its head was too slow"
                 ));
@@ -429,14 +437,14 @@ impl Tally {
         }
     }
 
-    fn count(&mut self, (peer, outcome): (SocketAddr, TurnedAway), logger: Logger) {
+    fn count(&self, (peer, outcome): (SocketAddr, TurnedAway), logger: Logger) {
         match outcome {
             TurnedAway::Answered => {
-                self.answered_503 += 1;
+                bump(&self.answered_503);
                 logger.log(format_args!("SERVER: {peer} answered 503"));
             }
             TurnedAway::ClosedUnasked => {
-                self.closed_unasked += 1;
+                bump(&self.closed_unasked);
                 logger.log(format_args!(
                     "SERVER: {peer} closed without an answer: it sent no request"
                 ));

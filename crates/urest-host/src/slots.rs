@@ -28,7 +28,8 @@ impl HostSlots {
         }
     }
 
-    fn now(&self) -> Instant {
+    /// The current time, as the slot rules see it.
+    pub(crate) fn now(&self) -> Instant {
         self.clock.now()
     }
 
@@ -84,11 +85,6 @@ impl HostSlots {
     /// How many slots there are.
     pub(crate) fn len(&self) -> usize {
         self.make_way.len()
-    }
-
-    /// The current time, as the slot rules see it.
-    pub(crate) fn clock_now(&self) -> Instant {
-        self.now()
     }
 
     fn tell_those_asked(&self) {
