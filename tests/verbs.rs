@@ -245,3 +245,56 @@ fn get_is_answered_mid_fade_and_while_changes_wait() {
         (&0.into(), &0.into())
     );
 }
+
+#[test]
+fn an_accepted_change_is_located_and_followed_to_done() {
+    let host = start(config(&["green_led0=pwm:fifo"]));
+    let client = Client::new(&host);
+
+    let accepted = client.put("/green_led0", r#"{"desired": 1}"#).expect(202);
+    let ticket = accepted.json()["ticket"].as_u64().expect("a ticket");
+    let location = accepted
+        .header("location")
+        .expect("a 202 says where the change is")
+        .to_string();
+    assert_eq!(location, format!("/green_led0/changes/{ticket}"));
+
+    let change = client.get(&location).expect(200).json();
+    assert_eq!(change["ticket"], ticket);
+    assert!(
+        change["status"] == "running" || change["status"] == "done",
+        "{change}"
+    );
+    client.settled("green_led0");
+    let change = client.get(&location).expect(200).json();
+    assert_eq!(change["status"], "done");
+    assert_eq!(change["eta_ms"], 0);
+
+    // Finished: it can no longer be cancelled.
+    client.delete(&location).expect(409);
+}
+
+#[test]
+fn a_get_with_the_current_etag_is_not_modified() {
+    let host = start(config(&["green_led0=pwm:fifo"]));
+    let client = Client::new(&host);
+
+    client.settled("green_led0");
+    let first = client.get("/green_led0").expect(200);
+    let tag = first.header("etag").expect("an ETag").to_string();
+    assert!(
+        tag.starts_with('"') && tag.ends_with('"') && tag.len() == 18,
+        "{tag}"
+    );
+
+    let again = client
+        .get_with("/green_led0", "If-None-Match", &tag)
+        .expect(304);
+    assert_eq!(again.header("etag"), Some(tag.as_str()));
+    assert!(again.body.is_empty());
+
+    let other = client
+        .get_with("/green_led0", "If-None-Match", "\"0000000000000000\"")
+        .expect(200);
+    assert_eq!(other.json(), first.json());
+}

@@ -244,6 +244,13 @@ impl Client {
         self.call(true, || self.agent.get(self.url(path)).call())
     }
 
+    /// A GET with one extra header, such as `If-None-Match`.
+    pub fn get_with(&self, path: &str, name: &str, value: &str) -> Reply {
+        self.call(true, || {
+            self.agent.get(self.url(path)).header(name, value).call()
+        })
+    }
+
     pub fn head(&self, path: &str) -> Reply {
         self.call(true, || self.agent.head(self.url(path)).call())
     }

@@ -403,40 +403,61 @@ impl Attributes {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Attributes::new());
         }
-        if let Some(patch) = decode_plain(body, schema) {
-            return Ok(patch);
-        }
-        // Syntax first, so that broken JSON is never mistaken for a value of
-        // the wrong type in the schema-driven pass below.
-        let mut syntax = serde_json_core::de::Deserializer::new(body, Some(&mut *scratch));
-        ObjectSyntax
-            .deserialize(&mut syntax)
-            .and_then(|()| syntax.end().map(|_| ()))
-            .map_err(|error| match error {
-                serde_json_core::de::Error::EscapedStringIsTooLong => {
-                    blame_long_string(body, schema)
-                }
-                error => DecodeError::Malformed(error),
-            })?;
-        let mut failure = None;
-        let seed = PatchSeed {
-            schema,
-            failure: &mut failure,
-        };
-        let mut deserializer = serde_json_core::de::Deserializer::new(body, Some(scratch));
-        let decoded = seed.deserialize(&mut deserializer);
-        let decoded = decoded.and_then(|patch| deserializer.end().map(|_| patch));
-        match (decoded, failure) {
-            (Ok(patch), _) => with_decimals(patch, body, schema),
-            // The syntax is sound, so the schema pass stopped at a value: a
-            // rejection of ours, or a value serde-json-core could not read as
-            // the expected type (`"1"`, `true`, or `1.5`, whose `.5` it meets
-            // only after the `1`).
-            (Err(error), Some(attribute)) => Err(DecodeError::Attribute(refine(attribute, &error))),
-            (Err(error), None) => Err(DecodeError::Malformed(error)),
+        match decode_plain(body, schema) {
+            Some(patch) => Ok(patch),
+            None => {
+                let mut patch = Attributes::new();
+                decode_with_serde(body, schema, scratch, &mut patch)?;
+                Ok(patch)
+            }
         }
     }
+}
 
+/// The general case, through serde-json-core: any JSON, with each fault
+/// named, filling the empty `patch` in place. In place because an attribute
+/// set is some 700 bytes, and every copy of one that serde's visitors and
+/// `Result`s would make costs that much stack (4.8 KiB in all on a Cortex-M
+/// when they were returned by value, more than a micro:bit-sized stack
+/// could spare). Out of line so that the common case pays none of it.
+#[inline(never)]
+fn decode_with_serde(
+    body: &[u8],
+    schema: &'static [AttributeSpec],
+    scratch: &mut [u8],
+    patch: &mut Attributes,
+) -> Result<(), DecodeError> {
+    // Syntax first, so that broken JSON is never mistaken for a value of
+    // the wrong type in the schema-driven pass below.
+    let mut syntax = serde_json_core::de::Deserializer::new(body, Some(&mut *scratch));
+    ObjectSyntax
+        .deserialize(&mut syntax)
+        .and_then(|()| syntax.end().map(|_| ()))
+        .map_err(|error| match error {
+            serde_json_core::de::Error::EscapedStringIsTooLong => blame_long_string(body, schema),
+            error => DecodeError::Malformed(error),
+        })?;
+    let mut failure = None;
+    let seed = PatchSeed {
+        schema,
+        failure: &mut failure,
+        patch: &mut *patch,
+    };
+    let mut deserializer = serde_json_core::de::Deserializer::new(body, Some(scratch));
+    let decoded = seed.deserialize(&mut deserializer);
+    let decoded = decoded.and_then(|()| deserializer.end().map(|_| ()));
+    match (decoded, failure) {
+        (Ok(()), _) => with_decimals(patch, body, schema),
+        // The syntax is sound, so the schema pass stopped at a value: a
+        // rejection of ours, or a value serde-json-core could not read as
+        // the expected type (`"1"`, `true`, or `1.5`, whose `.5` it meets
+        // only after the `1`).
+        (Err(error), Some(attribute)) => Err(DecodeError::Attribute(refine(attribute, &error))),
+        (Err(error), None) => Err(DecodeError::Malformed(error)),
+    }
+}
+
+impl Attributes {
     /// Encode as a JSON object into `buffer`, returning the length written.
     pub fn encode(&self, buffer: &mut [u8]) -> Result<usize, serde_json_core::ser::Error> {
         match self.encode_plain(buffer) {
@@ -623,25 +644,26 @@ fn truncated<const N: usize>(text: &str) -> String<N> {
 struct PatchSeed<'f> {
     schema: &'static [AttributeSpec],
     failure: &'f mut Option<AttributeError>,
+    /// Where the attributes go, empty at the start.
+    patch: &'f mut Attributes,
 }
 
 impl<'de> DeserializeSeed<'de> for PatchSeed<'_> {
-    type Value = Attributes;
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Attributes, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for PatchSeed<'_> {
-    type Value = Attributes;
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object of attributes")
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Attributes, A::Error> {
-        let mut patch = Attributes::new();
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         while let Some(Key { text: key, whole }) = map.next_key_seed(KeySeed)? {
             // A key longer than any name kept whole is no name of the
             // schema, even if its first bytes are one.
@@ -654,7 +676,7 @@ impl<'de> Visitor<'de> for PatchSeed<'_> {
             if !spec.is_writable() {
                 return Err(self.fail(&key, Problem::ReadOnly));
             }
-            if patch.get(spec.key).is_some() {
+            if self.patch.get(spec.key).is_some() {
                 return Err(self.fail(&key, Problem::Duplicate));
             }
             // Blamed if parsing stops from here until the next key: either
@@ -665,11 +687,11 @@ impl<'de> Visitor<'de> for PatchSeed<'_> {
                 Ok(value) => value,
                 Err(problem) => return Err(self.fail(&key, problem)),
             };
-            if patch.set(spec.key, value).is_err() {
+            if self.patch.set(spec.key, value).is_err() {
                 return Err(self.fail(&key, Problem::Unknown));
             }
         }
-        Ok(patch)
+        Ok(())
     }
 }
 
@@ -958,15 +980,15 @@ fn unescaped_prefix(
 /// text of their values in `body` (a well-formed object whose keys came into
 /// `patch` in order, each once).
 fn with_decimals(
-    mut patch: Attributes,
+    patch: &mut Attributes,
     body: &[u8],
     schema: &[AttributeSpec],
-) -> Result<Attributes, DecodeError> {
+) -> Result<(), DecodeError> {
     if !patch
         .iter()
         .any(|(_, value)| matches!(value, Value::Decimal(_)))
     {
-        return Ok(patch);
+        return Ok(());
     }
     let mut result = Ok(());
     // Which entries the scan found the text of.
@@ -1020,7 +1042,7 @@ fn with_decimals(
             spec.key,
             Problem::WrongType(spec.kind),
         ))),
-        None => Ok(patch),
+        None => Ok(()),
     }
 }
 

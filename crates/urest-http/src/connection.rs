@@ -471,6 +471,8 @@ impl<'a, C: Clock> Server<'a, C> {
                 method_at: framing.method_at,
                 target_at: framing.target_at,
                 content_type: framing.content_type,
+                if_match: framing.if_match,
+                if_none_match: framing.if_none_match,
                 body,
             };
             self.dispatch(&incoming, scratch)

@@ -6,12 +6,19 @@
 use urest_core::attributes::{
     AttributeSpec, Attributes, DecodeError, Kind, Problem as AttributeProblem,
 };
+use urest_core::controller::{CancelError, Ticket};
+use urest_core::coord::Validators;
 use urest_core::decimal::Fixed;
-use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
-use urest_core::time::Clock;
+use urest_core::resource::{Description, Error, ErrorKind, Outcome, Resource, Verbs};
+use urest_core::time::{Clock, Instant};
 
+use crate::etag::{self, Comparison};
 use crate::head::{ContentType, Method, Span};
-use crate::response::{allow_for, Accepts, Detail, Piece, Problem, Reply, ALLOW_INDEX, ALLOW_NOUN};
+use crate::json::{millis_up, ChangeBody};
+use crate::response::{
+    allow_for, Accepts, Detail, Piece, Problem, Reply, ALLOW_CHANGE, ALLOW_CHANGES, ALLOW_INDEX,
+    ALLOW_NOUN,
+};
 use crate::routing::{route, Route};
 use crate::{Noun, Server};
 
@@ -25,6 +32,10 @@ pub(crate) struct Incoming<'r> {
     /// Where the request target as sent lies.
     pub target_at: Span,
     pub content_type: ContentType,
+    /// Where the value of `If-Match` lies in the head.
+    pub if_match: Option<Span>,
+    /// Where the value of `If-None-Match` lies in the head.
+    pub if_none_match: Option<Span>,
     pub body: &'r [u8],
 }
 
@@ -68,7 +79,102 @@ impl<'a, C: Clock> Server<'a, C> {
                 "\"; GET / lists the nouns"
             )),
             Route::Noun(noun) => self.on_noun(noun, request, scratch),
+            Route::Changes { noun } => match request.method {
+                Method::Get | Method::Head => match noun.resource.changes() {
+                    Some(_) => Reply::Changes {
+                        noun,
+                        now: self.clock.now(),
+                    },
+                    None => Reply::Problem(keeps_no_changes(noun)),
+                },
+                Method::Options => Reply::Options {
+                    allow: ALLOW_CHANGES,
+                },
+                _ => Reply::Problem(not_allowed(request, ALLOW_CHANGES)),
+            },
+            Route::Change { noun, ticket } => self.on_change(noun, ticket, request),
         }
+    }
+
+    /// `/{noun}/changes/{ticket}`: look a change up, or cancel it.
+    #[inline(never)]
+    fn on_change(&self, noun: &'a Noun<'a>, ticket: u32, request: &Incoming<'_>) -> Reply<'a> {
+        let Some(changes) = noun.resource.changes() else {
+            return Reply::Problem(keeps_no_changes(noun));
+        };
+        let now = self.clock.now();
+        let number = Ticket::from_number(ticket);
+        let unknown = || {
+            problem!(
+                404,
+                &noun.name,
+                " has no change ",
+                &ticket,
+                "; GET /",
+                &noun.name,
+                "/changes lists the changes it remembers"
+            )
+        };
+        match request.method {
+            Method::Get | Method::Head => match changes.status(number, now) {
+                Some(change) => Reply::Change(ChangeBody::of(&change, now)),
+                None => Reply::Problem(unknown()),
+            },
+            Method::Delete => match changes.cancel(number, now) {
+                Ok(change) => Reply::Change(ChangeBody::of(&change, now)),
+                Err(CancelError::Unknown) => Reply::Problem(unknown()),
+                Err(error @ CancelError::Finished(_)) => Reply::Problem(problem!(
+                    409,
+                    &noun.name,
+                    ", change ",
+                    &ticket,
+                    ": ",
+                    error.to_string_lossy()
+                )),
+            },
+            Method::Options => Reply::Options {
+                allow: ALLOW_CHANGE,
+            },
+            _ => Reply::Problem(not_allowed(request, ALLOW_CHANGE)),
+        }
+    }
+
+    /// RFC 9110 §13.2.2: `If-Match` (strong comparison), then
+    /// `If-None-Match` (weak comparison), against the noun's strong
+    /// validator at `now`. `None` if the request may go ahead.
+    // Kept out of line: its state would otherwise take room in the frame
+    // of every request, conditional or not (a Cortex-M0 has little stack).
+    #[inline(never)]
+    fn precondition(
+        &self,
+        resource: &dyn Resource,
+        request: &Incoming<'_>,
+        now: Instant,
+    ) -> Option<Reply<'a>> {
+        if request.if_match.is_none() && request.if_none_match.is_none() {
+            return None;
+        }
+        let current = Validators::of(resource, now).strong.0;
+        if let Some(list) = request.if_match {
+            if !etag::list_matches(list.bytes(request.head), current, Comparison::Strong) {
+                return Some(Reply::Problem(problem!(
+                    412,
+                    "If-Match: the state has changed; its entity tag is no longer one of those sent, and nothing was changed"
+                )));
+            }
+        }
+        if let Some(list) = request.if_none_match {
+            if etag::list_matches(list.bytes(request.head), current, Comparison::Weak) {
+                return Some(match request.method {
+                    Method::Get | Method::Head => Reply::NotModified { etag: current },
+                    _ => Reply::Problem(problem!(
+                        412,
+                        "If-None-Match: the state matches an entity tag sent, and nothing was changed"
+                    )),
+                });
+            }
+        }
+        None
     }
 
     fn on_noun(&self, noun: &'a Noun<'a>, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
@@ -80,29 +186,45 @@ impl<'a, C: Clock> Server<'a, C> {
         }
         // One instant per request, so the verb and the state it reports agree.
         let now = self.clock.now();
-        let outcome = match request.method {
-            Method::Get | Method::Head => return Reply::State(resource.get(now)),
-            Method::Options => return Reply::Description(noun),
-            Method::Delete => resource.delete(now),
+        if request.method == Method::Options {
+            return Reply::Description(noun);
+        }
+        if request.method == Method::Other {
+            return Reply::Problem(not_allowed(request, ALLOW_NOUN));
+        }
+        // A body that is no patch is refused as such before any condition.
+        let patch = match request.method {
             Method::Put | Method::Post => {
                 match decode_body(description.attributes, request, scratch) {
-                    Ok(patch) if request.method == Method::Put => resource.put(&patch, now),
-                    Ok(patch) => resource.post(&patch, now),
+                    Ok(patch) => Some(patch),
                     Err(refusal) => return Reply::Problem(refusal_problem(refusal, noun, request)),
                 }
             }
-            Method::Other => return Reply::Problem(not_allowed(request, ALLOW_NOUN)),
+            _ => None,
+        };
+        if let Some(refused) = self.precondition(resource, request, now) {
+            return refused;
+        }
+        let outcome = match (request.method, patch) {
+            (Method::Get | Method::Head, _) => return state_of(resource, &description, now),
+            (Method::Delete, _) => resource.delete(now),
+            (Method::Put, Some(patch)) => resource.put(&patch, now),
+            (Method::Post, Some(patch)) => resource.post(&patch, now),
+            _ => return Reply::Problem(not_allowed(request, ALLOW_NOUN)),
         };
         match outcome {
-            Ok(Outcome::Done) => Reply::State(resource.get(now)),
+            Ok(Outcome::Done) => state_of(resource, &description, now),
             Ok(Outcome::Accepted {
                 ticket,
                 position,
                 completes_at,
             }) => {
                 let eta = completes_at.duration_since(now);
+                let state = resource.get(now);
                 Reply::Accepted {
-                    state: resource.get(now),
+                    etag: Validators::of_state(&description, &state).strong.0,
+                    state,
+                    noun: noun.name,
                     ticket: ticket.number(),
                     position,
                     eta_ms: millis_up(eta),
@@ -222,10 +344,21 @@ fn without(mut verbs: Verbs, method: Method) -> Verbs {
     verbs
 }
 
-/// Milliseconds, rounded up so that an ETA is never early.
-fn millis_up(duration: core::time::Duration) -> u64 {
-    let micros = duration.as_micros();
-    u64::try_from(micros.div_ceil(1_000)).unwrap_or(u64::MAX)
+/// `200` with the state of `resource` (which `description` describes) at
+/// `now` and its entity tag, read once: the tag is the body's.
+fn state_of<'a>(resource: &dyn Resource, description: &Description, now: Instant) -> Reply<'a> {
+    let state = resource.get(now);
+    let etag = Validators::of_state(description, &state).strong.0;
+    Reply::State(state, etag)
+}
+
+/// A `404` for the changes of a noun that keeps none.
+fn keeps_no_changes(noun: &Noun<'_>) -> Problem {
+    problem!(
+        404,
+        &noun.name,
+        " keeps no changes: its changes are complete when they are answered"
+    )
 }
 
 /// The writable attributes of a noun, as `"desired", "steps"` for a detail.

@@ -81,6 +81,10 @@ pub(crate) struct Framing {
     pub method_at: Span,
     /// Where the request target, as sent, lies in the head.
     pub target_at: Span,
+    /// The value of the first `If-Match` header, if any.
+    pub if_match: Option<Span>,
+    /// The value of the first `If-None-Match` header, if any.
+    pub if_none_match: Option<Span>,
 }
 
 /// Where some text lies in the request buffer.
@@ -138,7 +142,17 @@ pub(crate) enum Examined {
 /// bytes. Bytes that break the grammar are refused as soon as they arrive.
 pub(crate) fn examine(received: &[u8]) -> Examined {
     let mut fields = Fields::default();
-    match read_head(received, |name, value| fields.take(name, value)) {
+    let base = received.as_ptr() as usize;
+    match read_head(received, |name, value| {
+        // The value lies inside `received`: its offset gives its span.
+        let start = (value.as_ptr() as usize).wrapping_sub(base);
+        let span = Span {
+            start,
+            end: start.saturating_add(value.len()),
+        };
+        fields.take_conditional(name, span);
+        fields.take(name, value)
+    }) {
         Ok(Some(line)) => Examined::Complete(fields.framing(received, line)),
         Ok(None) => Examined::Partial,
         Err(httparse::Error::TooManyHeaders) => Examined::TooManyHeaders,
@@ -379,9 +393,26 @@ struct Fields {
     /// `Expect: 100-continue` (which HTTP/1.0 cannot send).
     expects_continue: bool,
     content_type: ContentType,
+    /// The first `If-Match` value.
+    if_match: Option<Span>,
+    /// The first `If-None-Match` value.
+    if_none_match: Option<Span>,
 }
 
 impl Fields {
+    /// Keep where the first `If-Match` and `If-None-Match` values lie.
+    fn take_conditional(&mut self, name: &[u8], value: Span) {
+        match name.len() {
+            8 if self.if_match.is_none() && name.eq_ignore_ascii_case(b"if-match") => {
+                self.if_match = Some(value);
+            }
+            13 if self.if_none_match.is_none() && name.eq_ignore_ascii_case(b"if-none-match") => {
+                self.if_none_match = Some(value);
+            }
+            _ => {}
+        }
+    }
+
     /// Take one header into account.
     fn take(&mut self, name: &[u8], value: &[u8]) {
         // The length first: most names are told apart by it alone.
@@ -446,6 +477,8 @@ impl Fields {
             content_type: self.content_type,
             method_at: line.method_at,
             target_at: line.target_at,
+            if_match: self.if_match,
+            if_none_match: self.if_none_match,
         }
     }
 }
@@ -590,5 +623,18 @@ mod tests {
         assert!(framing.keep_alive);
         assert!(!framing.expects_continue);
         assert_eq!(framing.method, Method::Post);
+        assert!(framing.if_match.is_none() && framing.if_none_match.is_none());
+    }
+
+    #[test]
+    fn the_first_conditional_headers_are_kept_as_spans() {
+        let head = b"GET /led HTTP/1.1\r\nIF-MATCH:  \"a\", \"b\"\r\nIf-None-Match: *\r\n\
+              If-Match: \"later\"\r\n\r\n";
+        let Examined::Complete(framing) = examine(head) else {
+            panic!("a complete head");
+        };
+        let value = |span: Option<Span>| span.map(|span| span.text(head).trim());
+        assert_eq!(value(framing.if_match), Some("\"a\", \"b\""));
+        assert_eq!(value(framing.if_none_match), Some("*"));
     }
 }

@@ -5,10 +5,13 @@
 //! data so that serde-json-core can write them straight into the response
 //! buffer.
 
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
+use urest_core::controller::{ChangeStatus, Changes};
 use urest_core::decimal::Fixed;
+use urest_core::ramp::Level;
+use urest_core::time::Instant;
 
 use crate::response::allow_for;
 use crate::Noun;
@@ -240,6 +243,87 @@ impl Serialize for AcceptedBody<'_> {
         map.serialize_entry("eta_ms", &self.eta_ms)?;
         map.end()
     }
+}
+
+/// One change of a noun, at `GET` or `DELETE /{noun}/changes/{ticket}`:
+/// `{"ticket": 3, "status": "queued", "position": 1, "eta_ms": 2400,
+/// "target": 255}`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChangeBody {
+    pub ticket: u32,
+    pub status: &'static str,
+    pub position: u16,
+    pub eta_ms: u64,
+    /// The output level the change heads to.
+    pub target: Level,
+}
+
+impl ChangeBody {
+    /// `change` as it stands at `now`.
+    pub(crate) fn of(change: &ChangeStatus, now: Instant) -> Self {
+        ChangeBody {
+            ticket: change.ticket.number(),
+            status: change.status.name(),
+            position: change.position,
+            eta_ms: millis_up(change.eta(now)),
+            target: change.target,
+        }
+    }
+}
+
+impl Serialize for ChangeBody {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry("ticket", &self.ticket)?;
+        map.serialize_entry("status", self.status)?;
+        map.serialize_entry("position", &self.position)?;
+        map.serialize_entry("eta_ms", &self.eta_ms)?;
+        map.serialize_entry("target", &self.target)?;
+        map.end()
+    }
+}
+
+/// Every change a noun remembers, oldest first, at `GET /{noun}/changes`:
+/// `{"changes": [change, ..]}`.
+pub(crate) struct ChangesBody<'c> {
+    pub changes: Option<&'c dyn Changes>,
+    pub now: Instant,
+}
+
+impl Serialize for ChangesBody<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct List<'c>(Option<&'c dyn Changes>, Instant);
+        impl Serialize for List<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(None)?;
+                let mut failed = None;
+                if let Some(changes) = self.0 {
+                    changes.for_each(self.1, &mut |change| {
+                        if failed.is_none() {
+                            if let Err(error) =
+                                seq.serialize_element(&ChangeBody::of(&change, self.1))
+                            {
+                                failed = Some(error);
+                            }
+                        }
+                    });
+                }
+                if let Some(error) = failed {
+                    return Err(error);
+                }
+                seq.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("changes", &List(self.changes, self.now))?;
+        map.end()
+    }
+}
+
+/// Milliseconds, rounded up so that an ETA is never early.
+pub(crate) fn millis_up(duration: core::time::Duration) -> u64 {
+    let micros = duration.as_micros();
+    u64::try_from(micros.div_ceil(1_000)).unwrap_or(u64::MAX)
 }
 
 /// An RFC 9457 problem details object. The type is `about:blank`, so the

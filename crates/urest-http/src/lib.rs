@@ -98,6 +98,7 @@ mod connection;
 mod digits;
 mod dispatch;
 mod error;
+mod etag;
 mod head;
 mod head_end;
 mod json;

@@ -9,11 +9,13 @@ use urest_core::attributes::{
 };
 use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, Verbs};
+use urest_core::time::Instant;
 
 use crate::access::{AccessHeaders, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS};
 use crate::buffers::RESPONSE_HEAD_ROOM;
 use crate::digits::Digits;
-use crate::json::{self, AcceptedBody, Listing, Overflow, ProblemBody};
+use crate::etag;
+use crate::json::{self, AcceptedBody, ChangeBody, ChangesBody, Listing, Overflow, ProblemBody};
 use crate::Noun;
 
 /// Longest `detail` of a problem, in bytes; longer ones are cut.
@@ -38,6 +40,10 @@ pub(crate) fn allow_for(verbs: Verbs) -> &'static str {
 }
 /// Every method the index accepts, for `Allow`.
 pub(crate) const ALLOW_INDEX: &str = "GET, HEAD, OPTIONS";
+/// Every method a noun's list of changes accepts, for `Allow`.
+pub(crate) const ALLOW_CHANGES: &str = "GET, HEAD, OPTIONS";
+/// Every method one change accepts, for `Allow`.
+pub(crate) const ALLOW_CHANGE: &str = "GET, HEAD, DELETE, OPTIONS";
 
 /// The media type of a response body.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -53,6 +59,7 @@ pub(crate) fn reason(status: u16) -> &'static str {
         200 => "OK",
         202 => "Accepted",
         204 => "No Content",
+        304 => "Not Modified",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -61,6 +68,7 @@ pub(crate) fn reason(status: u16) -> &'static str {
         408 => "Request Timeout",
         409 => "Conflict",
         411 => "Length Required",
+        412 => "Precondition Failed",
         413 => "Content Too Large",
         415 => "Unsupported Media Type",
         421 => "Misdirected Request",
@@ -387,15 +395,24 @@ impl Piece for DecodeError {
 /// What to answer one request with.
 #[derive(Clone, Debug)]
 pub(crate) enum Reply<'n> {
-    /// `200` with a noun's state.
-    State(Attributes),
-    /// `202` with a noun's state and where the change stands.
+    /// `200` with a noun's state and its strong validator, for `ETag`.
+    State(Attributes, u64),
+    /// `202` with a noun's state and where the change stands; `Location`
+    /// names the change.
     Accepted {
         state: Attributes,
+        etag: u64,
+        noun: &'n str,
         ticket: u32,
         position: u16,
         eta_ms: u64,
     },
+    /// `304` with no body: the client's copy is current.
+    NotModified { etag: u64 },
+    /// `200` with one change of a noun.
+    Change(ChangeBody),
+    /// `200` with every change a noun remembers, as it stands at `now`.
+    Changes { noun: &'n Noun<'n>, now: Instant },
     /// `200` with the index of nouns.
     Index,
     /// `200` with one noun's description, for `OPTIONS`.
@@ -413,6 +430,7 @@ impl<'n> Reply<'n> {
         match self {
             Reply::Accepted { .. } => 202,
             Reply::Preflight => 204,
+            Reply::NotModified { .. } => 304,
             Reply::Problem(problem) => problem.status,
             _ => 200,
         }
@@ -425,7 +443,7 @@ impl<'n> Reply<'n> {
 
     fn content_type(&self) -> Option<Media> {
         match self {
-            Reply::Options { .. } | Reply::Preflight => None,
+            Reply::Options { .. } | Reply::Preflight | Reply::NotModified { .. } => None,
             Reply::Problem(_) => Some(Media::ProblemJson),
             _ => Some(Media::Json),
         }
@@ -440,10 +458,23 @@ impl<'n> Reply<'n> {
         }
     }
 
-    fn retry_after(&self) -> Option<u32> {
+    /// The one header of `Retry-After`, `ETag` and `Location` that goes
+    /// alone (a problem never has a validator), or `ETag` with `Location`.
+    fn extra(&self) -> Extra<'n> {
         match self {
-            Reply::Problem(problem) => problem.retry_after,
-            _ => None,
+            Reply::State(_, etag) | Reply::NotModified { etag } => Extra::Etag(*etag),
+            Reply::Accepted {
+                etag, noun, ticket, ..
+            } => Extra::Located {
+                etag: *etag,
+                noun,
+                ticket: *ticket,
+            },
+            Reply::Problem(Problem {
+                retry_after: Some(seconds),
+                ..
+            }) => Extra::RetryAfter(*seconds),
+            _ => Extra::None,
         }
     }
 
@@ -459,12 +490,13 @@ impl<'n> Reply<'n> {
     /// Write the body at the start of `out`, returning its length.
     pub(crate) fn write_body(&self, nouns: &[Noun<'_>], out: &mut [u8]) -> Result<usize, Overflow> {
         match self {
-            Reply::State(state) => state.encode(out).map_err(|_| Overflow),
+            Reply::State(state, _) => state.encode(out).map_err(|_| Overflow),
             Reply::Accepted {
                 state,
                 ticket,
                 position,
                 eta_ms,
+                ..
             } => json::write(
                 &AcceptedBody {
                     state,
@@ -474,6 +506,15 @@ impl<'n> Reply<'n> {
                 },
                 out,
             ),
+            Reply::Change(change) => json::write(change, out),
+            Reply::Changes { noun, now } => json::write(
+                &ChangesBody {
+                    changes: noun.resource.changes(),
+                    now: *now,
+                },
+                out,
+            ),
+            Reply::NotModified { .. } => Ok(0),
             Reply::Index | Reply::Description(_) => match self.listing(nouns) {
                 Some(listing) => listing.write_whole(out),
                 None => Ok(0),
@@ -498,13 +539,16 @@ impl<'n> Reply<'n> {
         body_len: usize,
         connection: Persistence,
         access: AccessHeaders<'h>,
-    ) -> ResponseHead<'h> {
+    ) -> ResponseHead<'h>
+    where
+        'n: 'h,
+    {
         ResponseHead {
             status: self.status(),
+            extra: self.extra(),
             content_type: self.content_type(),
             content_length: body_len,
             allow: self.allow(),
-            retry_after: self.retry_after(),
             connection,
             access,
         }
@@ -522,14 +566,32 @@ pub(crate) enum Persistence {
     Close,
 }
 
+/// The headers of a response that depend on what it answers, in one field
+/// so that a response head stays small.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Extra<'h> {
+    None,
+    /// `Retry-After` in whole seconds.
+    RetryAfter(u32),
+    /// `ETag`, the strong validator.
+    Etag(u64),
+    /// `ETag` and `Location: /{noun}/changes/{ticket}`.
+    Located {
+        etag: u64,
+        noun: &'h str,
+        ticket: u32,
+    },
+}
+
 /// The status line and headers of a response.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct ResponseHead<'h> {
     pub status: u16,
+    /// `Retry-After`, `ETag` or `ETag` and `Location`.
+    pub extra: Extra<'h>,
     pub content_type: Option<Media>,
     pub content_length: usize,
     pub allow: Option<&'static str>,
-    pub retry_after: Option<u32>,
     pub connection: Persistence,
     pub access: AccessHeaders<'h>,
 }
@@ -564,8 +626,9 @@ impl ResponseHead<'_> {
             Some(Media::ProblemJson) => w.put(b"\r\nContent-Type: application/problem+json")?,
             None => {}
         }
-        // A 204 has no content and must not say how long it is.
-        if self.status != 204 {
+        // A 204 has no content and must not say how long it is; a 304's
+        // length would be that of the 200 it stands for, so none is sent.
+        if !matches!(self.status, 204 | 304) {
             w.put(b"\r\nContent-Length: ")?;
             w.put(Digits::new(self.content_length as u64).as_bytes())?;
         }
@@ -573,9 +636,24 @@ impl ResponseHead<'_> {
             w.put(b"\r\nAllow: ")?;
             w.put(allow.as_bytes())?;
         }
-        if let Some(seconds) = self.retry_after {
-            w.put(b"\r\nRetry-After: ")?;
-            w.put(Digits::new(u64::from(seconds)).as_bytes())?;
+        match self.extra {
+            Extra::None => {}
+            Extra::RetryAfter(seconds) => {
+                w.put(b"\r\nRetry-After: ")?;
+                w.put(Digits::new(u64::from(seconds)).as_bytes())?;
+            }
+            Extra::Etag(etag) => {
+                w.put(b"\r\nETag: ")?;
+                w.put(&etag::render(etag))?;
+            }
+            Extra::Located { etag, noun, ticket } => {
+                w.put(b"\r\nETag: ")?;
+                w.put(&etag::render(etag))?;
+                w.put(b"\r\nLocation: /")?;
+                put_segment(w, noun)?;
+                w.put(b"/changes/")?;
+                w.put(Digits::new(u64::from(ticket)).as_bytes())?;
+            }
         }
         w.put(b"\r\n")?;
         self.emit_access(w)?;
@@ -613,6 +691,25 @@ impl ResponseHead<'_> {
         }
         Ok(())
     }
+}
+
+/// `segment` as a path segment: bytes a segment may hold as they are
+/// (RFC 3986 `pchar`), any other percent-encoded, so that a noun name with
+/// a space or a non-ASCII letter still makes a valid `Location` (routing
+/// decodes it again).
+fn put_segment(w: &mut impl Sink, segment: &str) -> Result<(), Overflow> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &byte in segment.as_bytes() {
+        let plain = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&byte);
+        if plain {
+            w.put(&[byte])?;
+        } else {
+            let high = HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
+            let low = HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0');
+            w.put(&[b'%', high, low])?;
+        }
+    }
+    Ok(())
 }
 
 /// Where a response head goes: bytes appended, or only counted.
@@ -898,6 +995,35 @@ mod tests {
             error.add_to(&mut detail);
             assert_eq!(detail.as_str(), error.to_string());
         }
+    }
+
+    #[test]
+    fn locations_percent_encode_what_a_segment_cannot_hold() {
+        let head = ResponseHead {
+            status: 202,
+            content_type: None,
+            content_length: 0,
+            allow: None,
+            extra: Extra::Located {
+                etag: 1,
+                noun: "hall lamp/é",
+                ticket: 7,
+            },
+            connection: Persistence::KeepAlive,
+            access: AccessHeaders::default(),
+        };
+        let mut out = [0u8; 256];
+        let len = head.write(&mut out).unwrap();
+        let text = core::str::from_utf8(&out[..len]).unwrap();
+        assert!(
+            text.contains("\r\nLocation: /hall%20lamp%2F%C3%A9/changes/7\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\r\nETag: \"0000000000000001\"\r\n"),
+            "{text}"
+        );
+        assert_eq!(head.measure(), Ok(len));
     }
 
     #[test]

@@ -11,6 +11,10 @@ pub(crate) enum Route<'n> {
     Server,
     /// `/name`: one noun.
     Noun(&'n Noun<'n>),
+    /// `/name/changes`: the changes a noun remembers.
+    Changes { noun: &'n Noun<'n> },
+    /// `/name/changes/{ticket}`: one change of a noun.
+    Change { noun: &'n Noun<'n>, ticket: u32 },
     /// Anything else.
     Unknown,
 }
@@ -29,18 +33,45 @@ pub(crate) fn route<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
     let Some(path) = path.strip_prefix(b"/") else {
         return Route::Unknown;
     };
-    let name = path.strip_suffix(b"/").unwrap_or(path);
-    if name.is_empty() {
+    let trimmed = path.strip_suffix(b"/").unwrap_or(path);
+    if trimmed.is_empty() {
         return if path.is_empty() {
             Route::Index
         } else {
             Route::Unknown
         };
     }
-    match nouns.iter().find(|noun| names_match(name, noun.name)) {
-        Some(noun) => Route::Noun(noun),
-        None => Route::Unknown,
+    // The whole path first, so a noun whose name holds a `/` is reached as
+    // before there were paths below nouns.
+    if let Some(noun) = nouns.iter().find(|noun| names_match(trimmed, noun.name)) {
+        return Route::Noun(noun);
     }
+    let mut segments = trimmed.splitn(3, |&byte| byte == b'/');
+    let name = segments.next().unwrap_or_default();
+    let Some(noun) = nouns.iter().find(|noun| names_match(name, noun.name)) else {
+        return Route::Unknown;
+    };
+    match (segments.next(), segments.next()) {
+        // The whole path was tried above.
+        (None, _) => Route::Unknown,
+        (Some(b"changes"), None) => Route::Changes { noun },
+        (Some(b"changes"), Some(ticket)) => match parse_ticket(ticket) {
+            Some(ticket) => Route::Change { noun, ticket },
+            None => Route::Unknown,
+        },
+        _ => Route::Unknown,
+    }
+}
+
+/// A ticket number: ASCII digits that fit a `u32`, nothing else.
+fn parse_ticket(text: &[u8]) -> Option<u32> {
+    if text.is_empty() {
+        return None;
+    }
+    text.iter().try_fold(0u32, |number, &byte| {
+        let digit = char::from(byte).to_digit(10)?;
+        number.checked_mul(10)?.checked_add(digit)
+    })
 }
 
 /// The path of an origin-form or absolute-form target, without its query.

@@ -4,7 +4,7 @@ use core::fmt::{self, Write};
 
 use super::idempotency::Fingerprint;
 use crate::attributes::{Attributes, Value};
-use crate::resource::Resource;
+use crate::resource::{Description, Resource};
 use crate::time::Instant;
 
 /// A 64-bit validator of a representation; the HTTP layer shows it as an
@@ -65,8 +65,13 @@ pub struct Validators {
 impl Validators {
     /// The validators of `noun` as [`Resource::get`] shows it at `now`.
     pub fn of(noun: &dyn Resource, now: Instant) -> Validators {
-        let about = noun.describe();
-        let state = noun.get(now);
+        Validators::of_state(&noun.describe(), &noun.get(now))
+    }
+
+    /// The validators of `state`, a state of the noun `about` describes:
+    /// for a state already read, so it is neither read twice nor held
+    /// twice.
+    pub fn of_state(about: &Description, state: &Attributes) -> Validators {
         let writable = |key: &str| {
             about
                 .attributes

@@ -290,8 +290,8 @@ impl<'p> Client<'p> {
             .collect();
         let reason = parsed.reason.unwrap_or("").to_string();
         let informational = (100..200).contains(&status);
-        // A 204 has no content and no Content-Length.
-        let body_len = if head_only || informational || status == 204 {
+        // A 204 has no content and no Content-Length; nor has a 304 here.
+        let body_len = if head_only || informational || status == 204 || status == 304 {
             0
         } else {
             headers

@@ -156,6 +156,32 @@ impl Client {
         ensure(LED_PIN.is_high(), "the pin is high")
     }
 
+    /// `PUT /led {"led": "on"}` answers 422 and leaves the pin as it was.
+    /// A value of the wrong type takes the general JSON decoder, the
+    /// deepest path a request can take, so the stack is measured there too.
+    pub async fn put_led_wrong_type(&mut self) -> Verdict {
+        let before = LED_PIN.is_high();
+        let request = b"PUT /led HTTP/1.1\r\nHost: qemu\r\nContent-Type: application/json\r\n\
+                        Content-Length: 13\r\n\r\n{\"led\": \"on\"}";
+        let mut buf = [0u8; 512];
+        let response = self.exchange(request, &mut buf).await?;
+        ensure_eq(response.status, 422, "status")?;
+        ensure_eq(LED_PIN.is_high(), before, "the pin is unchanged")
+    }
+
+    /// `PUT /led` with an `If-Match` that names another state answers 412
+    /// and leaves the pin as it was. Checking the precondition reads the
+    /// noun's state for its entity tag, so the stack is measured there too.
+    pub async fn put_led_if_match_stale(&mut self) -> Verdict {
+        let before = LED_PIN.is_high();
+        let request = b"PUT /led HTTP/1.1\r\nHost: qemu\r\nContent-Type: application/json\r\n\
+                        If-Match: \"0\"\r\nContent-Length: 10\r\n\r\n{\"led\": 0}";
+        let mut buf = [0u8; 512];
+        let response = self.exchange(request, &mut buf).await?;
+        ensure_eq(response.status, 412, "status")?;
+        ensure_eq(LED_PIN.is_high(), before, "the pin is unchanged")
+    }
+
     /// `GET /green_led0` answers 200 with the PWM LED's state as JSON.
     /// Asks to close, so `serve` returns afterwards.
     pub async fn get_green_led0(&mut self) -> Verdict {

@@ -70,6 +70,10 @@ async fn run_all(spawner: Spawner, out: &mut impl Write, host_start: usize) -> b
         Ok(mut client) => {
             tally.begin("http: PUT /led answers 200 and sets the pin");
             tally.end(client.put_led().await);
+            tally.begin("http: PUT /led with a wrong-typed value answers 422");
+            tally.end(client.put_led_wrong_type().await);
+            tally.begin("http: PUT /led with a stale If-Match answers 412");
+            tally.end(client.put_led_if_match_stale().await);
             tally.begin("http: GET /green_led0 answers 200 with its state as JSON");
             tally.end(client.get_green_led0().await);
             tally.begin("http: serve returns once the client closes");
