@@ -12,6 +12,7 @@ use core::time::Duration;
 /// let impatient = Config { read_timeout: Duration::from_secs(5), ..Config::default() };
 /// assert!(impatient.read_timeout < Config::default().read_timeout);
 /// assert!(Config::default().head_timeout < Config::default().read_timeout);
+/// assert_eq!(Config::default().max_wait, Duration::from_secs(15));
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -32,6 +33,13 @@ pub struct Config {
     /// long. The [`read_timeout`](Self::read_timeout) still bounds the
     /// whole request, and the shorter of the two applies to the head.
     pub head_timeout: Duration,
+
+    /// The longest a change may be waited for when a client asks with
+    /// `Prefer: wait=N` (RFC 7240): a longer `N` is cut to this. A change
+    /// still running after it is answered `202` as without the preference.
+    /// The wait holds only the client's own connection; `Duration::ZERO`
+    /// turns the preference off.
+    pub max_wait: Duration,
 }
 
 impl Config {
@@ -40,6 +48,10 @@ impl Config {
 
     /// A few seconds for a request head.
     pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// Waits of up to fifteen seconds: longer than most fades, shorter than
+    /// most clients' own timeouts.
+    pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(15);
 
     /// The time allowed for a head that started arriving: the shorter of the
     /// two timeouts.
@@ -53,6 +65,7 @@ impl Default for Config {
         Config {
             read_timeout: Self::DEFAULT_READ_TIMEOUT,
             head_timeout: Self::DEFAULT_HEAD_TIMEOUT,
+            max_wait: Self::DEFAULT_MAX_WAIT,
         }
     }
 }

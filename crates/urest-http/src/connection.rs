@@ -12,6 +12,8 @@ use core::ops::Range;
 use embassy_futures::select::{select, Either};
 use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
+use urest_core::controller::{Status, Ticket};
+use urest_core::coord::{wait_deadline, wait_for, Validators};
 use urest_core::time::{Clock, Instant};
 
 use crate::access::{AccessHeaders, Admitted, Verdict};
@@ -20,7 +22,12 @@ use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{Listing, Overflow};
 use crate::response::{compose_with, Persistence, Problem, Reply, ResponseHead, Timeout};
 use crate::slots::Slot;
-use crate::{Buffers, ConnectionError, RequestInfo, Server};
+use crate::{Buffers, ConnectionError, Noun, RequestInfo, Server};
+
+/// While a client waits for a change (`Prefer: wait`), how often its
+/// status is looked at besides its expected completion: a cancel or a
+/// preempt that ends it early is answered within this time.
+const WAIT_RECHECK: core::time::Duration = core::time::Duration::from_millis(100);
 
 /// A body too large for the request buffer is read and dropped, so that the
 /// connection can carry on, if at most this many of its bytes are still to
@@ -90,6 +97,25 @@ enum Prepared<'n> {
     },
     /// Not even an error response fits the buffer.
     Unsendable,
+}
+
+/// What a complete request gets: a response now, or a wait first.
+enum Answer<'n> {
+    Ready(Prepared<'n>, Persistence),
+    Wait(Waiting<'n>),
+}
+
+/// A change the client asked to wait for (`Prefer: wait=N`), to be
+/// answered once it has finished or the wait is over. Only this is kept
+/// while waiting, never the reply it replaces, so the serving future stays
+/// small.
+struct Waiting<'n> {
+    noun: &'n Noun<'n>,
+    ticket: Ticket,
+    deadline: Instant,
+    head_only: bool,
+    persistence: Persistence,
+    access: AccessHeaders<'n>,
 }
 
 impl<'a, C: Clock> Server<'a, C> {
@@ -180,7 +206,13 @@ impl<'a, C: Clock> Server<'a, C> {
                 }
             }
         }
-        let (prepared, persistence) = self.answer(buffers, &request, needed, admitted);
+        let (prepared, persistence) = match self.answer(buffers, &request, needed, admitted) {
+            Answer::Ready(prepared, persistence) => (prepared, persistence),
+            Answer::Wait(waiting) => {
+                self.wait_then_answer(delay, buffers.response, waiting)
+                    .await
+            }
+        };
         self.transmit(connection, delay, buffers.response, prepared, head_only)
             .await?;
         consume(buffers.request, filled, needed);
@@ -452,7 +484,7 @@ impl<'a, C: Clock> Server<'a, C> {
         request: &Started,
         needed: usize,
         admitted: Admitted<'a>,
-    ) -> (Prepared<'a>, Persistence) {
+    ) -> Answer<'a> {
         let Buffers {
             request: received,
             scratch,
@@ -473,6 +505,8 @@ impl<'a, C: Clock> Server<'a, C> {
                 content_type: framing.content_type,
                 if_match: framing.if_match,
                 if_none_match: framing.if_none_match,
+                lock_token: framing.lock_token,
+                idempotency_key: framing.idempotency_key,
                 body,
             };
             self.dispatch(&incoming, scratch)
@@ -482,6 +516,9 @@ impl<'a, C: Clock> Server<'a, C> {
         } else {
             request.persistence
         };
+        if let Some(waiting) = self.wants_wait(&reply, request, persistence, admitted.headers) {
+            return Answer::Wait(waiting);
+        }
         let prepared = self.prepare_with(
             &reply,
             response,
@@ -489,7 +526,73 @@ impl<'a, C: Clock> Server<'a, C> {
             persistence,
             admitted.headers,
         );
-        (prepared, persistence)
+        Answer::Ready(prepared, persistence)
+    }
+
+    /// The wait a `202` turns into when the client sent `Prefer: wait=N`
+    /// (N > 0) and the server allows waits.
+    fn wants_wait(
+        &self,
+        reply: &Reply<'a>,
+        request: &Started,
+        persistence: Persistence,
+        access: AccessHeaders<'a>,
+    ) -> Option<Waiting<'a>> {
+        let Reply::Accepted { noun, ticket, .. } = reply else {
+            return None;
+        };
+        let seconds = request.framing.prefer_wait.filter(|&seconds| seconds > 0)?;
+        if self.config.max_wait.is_zero() {
+            return None;
+        }
+        let noun = self
+            .nouns
+            .iter()
+            .find(|served| core::ptr::eq(served.name, *noun))?;
+        let asked = core::time::Duration::from_secs(u64::from(seconds));
+        Some(Waiting {
+            noun,
+            ticket: Ticket::from_number(*ticket),
+            deadline: wait_deadline(self.clock.now(), asked, self.config.max_wait),
+            head_only: request.head_only(),
+            persistence,
+            access,
+        })
+    }
+
+    /// Wait for the change, then compose the answer: `200` with the state
+    /// and `Preference-Applied: wait` once it is done, `200` with the
+    /// change if it ended otherwise (cancelled, superseded), or the usual
+    /// `202` if it is still under way when the wait is over.
+    async fn wait_then_answer<D: DelayNs>(
+        &self,
+        delay: &mut D,
+        response: &mut [u8],
+        waiting: Waiting<'a>,
+    ) -> (Prepared<'a>, Persistence) {
+        let status = match waiting.noun.resource.changes() {
+            Some(changes) => {
+                wait_for(
+                    changes,
+                    waiting.ticket,
+                    &self.clock,
+                    delay,
+                    waiting.deadline,
+                    WAIT_RECHECK,
+                )
+                .await
+            }
+            None => None,
+        };
+        let reply = after_wait(waiting.noun, status, self.clock.now());
+        let prepared = self.prepare_with(
+            &reply,
+            response,
+            waiting.head_only,
+            waiting.persistence,
+            waiting.access,
+        );
+        (prepared, waiting.persistence)
     }
 
     fn observe_head(&self, head: &[u8]) {
@@ -738,6 +841,34 @@ enum HeadSearch<'n> {
 }
 
 /// The `413` for a body of `body_len` bytes after a head of `head_len`.
+/// The reply to a change waited for, from where it stands at the end of
+/// the wait (`None`: the noun no longer remembers it, so it finished long
+/// ago).
+#[inline(never)]
+fn after_wait<'n>(
+    noun: &'n Noun<'n>,
+    change: Option<urest_core::controller::ChangeStatus>,
+    now: Instant,
+) -> Reply<'n> {
+    let description = noun.resource.describe();
+    let state = noun.resource.get(now);
+    let etag = Validators::of_state(&description, &state).strong.0;
+    match change {
+        Some(change) if !change.status.is_finished() => Reply::Accepted {
+            state,
+            etag,
+            noun: noun.name,
+            ticket: change.ticket.number(),
+            position: change.position,
+            eta_ms: crate::json::millis_up(change.eta(now)),
+        },
+        Some(change) if change.status != Status::Done => {
+            Reply::Change(crate::json::ChangeBody::of(&change, now))
+        }
+        _ => Reply::Waited(state, etag),
+    }
+}
+
 fn too_large(buffers: &Buffers<'_>, head_len: usize, body_len: usize) -> Problem {
     too_large_for(buffers.request.len().saturating_sub(head_len), body_len)
 }

@@ -7,7 +7,7 @@ use urest_core::attributes::{
     AttributeSpec, Attributes, DecodeError, Kind, Problem as AttributeProblem,
 };
 use urest_core::controller::{CancelError, Ticket};
-use urest_core::coord::Validators;
+use urest_core::coord::{Admission, Change, Request as CoordRequest, Validators};
 use urest_core::decimal::Fixed;
 use urest_core::resource::{Description, Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::{Clock, Instant};
@@ -15,6 +15,7 @@ use urest_core::time::{Clock, Instant};
 use crate::etag::{self, Comparison};
 use crate::head::{ContentType, Method, Span};
 use crate::json::{millis_up, ChangeBody};
+use crate::locking::{idempotency_key, lock_token, refused_problem};
 use crate::response::{
     allow_for, Accepts, Detail, Piece, Problem, Reply, ALLOW_CHANGE, ALLOW_CHANGES, ALLOW_INDEX,
     ALLOW_NOUN,
@@ -36,6 +37,10 @@ pub(crate) struct Incoming<'r> {
     pub if_match: Option<Span>,
     /// Where the value of `If-None-Match` lies in the head.
     pub if_none_match: Option<Span>,
+    /// Where the value of `Lock-Token` lies in the head.
+    pub lock_token: Option<Span>,
+    /// Where the value of `Idempotency-Key` lies in the head.
+    pub idempotency_key: Option<Span>,
     pub body: &'r [u8],
 }
 
@@ -93,6 +98,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 _ => Reply::Problem(not_allowed(request, ALLOW_CHANGES)),
             },
             Route::Change { noun, ticket } => self.on_change(noun, ticket, request),
+            Route::Lock { noun } => self.on_lock(noun, request, scratch),
         }
     }
 
@@ -120,17 +126,20 @@ impl<'a, C: Clock> Server<'a, C> {
                 Some(change) => Reply::Change(ChangeBody::of(&change, now)),
                 None => Reply::Problem(unknown()),
             },
-            Method::Delete => match changes.cancel(number, now) {
-                Ok(change) => Reply::Change(ChangeBody::of(&change, now)),
-                Err(CancelError::Unknown) => Reply::Problem(unknown()),
-                Err(error @ CancelError::Finished(_)) => Reply::Problem(problem!(
-                    409,
-                    &noun.name,
-                    ", change ",
-                    &ticket,
-                    ": ",
-                    error.to_string_lossy()
-                )),
+            Method::Delete => match self.lock_refusal(noun, request, now) {
+                Some(refused) => Reply::Problem(refused),
+                None => match changes.cancel(number, now) {
+                    Ok(change) => Reply::Change(ChangeBody::of(&change, now)),
+                    Err(CancelError::Unknown) => Reply::Problem(unknown()),
+                    Err(error @ CancelError::Finished(_)) => Reply::Problem(problem!(
+                        409,
+                        &noun.name,
+                        ", change ",
+                        &ticket,
+                        ": ",
+                        error.to_string_lossy()
+                    )),
+                },
             },
             Method::Options => Reply::Options {
                 allow: ALLOW_CHANGE,
@@ -202,18 +211,83 @@ impl<'a, C: Clock> Server<'a, C> {
             }
             _ => None,
         };
-        if let Some(refused) = self.precondition(resource, request, now) {
-            return refused;
-        }
-        let outcome = match (request.method, patch) {
-            (Method::Get | Method::Head, _) => return state_of(resource, &description, now),
-            (Method::Delete, _) => resource.delete(now),
-            (Method::Put, Some(patch)) => resource.put(&patch, now),
-            (Method::Post, Some(patch)) => resource.post(&patch, now),
+        let change = match (request.method, &patch) {
+            (Method::Get | Method::Head, _) => {
+                if let Some(refused) = self.precondition(resource, request, now) {
+                    return refused;
+                }
+                return state_of(resource, &description, now);
+            }
+            (Method::Delete, _) => Change::Delete,
+            (Method::Put, Some(patch)) => Change::Put(patch),
+            (Method::Post, Some(patch)) => Change::Post(patch),
             _ => return Reply::Problem(not_allowed(request, ALLOW_NOUN)),
         };
+        self.make_change(noun, &description, change, request, now)
+    }
+
+    /// Make `change` on `noun`, under the coordination rules if the server
+    /// has them: a retried `Idempotency-Key` gets its first answer again,
+    /// a lock held by another client refuses with `423`, and only then are
+    /// the preconditions checked and the change made.
+    // Out of line, as `precondition`, for the stack of requests that read.
+    #[inline(never)]
+    fn make_change(
+        &self,
+        noun: &'a Noun<'a>,
+        description: &Description,
+        change: Change<'_>,
+        request: &Incoming<'_>,
+        now: Instant,
+    ) -> Reply<'a> {
+        let resource = noun.resource;
+        let Some((coordination, index)) = self.coordinator_of(noun) else {
+            if let Some(refused) = self.precondition(resource, request, now) {
+                return refused;
+            }
+            let outcome = change.apply(resource, now);
+            return self.changed(noun, description, outcome, request, now);
+        };
+        let token = lock_token(request);
+        let coordinated = CoordRequest {
+            change,
+            token: token.as_ref(),
+            key: idempotency_key(request),
+            if_match: None,
+        };
+        match coordination.admit(index, resource, &coordinated, now) {
+            Err(refused) => Reply::Problem(refused_problem(&refused, noun, request)),
+            Ok(Admission::Replay(outcome)) => self.changed(
+                noun,
+                description,
+                Ok(replayed(resource, outcome, now)),
+                request,
+                now,
+            ),
+            Ok(Admission::Apply) => {
+                if let Some(refused) = self.precondition(resource, request, now) {
+                    coordination.abandon(index, &coordinated);
+                    return refused;
+                }
+                let outcome = change.apply(resource, now);
+                coordination.finish(index, &coordinated, &outcome, now);
+                self.changed(noun, description, outcome, request, now)
+            }
+        }
+    }
+
+    /// The answer to a change made (or replayed) with `outcome`.
+    fn changed(
+        &self,
+        noun: &'a Noun<'a>,
+        description: &Description,
+        outcome: Result<Outcome, Error>,
+        request: &Incoming<'_>,
+        now: Instant,
+    ) -> Reply<'a> {
+        let resource = noun.resource;
         match outcome {
-            Ok(Outcome::Done) => state_of(resource, &description, now),
+            Ok(Outcome::Done) => state_of(resource, description, now),
             Ok(Outcome::Accepted {
                 ticket,
                 position,
@@ -222,7 +296,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 let eta = completes_at.duration_since(now);
                 let state = resource.get(now);
                 Reply::Accepted {
-                    etag: Validators::of_state(&description, &state).strong.0,
+                    etag: Validators::of_state(description, &state).strong.0,
                     state,
                     noun: noun.name,
                     ticket: ticket.number(),
@@ -233,10 +307,50 @@ impl<'a, C: Clock> Server<'a, C> {
             Err(error) => Reply::Problem(problem_of(&error, noun, request)),
         }
     }
+
+    /// Whether a change to `noun` with this request's `Lock-Token` (or
+    /// none) may go ahead: `None` if so, the refusal if another client
+    /// holds the lock.
+    fn lock_refusal(
+        &self,
+        noun: &Noun<'_>,
+        request: &Incoming<'_>,
+        now: Instant,
+    ) -> Option<Problem> {
+        let (coordination, index) = self.coordinator_of(noun)?;
+        coordination
+            .permit(index, lock_token(request).as_ref(), now)
+            .err()
+            .map(|refused| refused_problem(&refused, noun, request))
+    }
+}
+
+/// A first outcome given again: a change that was accepted is where it
+/// stands now (its position and ETA move on as the queue does), or done if
+/// the noun no longer knows it.
+fn replayed(resource: &dyn Resource, outcome: Outcome, now: Instant) -> Outcome {
+    let Outcome::Accepted { ticket, .. } = outcome else {
+        return outcome;
+    };
+    match resource
+        .changes()
+        .and_then(|changes| changes.status(ticket, now))
+    {
+        Some(change) => Outcome::Accepted {
+            ticket,
+            position: change.position,
+            completes_at: now + change.eta(now),
+        },
+        None => Outcome::Accepted {
+            ticket,
+            position: 0,
+            completes_at: now,
+        },
+    }
 }
 
 /// Why a body is not a patch.
-enum BodyRefusal {
+pub(crate) enum BodyRefusal {
     /// A body came without `Content-Type: application/json`.
     NotJson(ContentType),
     /// The body is not JSON, or not the noun's attributes.
@@ -244,7 +358,7 @@ enum BodyRefusal {
 }
 
 /// The body as a patch of the attributes in `schema`.
-fn decode_body(
+pub(crate) fn decode_body(
     schema: &'static [AttributeSpec],
     request: &Incoming<'_>,
     scratch: &mut [u8],
@@ -255,21 +369,43 @@ fn decode_body(
     Attributes::decode(request.body, schema, scratch).map_err(BodyRefusal::Undecodable)
 }
 
+/// The problem with a body that belongs to no noun (such as a lock
+/// request's).
+pub(crate) fn body_problem(refusal: BodyRefusal) -> Problem {
+    match refusal {
+        BodyRefusal::NotJson(content_type) => not_json(content_type),
+        BodyRefusal::Undecodable(error) => {
+            let error = Error::from(error);
+            match &error {
+                Error::Attribute(attribute) => problem!(422, &error).about(attribute.key()),
+                _ if error.kind() == ErrorKind::Malformed => problem!(400, &error),
+                _ => problem!(422, &error),
+            }
+        }
+    }
+}
+
+fn not_json(content_type: ContentType) -> Problem {
+    let sent = match content_type {
+        ContentType::Absent => "no Content-Type",
+        _ => "another Content-Type",
+    };
+    problem!(
+        415,
+        "the body must be JSON, sent with Content-Type: application/json; this request has ",
+        &sent
+    )
+}
+
 fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
     match refusal {
-        BodyRefusal::NotJson(content_type) => {
-            let sent = match content_type {
-                ContentType::Absent => "no Content-Type",
-                _ => "another Content-Type",
-            };
-            problem!(415, "the body must be JSON, sent with Content-Type: application/json; this request has ", &sent)
-        }
+        BodyRefusal::NotJson(content_type) => not_json(content_type),
         BodyRefusal::Undecodable(error) => problem_of(&Error::from(error), noun, request),
     }
 }
 
 /// The HTTP form of a core error (RFC 9457 problem details).
-fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
+pub(crate) fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
     let retry_after = error.retry_after().unwrap_or_default();
     match (error.kind(), error) {
         (ErrorKind::Malformed, _) => problem!(400, error),
@@ -310,7 +446,7 @@ fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem
     }
 }
 
-fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
+pub(crate) fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
     problem!(
         405,
         &request.method_text(),

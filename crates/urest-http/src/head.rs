@@ -85,6 +85,13 @@ pub(crate) struct Framing {
     pub if_match: Option<Span>,
     /// The value of the first `If-None-Match` header, if any.
     pub if_none_match: Option<Span>,
+    /// The value of the first `Lock-Token` header, if any.
+    pub lock_token: Option<Span>,
+    /// The value of the first `Idempotency-Key` header, if any.
+    pub idempotency_key: Option<Span>,
+    /// The seconds of the first `wait` preference (RFC 7240) in any
+    /// `Prefer` header, if one was sent.
+    pub prefer_wait: Option<u32>,
 }
 
 /// Where some text lies in the request buffer.
@@ -150,7 +157,7 @@ pub(crate) fn examine(received: &[u8]) -> Examined {
             start,
             end: start.saturating_add(value.len()),
         };
-        fields.take_conditional(name, span);
+        fields.take_coordinating(name, span, value);
         fields.take(name, value)
     }) {
         Ok(Some(line)) => Examined::Complete(fields.framing(received, line)),
@@ -397,12 +404,31 @@ struct Fields {
     if_match: Option<Span>,
     /// The first `If-None-Match` value.
     if_none_match: Option<Span>,
+    /// The first `Lock-Token` value.
+    lock_token: Option<Span>,
+    /// The first `Idempotency-Key` value.
+    idempotency_key: Option<Span>,
+    /// The first `wait` preference.
+    prefer_wait: Option<u32>,
 }
 
 impl Fields {
-    /// Keep where the first `If-Match` and `If-None-Match` values lie.
-    fn take_conditional(&mut self, name: &[u8], value: Span) {
+    /// Keep where the first values of the headers that coordinate clients
+    /// lie (`If-Match`, `If-None-Match`, `Lock-Token`, `Idempotency-Key`),
+    /// and the first `wait` preference of `Prefer`.
+    fn take_coordinating(&mut self, name: &[u8], value: Span, bytes: &[u8]) {
         match name.len() {
+            10 if self.lock_token.is_none() && name.eq_ignore_ascii_case(b"lock-token") => {
+                self.lock_token = Some(value);
+            }
+            15 if self.idempotency_key.is_none()
+                && name.eq_ignore_ascii_case(b"idempotency-key") =>
+            {
+                self.idempotency_key = Some(value);
+            }
+            6 if self.prefer_wait.is_none() && name.eq_ignore_ascii_case(b"prefer") => {
+                self.prefer_wait = wait_preference(bytes);
+            }
             8 if self.if_match.is_none() && name.eq_ignore_ascii_case(b"if-match") => {
                 self.if_match = Some(value);
             }
@@ -479,8 +505,36 @@ impl Fields {
             target_at: line.target_at,
             if_match: self.if_match,
             if_none_match: self.if_none_match,
+            lock_token: self.lock_token,
+            idempotency_key: self.idempotency_key,
+            prefer_wait: self.prefer_wait,
         }
     }
+}
+
+/// The seconds of the `wait` preference in one `Prefer` value (RFC 7240
+/// §2: preferences separated by commas, each `token [= value]` with
+/// parameters after `;`). A value that is no whole number of seconds is
+/// ignored, as a preference the server does not understand; a huge one is
+/// kept as `u32::MAX` (the server caps it anyway).
+fn wait_preference(value: &[u8]) -> Option<u32> {
+    value.split(|&byte| byte == b',').find_map(|preference| {
+        let preference = preference.split(|&byte| byte == b';').next()?;
+        let mut parts = preference.splitn(2, |&byte| byte == b'=');
+        let name = parts.next()?.trim_ascii();
+        if !name.eq_ignore_ascii_case(b"wait") {
+            return None;
+        }
+        let seconds = parts.next()?.trim_ascii();
+        let seconds = seconds
+            .strip_prefix(b"\"")
+            .and_then(|quoted| quoted.strip_suffix(b"\""))
+            .unwrap_or(seconds);
+        if seconds.is_empty() || !seconds.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(parse_decimal(seconds).map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+    })
 }
 
 /// A non-empty run of ASCII digits that fits a `usize`; no sign, no spaces.
@@ -636,5 +690,33 @@ mod tests {
         let value = |span: Option<Span>| span.map(|span| span.text(head).trim());
         assert_eq!(value(framing.if_match), Some("\"a\", \"b\""));
         assert_eq!(value(framing.if_none_match), Some("*"));
+    }
+
+    #[test]
+    fn the_coordinating_headers_are_kept() {
+        let head = b"POST /led HTTP/1.1\r\nlock-token: <abc>\r\nIdempotency-Key: \"k-1\"\r\n\
+              Prefer: respond-async, WAIT = 12 ; x\r\nPrefer: wait=3\r\n\r\n";
+        let Examined::Complete(framing) = examine(head) else {
+            panic!("a complete head");
+        };
+        let value = |span: Option<Span>| span.map(|span| span.text(head).trim());
+        assert_eq!(value(framing.lock_token), Some("<abc>"));
+        assert_eq!(value(framing.idempotency_key), Some("\"k-1\""));
+        assert_eq!(framing.prefer_wait, Some(12));
+    }
+
+    #[test]
+    fn a_wait_preference_is_whole_seconds_or_ignored() {
+        assert_eq!(wait_preference(b"wait=0"), Some(0));
+        assert_eq!(wait_preference(b"wait=\"7\""), Some(7));
+        assert_eq!(
+            wait_preference(b"wait=99999999999999999999"),
+            Some(u32::MAX)
+        );
+        assert_eq!(wait_preference(b"wait=1.5"), None);
+        assert_eq!(wait_preference(b"wait=-1"), None);
+        assert_eq!(wait_preference(b"wait"), None);
+        assert_eq!(wait_preference(b"return=minimal"), None);
+        assert_eq!(wait_preference(b"waiting=3, wait=4"), Some(4));
     }
 }

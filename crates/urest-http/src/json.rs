@@ -349,3 +349,24 @@ impl Serialize for ProblemBody<'_> {
         map.end()
     }
 }
+
+/// A client lock at `/{noun}/lock`: `{"owner": "alice", "expires_in_ms":
+/// 29950}`, with `"token"` first for the client that holds it (on `201`
+/// and on renewal), never for anyone else.
+pub(crate) struct LockBody<'l> {
+    pub token: Option<&'l str>,
+    pub owner: &'l str,
+    pub expires_in_ms: u64,
+}
+
+impl Serialize for LockBody<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(token) = self.token {
+            map.serialize_entry("token", token)?;
+        }
+        map.serialize_entry("owner", self.owner)?;
+        map.serialize_entry("expires_in_ms", &self.expires_in_ms)?;
+        map.end()
+    }
+}

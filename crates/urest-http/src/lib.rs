@@ -95,6 +95,7 @@ mod access;
 mod buffers;
 mod config;
 mod connection;
+mod coordination;
 mod digits;
 mod dispatch;
 mod error;
@@ -102,6 +103,7 @@ mod etag;
 mod head;
 mod head_end;
 mod json;
+mod locking;
 mod observers;
 mod response;
 mod routing;
@@ -114,6 +116,7 @@ pub mod api_reference {}
 pub use access::{constant_time_eq, Access, Limit, Scope, Token, FAILURE_TABLE_LEN};
 pub use buffers::{Buffers, RESPONSE_HEAD_ROOM, SCRATCH_LEN};
 pub use config::Config;
+pub use coordination::{Coordination, TooFewPlaces};
 pub use error::ConnectionError;
 pub use head_end::HeadEnd;
 #[cfg(feature = "defmt")]

@@ -7,6 +7,7 @@ use heapless::String;
 use urest_core::attributes::{
     AttributeError, Attributes, DecodeError, Kind, Problem as AttributeProblem, MAX_KEY,
 };
+use urest_core::coord::{LockInfo, LockToken};
 use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, Verbs};
 use urest_core::time::Instant;
@@ -15,7 +16,10 @@ use crate::access::{AccessHeaders, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIG
 use crate::buffers::RESPONSE_HEAD_ROOM;
 use crate::digits::Digits;
 use crate::etag;
-use crate::json::{self, AcceptedBody, ChangeBody, ChangesBody, Listing, Overflow, ProblemBody};
+use crate::json::{
+    self, millis_up, AcceptedBody, ChangeBody, ChangesBody, Listing, LockBody, Overflow,
+    ProblemBody,
+};
 use crate::Noun;
 
 /// Longest `detail` of a problem, in bytes; longer ones are cut.
@@ -44,6 +48,8 @@ pub(crate) const ALLOW_INDEX: &str = "GET, HEAD, OPTIONS";
 pub(crate) const ALLOW_CHANGES: &str = "GET, HEAD, OPTIONS";
 /// Every method one change accepts, for `Allow`.
 pub(crate) const ALLOW_CHANGE: &str = "GET, HEAD, DELETE, OPTIONS";
+/// What `/{noun}/lock` allows.
+pub(crate) const ALLOW_LOCK: &str = "GET, HEAD, POST, DELETE, OPTIONS";
 
 /// The media type of a response body.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -397,6 +403,22 @@ impl Piece for DecodeError {
 pub(crate) enum Reply<'n> {
     /// `200` with a noun's state and its strong validator, for `ETag`.
     State(Attributes, u64),
+    /// `200` with a noun's state after waiting for the change asked for
+    /// (`Prefer: wait`), with `Preference-Applied: wait`.
+    Waited(Attributes, u64),
+    /// `201` with a lock just granted (`Lock-Token` and `Location` name
+    /// it), or `200` with a lock renewed; the body carries the token.
+    Lock {
+        noun: &'n str,
+        token: LockToken,
+        info: LockInfo,
+        created: bool,
+        now: Instant,
+    },
+    /// `200` with who holds a noun's lock, without the token.
+    LockHeld { info: LockInfo, now: Instant },
+    /// `204` with no body: done, nothing to say.
+    NoContent,
     /// `202` with a noun's state and where the change stands; `Location`
     /// names the change.
     Accepted {
@@ -429,7 +451,8 @@ impl<'n> Reply<'n> {
     pub(crate) fn status(&self) -> u16 {
         match self {
             Reply::Accepted { .. } => 202,
-            Reply::Preflight => 204,
+            Reply::Lock { created: true, .. } => 201,
+            Reply::Preflight | Reply::NoContent => 204,
             Reply::NotModified { .. } => 304,
             Reply::Problem(problem) => problem.status,
             _ => 200,
@@ -443,7 +466,10 @@ impl<'n> Reply<'n> {
 
     fn content_type(&self) -> Option<Media> {
         match self {
-            Reply::Options { .. } | Reply::Preflight | Reply::NotModified { .. } => None,
+            Reply::Options { .. }
+            | Reply::Preflight
+            | Reply::NoContent
+            | Reply::NotModified { .. } => None,
             Reply::Problem(_) => Some(Media::ProblemJson),
             _ => Some(Media::Json),
         }
@@ -463,6 +489,16 @@ impl<'n> Reply<'n> {
     fn extra(&self) -> Extra<'n> {
         match self {
             Reply::State(_, etag) | Reply::NotModified { etag } => Extra::Etag(*etag),
+            Reply::Waited(_, etag) => Extra::Waited(*etag),
+            Reply::Lock {
+                noun,
+                token,
+                created,
+                ..
+            } => Extra::Lock {
+                token: *token,
+                noun: created.then_some(*noun),
+            },
             Reply::Accepted {
                 etag, noun, ticket, ..
             } => Extra::Located {
@@ -490,7 +526,28 @@ impl<'n> Reply<'n> {
     /// Write the body at the start of `out`, returning its length.
     pub(crate) fn write_body(&self, nouns: &[Noun<'_>], out: &mut [u8]) -> Result<usize, Overflow> {
         match self {
-            Reply::State(state, _) => state.encode(out).map_err(|_| Overflow),
+            Reply::State(state, _) | Reply::Waited(state, _) => {
+                state.encode(out).map_err(|_| Overflow)
+            }
+            Reply::Lock {
+                token, info, now, ..
+            } => json::write(
+                &LockBody {
+                    token: Some(token.to_hex().as_str()),
+                    owner: &info.owner,
+                    expires_in_ms: millis_up(info.remaining(*now)),
+                },
+                out,
+            ),
+            Reply::LockHeld { info, now } => json::write(
+                &LockBody {
+                    token: None,
+                    owner: &info.owner,
+                    expires_in_ms: millis_up(info.remaining(*now)),
+                },
+                out,
+            ),
+            Reply::NoContent => Ok(0),
             Reply::Accepted {
                 state,
                 ticket,
@@ -568,7 +625,7 @@ pub(crate) enum Persistence {
 
 /// The headers of a response that depend on what it answers, in one field
 /// so that a response head stays small.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug)]
 pub(crate) enum Extra<'h> {
     None,
     /// `Retry-After` in whole seconds.
@@ -580,6 +637,13 @@ pub(crate) enum Extra<'h> {
         etag: u64,
         noun: &'h str,
         ticket: u32,
+    },
+    /// `ETag` and `Preference-Applied: wait`.
+    Waited(u64),
+    /// `Lock-Token`, and `Location: /{noun}/lock` for a new lock.
+    Lock {
+        token: LockToken,
+        noun: Option<&'h str>,
     },
 }
 
@@ -653,6 +717,20 @@ impl ResponseHead<'_> {
                 put_segment(w, noun)?;
                 w.put(b"/changes/")?;
                 w.put(Digits::new(u64::from(ticket)).as_bytes())?;
+            }
+            Extra::Waited(etag) => {
+                w.put(b"\r\nETag: ")?;
+                w.put(&etag::render(etag))?;
+                w.put(b"\r\nPreference-Applied: wait")?;
+            }
+            Extra::Lock { token, noun } => {
+                w.put(b"\r\nLock-Token: ")?;
+                w.put(token.to_hex().as_bytes())?;
+                if let Some(noun) = noun {
+                    w.put(b"\r\nLocation: /")?;
+                    put_segment(w, noun)?;
+                    w.put(b"/lock")?;
+                }
             }
         }
         w.put(b"\r\n")?;

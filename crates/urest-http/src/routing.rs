@@ -15,6 +15,8 @@ pub(crate) enum Route<'n> {
     Changes { noun: &'n Noun<'n> },
     /// `/name/changes/{ticket}`: one change of a noun.
     Change { noun: &'n Noun<'n>, ticket: u32 },
+    /// `/{noun}/lock`: the noun's client lock.
+    Lock { noun: &'n Noun<'n> },
     /// Anything else.
     Unknown,
 }
@@ -55,6 +57,7 @@ pub(crate) fn route<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
         // The whole path was tried above.
         (None, _) => Route::Unknown,
         (Some(b"changes"), None) => Route::Changes { noun },
+        (Some(b"lock"), None) => Route::Lock { noun },
         (Some(b"changes"), Some(ticket)) => match parse_ticket(ticket) {
             Some(ticket) => Route::Change { noun, ticket },
             None => Route::Unknown,

@@ -8,9 +8,11 @@ use embedded_io_async::{Read, Write};
 use urest_core::resource::Resource;
 use urest_core::time::Clock;
 
+use crate::coordination::Coordinate;
 use crate::routing::find_clash;
 use crate::slots::{Slot, Unshared};
-use crate::{Access, Buffers, Config, ConnectionError, NameClash};
+use crate::{Access, Buffers, Config, ConnectionError, Coordination, NameClash, TooFewPlaces};
+use urest_core::coord::Entropy;
 
 /// A noun as served: the path segment it answers to and the resource
 /// behind it.
@@ -171,6 +173,7 @@ pub struct Server<'a, C: Clock> {
     pub(crate) config: Config,
     pub(crate) observer: Option<&'a dyn Observer>,
     pub(crate) access: Option<&'a Access<'a>>,
+    pub(crate) coordination: Option<&'a dyn Coordinate>,
 }
 
 impl<'a, C: Clock> Server<'a, C> {
@@ -184,6 +187,7 @@ impl<'a, C: Clock> Server<'a, C> {
             config,
             observer: None,
             access: None,
+            coordination: None,
         }
     }
 
@@ -203,6 +207,26 @@ impl<'a, C: Clock> Server<'a, C> {
             observer: Some(observer),
             ..self
         }
+    }
+
+    /// The same server, with client locks and idempotency keys for its
+    /// nouns (see [`Coordination`] and the [`api_reference`](crate::api_reference)):
+    /// `/{noun}/lock`, `Lock-Token` and `Idempotency-Key` work only with
+    /// one. Refused if `coordination` has fewer places than there are nouns.
+    pub fn with_coordination<E: Entropy, const N: usize, const K: usize>(
+        self,
+        coordination: &'a Coordination<E, N, K>,
+    ) -> Result<Self, TooFewPlaces> {
+        if N < self.nouns.len() {
+            return Err(TooFewPlaces {
+                places: N,
+                nouns: self.nouns.len(),
+            });
+        }
+        Ok(Server {
+            coordination: Some(coordination),
+            ..self
+        })
     }
 
     /// The nouns served.
@@ -328,6 +352,7 @@ impl<C: Clock> fmt::Debug for Server<'_, C> {
             .field("config", &self.config)
             .field("observed", &self.observer.is_some())
             .field("access", &self.access)
+            .field("coordinated", &self.coordination.is_some())
             .finish()
     }
 }

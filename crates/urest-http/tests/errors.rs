@@ -347,6 +347,7 @@ fn the_head_timeout_is_never_longer_than_the_read_timeout() {
     let server = rig.server_with(Config {
         read_timeout: Duration::from_secs(2),
         head_timeout: Duration::from_secs(60),
+        ..Config::default()
     });
     let start = rig.now();
     let (_, (response, at)) = rig.serve(&server, async |client| {

@@ -511,6 +511,67 @@ impl Rig {
         }
     }
 
+    /// Serve two connections at once, each played by its own script, while
+    /// the PWM LED's runner applies the changes. Each connection ends when
+    /// its script's client closes it (or its script ends).
+    pub fn serve_two<R1, R2>(
+        &self,
+        server: &Server<'_, Clock>,
+        first: impl AsyncFnOnce(&Client<'_>) -> R1,
+        second: impl AsyncFnOnce(&Client<'_>) -> R2,
+    ) -> (R1, R2) {
+        let pipes = [Pipe::new(), Pipe::new(), Pipe::new(), Pipe::new()];
+        let [to_first, from_first, to_second, from_second] = &pipes;
+        let one = async {
+            let client = Client::new(to_first, from_first);
+            let mut end = ServerEnd {
+                inbound: to_first,
+                outbound: from_first,
+            };
+            let (mut request, mut response) = (vec![0u8; 1024], vec![0u8; 2048]);
+            let mut buffers = Buffers::new(&mut request, &mut response);
+            let mut delay = self.sim.delay();
+            let serving = async {
+                let _ = server.serve(&mut end, &mut delay, &mut buffers).await;
+                from_first.close();
+            };
+            let script = async {
+                let result = first(&client).await;
+                client.close();
+                result
+            };
+            join(serving, script).await.1
+        };
+        let two = async {
+            let client = Client::new(to_second, from_second);
+            let mut end = ServerEnd {
+                inbound: to_second,
+                outbound: from_second,
+            };
+            let (mut request, mut response) = (vec![0u8; 1024], vec![0u8; 2048]);
+            let mut buffers = Buffers::new(&mut request, &mut response);
+            let mut delay = self.sim.delay();
+            let serving = async {
+                let _ = server.serve(&mut end, &mut delay, &mut buffers).await;
+                from_second.close();
+            };
+            let script = async {
+                let result = second(&client).await;
+                client.close();
+                result
+            };
+            join(serving, script).await.1
+        };
+        match self
+            .sim
+            .run(TIME_LIMIT, select(join(one, two), self.runner()))
+        {
+            Ok(Either::First(results)) => results,
+            Ok(Either::Second(never)) => panic!("the runner stopped: {never:?}"),
+            Err(stalled) => panic!("simulation stalled: {stalled:?}"),
+        }
+    }
+
     /// The PWM LED's runner, which returns only on a PWM error.
     pub fn runner(&self) -> impl Future<Output = impl std::fmt::Debug> + 'static {
         let sim = self.sim;

@@ -1,0 +1,226 @@
+//! Client locks over HTTP (`/{noun}/lock`, `Lock-Token`, `423 Locked`)
+//! and what the server makes of a refusal by the coordination rules.
+//!
+//! The rules themselves are [`urest_core::coord`]'s; this module reads the
+//! headers and bodies that carry them and gives each refusal its status.
+
+use core::time::Duration;
+
+use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
+use urest_core::controller::CancelError;
+use urest_core::coord::{LockToken, Refused, KEY_MAX, OWNER_MAX};
+use urest_core::time::Clock;
+
+use crate::coordination::Coordinate;
+use crate::dispatch::{body_problem, decode_body, Incoming};
+use crate::head::Method;
+use crate::response::{Problem, Reply, ALLOW_LOCK};
+use crate::{Noun, Server};
+
+/// What a lock request's body may hold: `{"ttl_ms": 60000, "owner": "alice"}`,
+/// both optional.
+static LOCK_BODY: [AttributeSpec; 2] = [
+    AttributeSpec {
+        key: "ttl_ms",
+        kind: Kind::Int {
+            min: 1,
+            max: u32::MAX as i64,
+        },
+        access: Access::ReadWrite,
+        doc: "lease length in milliseconds (the server caps it)",
+    },
+    AttributeSpec {
+        key: "owner",
+        kind: Kind::Str { max_len: OWNER_MAX },
+        access: Access::ReadWrite,
+        doc: "a name for the holder, shown to everyone",
+    },
+];
+
+/// The `Lock-Token` a request carries: 32 hex digits, bare or in angle
+/// brackets (the Coded-URL form of RFC 4918 §10.5). Anything else is no
+/// token, so it matches no lock.
+pub(crate) fn lock_token(request: &Incoming<'_>) -> Option<LockToken> {
+    let text = request.lock_token?.text(request.head).trim();
+    let text = text
+        .strip_prefix('<')
+        .and_then(|inner| inner.strip_suffix('>'))
+        .unwrap_or(text);
+    LockToken::parse(text)
+}
+
+/// The `Idempotency-Key` a request carries, as the key itself: the draft
+/// sends it as a structured-field string (`"…"`); a bare value is taken as
+/// it is.
+pub(crate) fn idempotency_key<'r>(request: &Incoming<'r>) -> Option<&'r str> {
+    let text = request.idempotency_key?.text(request.head).trim();
+    Some(
+        text.strip_prefix('"')
+            .and_then(|inner| inner.strip_suffix('"'))
+            .unwrap_or(text),
+    )
+}
+
+impl<'a, C: Clock> Server<'a, C> {
+    /// Where `noun` stands in the server's table, for its coordinator.
+    pub(crate) fn index_of(&self, noun: &Noun<'_>) -> Option<usize> {
+        self.nouns
+            .iter()
+            .position(|served| core::ptr::eq(served, noun))
+    }
+
+    /// The coordination and this noun's place in it, if the server has one.
+    pub(crate) fn coordinator_of(&self, noun: &Noun<'_>) -> Option<(&'a dyn Coordinate, usize)> {
+        let coordination = self.coordination?;
+        let index = self.index_of(noun)?;
+        (index < coordination.places()).then_some((coordination, index))
+    }
+
+    /// `/{noun}/lock`: take, renew, show or release the noun's client lock.
+    #[inline(never)]
+    pub(crate) fn on_lock(
+        &self,
+        noun: &'a Noun<'a>,
+        request: &Incoming<'_>,
+        scratch: &mut [u8],
+    ) -> Reply<'a> {
+        if request.method == Method::Options {
+            return Reply::Options { allow: ALLOW_LOCK };
+        }
+        let Some((coordination, index)) = self.coordinator_of(noun) else {
+            return Reply::Problem(problem!(
+                501,
+                "this server has no client locks: it was built without Server::with_coordination"
+            ));
+        };
+        let now = self.clock.now();
+        let token = lock_token(request);
+        match request.method {
+            Method::Get | Method::Head => match coordination.lock_info(index, now) {
+                Some(info) => Reply::LockHeld { info, now },
+                None => Reply::Problem(problem!(
+                    404,
+                    &noun.name,
+                    " is not locked; POST /",
+                    &noun.name,
+                    "/lock takes the lock"
+                )),
+            },
+            Method::Post => {
+                let body = match decode_body(&LOCK_BODY, request, scratch) {
+                    Ok(body) => body,
+                    Err(refusal) => return Reply::Problem(body_problem(refusal)),
+                };
+                let ttl = lease_asked(&body);
+                let result = match token {
+                    Some(token) => coordination
+                        .renew(index, &token, ttl, now)
+                        .map(|info| (token, info, false)),
+                    None => {
+                        let owner = body.get("owner").and_then(|owner| owner.as_str());
+                        coordination
+                            .lock(index, owner.unwrap_or(""), ttl, now)
+                            .map(|granted| (granted.token, granted.info, true))
+                    }
+                };
+                match result {
+                    Ok((token, info, created)) => Reply::Lock {
+                        noun: noun.name,
+                        token,
+                        info,
+                        created,
+                        now,
+                    },
+                    Err(refused) => Reply::Problem(refused_problem(&refused, noun, request)),
+                }
+            }
+            Method::Delete => {
+                let Some(token) = token else {
+                    return Reply::Problem(match coordination.permit(index, None, now) {
+                        Err(refused) => refused_problem(&refused, noun, request),
+                        Ok(()) => refused_problem(&Refused::NotLocked, noun, request),
+                    });
+                };
+                match coordination.release(index, &token, now) {
+                    Ok(()) => Reply::NoContent,
+                    Err(refused) => Reply::Problem(refused_problem(&refused, noun, request)),
+                }
+            }
+            _ => Reply::Problem(crate::dispatch::not_allowed(request, ALLOW_LOCK)),
+        }
+    }
+}
+
+/// The lease a lock request asks for, if it names one.
+fn lease_asked(body: &Attributes) -> Option<Duration> {
+    let millis = body.int("ttl_ms")?;
+    u64::try_from(millis).ok().map(Duration::from_millis)
+}
+
+/// The HTTP form of a refusal by the coordination rules.
+pub(crate) fn refused_problem(
+    refused: &Refused,
+    noun: &Noun<'_>,
+    request: &Incoming<'_>,
+) -> Problem {
+    match refused {
+        Refused::Locked { owner, remaining } => {
+            let holder: &str = if owner.is_empty() { "another client" } else { owner };
+            problem!(
+                423,
+                &noun.name,
+                " is locked by ",
+                holder,
+                " for ",
+                &crate::json::millis_up(*remaining),
+                " ms more; send its Lock-Token, or try again when the lease ends"
+            )
+            .retry_after(*remaining)
+        }
+        Refused::NotLocked => problem!(
+            409,
+            &noun.name,
+            " is not locked (a lease that ran out ends the lock); POST /",
+            &noun.name,
+            "/lock without a Lock-Token takes it"
+        ),
+        Refused::Entropy(_) => problem!(503, "no lock token could be drawn: the entropy source failed"),
+        Refused::KeyReused => problem!(
+            422,
+            "this Idempotency-Key was used for a different request; use a new key for a new request"
+        ),
+        Refused::KeyInFlight => problem!(
+            409,
+            "the request with this Idempotency-Key is still being made; retry it later"
+        ),
+        Refused::KeyTooLong => problem!(400, "an Idempotency-Key holds at most ", &KEY_MAX, " bytes"),
+        Refused::KeysFull { retry_after } => problem!(
+            503,
+            &noun.name,
+            " remembers as many Idempotency-Keys as it can; try again later"
+        )
+        .retry_after(*retry_after),
+        Refused::PreconditionFailed => problem!(
+            412,
+            "If-Match: the state has changed; its entity tag is no longer one of those sent, and nothing was changed"
+        ),
+        Refused::NoChanges => problem!(
+            404,
+            &noun.name,
+            " keeps no changes: its changes are complete when they are answered"
+        ),
+        Refused::Cancel(CancelError::Unknown) => problem!(
+            404,
+            &noun.name,
+            " has no such change; GET /",
+            &noun.name,
+            "/changes lists the changes it remembers"
+        ),
+        Refused::Cancel(error @ CancelError::Finished(_)) => {
+            problem!(409, &noun.name, ": ", error.to_string_lossy())
+        }
+        Refused::Noun(error) => crate::dispatch::problem_of(error, noun, request),
+        // Refusals this version does not know yet.
+        _ => problem!(409, &noun.name, ": the request was refused"),
+    }
+}
