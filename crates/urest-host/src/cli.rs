@@ -139,6 +139,12 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub queue_wait_ms: u64,
 
+    /// The longest a change is waited for when a client sends
+    /// `Prefer: wait=N`, in milliseconds; 0 turns waiting off.
+    #[arg(long, value_name = "MS", default_value_t = 15_000,
+          value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub max_wait_ms: u64,
+
     /// Log nothing but the listening address.
     #[arg(long, short)]
     pub quiet: bool,
@@ -191,6 +197,7 @@ impl Cli {
             read_timeout: Duration::from_millis(self.read_timeout_ms),
             head_timeout: Duration::from_millis(self.head_timeout_ms),
             queue_wait: Duration::from_millis(self.queue_wait_ms),
+            max_wait: Duration::from_millis(self.max_wait_ms),
             quiet: self.quiet,
             tokens: (self.tokens.iter().map(|token| TokenSpec::change(token)))
                 .chain(self.read_tokens.iter().map(|token| TokenSpec::read(token)))

@@ -195,6 +195,9 @@ pub enum ConfigError {
     BadOrigin(String),
     /// Reads need a token, but there is none.
     ReadsNeedMissingToken,
+    /// More nouns than the host keeps client locks and idempotency keys
+    /// for ([`HostConfig::MAX_NOUNS`]).
+    TooManyNouns(usize),
 }
 
 impl fmt::Display for ConfigError {
@@ -223,6 +226,11 @@ impl fmt::Display for ConfigError {
                 "noun \"{name}\" is named twice (names are matched in any case)"
             ),
             ConfigError::NoNouns => f.write_str("no nouns to serve"),
+            ConfigError::TooManyNouns(count) => write!(
+                f,
+                "{count} nouns, but the host serves at most {}",
+                HostConfig::MAX_NOUNS
+            ),
             ConfigError::BadToken => write!(
                 f,
                 "a token must be 1 to {} characters: letters, digits, '-', '.', '_', '~', '+', '/', then any '='",
@@ -367,6 +375,9 @@ pub struct HostConfig {
     /// The longest a client waits for a free slot before it is answered
     /// `503` with `Retry-After`.
     pub queue_wait: Duration,
+    /// The longest a change is waited for when a client sends
+    /// `Prefer: wait=N` (see [`urest_http::Config::max_wait`]).
+    pub max_wait: Duration,
     /// Log nothing. Otherwise every request and duty step is a `tracing`
     /// event (target `urest_host`), written to stdout once a
     /// [`StdoutLog`](crate::StdoutLog) is installed, as the binary does.
@@ -403,12 +414,18 @@ impl HostConfig {
     pub const DEFAULT_HEAD_TIMEOUT: Duration = urest_http::Config::DEFAULT_HEAD_TIMEOUT;
     /// The slot rules' wait bound.
     pub const DEFAULT_QUEUE_WAIT: Duration = SlotPolicy::DEFAULT_QUEUE_WAIT;
+    /// The most nouns a host serves: it keeps a client lock and
+    /// idempotency keys for each, in memory fixed at build time.
+    pub const MAX_NOUNS: usize = 32;
 
     /// Check that there is something to serve and no name is used twice
     /// (in any case: routing ignores case).
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.nouns.is_empty() {
             return Err(ConfigError::NoNouns);
+        }
+        if self.nouns.len() > HostConfig::MAX_NOUNS {
+            return Err(ConfigError::TooManyNouns(self.nouns.len()));
         }
         let mut seen = HashSet::new();
         for spec in &self.nouns {
@@ -464,6 +481,7 @@ impl Default for HostConfig {
             read_timeout: HostConfig::DEFAULT_READ_TIMEOUT,
             head_timeout: HostConfig::DEFAULT_HEAD_TIMEOUT,
             queue_wait: HostConfig::DEFAULT_QUEUE_WAIT,
+            max_wait: urest_http::Config::DEFAULT_MAX_WAIT,
             quiet: false,
             tokens: Vec::new(),
             tokens_for_reads: false,

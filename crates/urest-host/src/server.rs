@@ -12,8 +12,9 @@ use embassy_futures::select::select;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use urest_core::coord::{CoordConfig, Entropy, EntropyError};
 use urest_core::time::Instant;
-use urest_http::{Access, Admission, Config, Noun, Phase, Server, SlotPolicy, Token};
+use urest_http::{Access, Admission, Config, Coordination, Noun, Phase, Server, SlotPolicy, Token};
 
 use crate::clock::{HostClock, TokioDelay};
 use crate::config::HostConfig;
@@ -72,6 +73,19 @@ pub struct Host {
     clock: HostClock,
     logger: Logger,
     generated_token: Option<String>,
+    coordination: Box<HostCoordination>,
+}
+
+/// Client locks and idempotency keys for every noun a host may serve.
+type HostCoordination = Coordination<OsEntropy, { HostConfig::MAX_NOUNS }>;
+
+/// Lock tokens from the operating system's random number generator.
+struct OsEntropy;
+
+impl Entropy for OsEntropy {
+    fn fill(&mut self, bytes: &mut [u8]) -> Result<(), EntropyError> {
+        getrandom::fill(bytes).map_err(|_| EntropyError::Failed)
+    }
 }
 
 /// Bytes of randomness in a made-up token (128 bits, 32 hex digits).
@@ -100,6 +114,9 @@ impl Host {
         let clock = HostClock::new();
         let logger = Logger::new(clock, config.quiet);
         let nouns = Nouns::build(&config, logger, clock)?;
+        let coordination = Coordination::new(OsEntropy, CoordConfig::default())
+            .map(Box::new)
+            .map_err(|error| Error::Random(error.to_string()))?;
         let addr = SocketAddr::new(config.bind, config.port);
         let listener = listen(addr).map_err(|source| Error::Bind { addr, source })?;
         let local_addr = listener
@@ -113,6 +130,7 @@ impl Host {
             clock,
             logger,
             generated_token,
+            coordination,
         })
     }
 
@@ -157,6 +175,7 @@ impl Host {
             clock,
             logger,
             generated_token,
+            coordination,
         } = self;
         let request_log = RequestLog::new(logger);
         let table: Vec<Noun<'_>> = nouns
@@ -170,6 +189,7 @@ impl Host {
         let http_config = Config {
             read_timeout: config.read_timeout,
             head_timeout: config.head_timeout,
+            max_wait: config.max_wait,
         };
         // `bind` validated the names, so this clash cannot happen.
         let mut http = match Server::try_new(&table, clock, http_config) {
@@ -198,6 +218,14 @@ impl Host {
             .with_hosts(&hosts)
             .with_origins(&origins);
         let http = http.with_access(&access);
+        // `bind` checked that there are at most MAX_NOUNS nouns.
+        let http = match http.with_coordination(&coordination) {
+            Ok(http) => http,
+            Err(too_few) => {
+                eprintln!("urest-host: {too_few}");
+                return;
+            }
+        };
         let runners = run_all_ramps(&nouns, clock, logger);
         let policy = SlotPolicy {
             queue_wait: config.queue_wait,

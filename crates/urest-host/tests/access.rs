@@ -187,7 +187,7 @@ fn cross_site_changes_are_403_and_listed_origins_get_cors() {
         "{preflight}"
     );
     assert!(preflight.contains(&format!("\r\nAccess-Control-Allow-Origin: {ORIGIN}\r\n")));
-    assert!(preflight.contains("\r\nAccess-Control-Allow-Headers: content-type, authorization\r\n"));
+    assert!(preflight.contains("\r\nAccess-Control-Allow-Headers: content-type, authorization, if-match, if-none-match, lock-token, idempotency-key, prefer\r\n"));
     assert!(preflight.contains("\r\nAccess-Control-Max-Age: 600\r\n"));
     assert!(preflight.contains("\r\nVary: Origin\r\n"));
 

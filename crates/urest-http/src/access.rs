@@ -142,7 +142,12 @@ pub(crate) const PREFLIGHT_MAX_AGE: u32 = 600;
 /// The methods a preflight allows.
 pub(crate) const PREFLIGHT_METHODS: &str = "GET, HEAD, PUT, POST, DELETE, OPTIONS";
 /// The request headers a preflight allows.
-pub(crate) const PREFLIGHT_HEADERS: &str = "content-type, authorization";
+pub(crate) const PREFLIGHT_HEADERS: &str =
+    "content-type, authorization, if-match, if-none-match, lock-token, idempotency-key, prefer";
+/// The response headers a page from a listed origin may read beyond the
+/// safelisted ones (the Fetch standard hides all others from scripts).
+pub(crate) const EXPOSED_HEADERS: &str =
+    "ETag, Location, Retry-After, Lock-Token, Preference-Applied";
 
 /// Who may use a [`Server`]: its tokens, the names it answers to, the
 /// origins whose pages may call it, and how fast wrong tokens may be tried.

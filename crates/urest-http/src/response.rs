@@ -12,7 +12,9 @@ use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, Verbs};
 use urest_core::time::Instant;
 
-use crate::access::{AccessHeaders, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS};
+use crate::access::{
+    AccessHeaders, EXPOSED_HEADERS, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS,
+};
 use crate::buffers::RESPONSE_HEAD_ROOM;
 use crate::digits::Digits;
 use crate::etag;
@@ -63,6 +65,7 @@ pub(crate) fn reason(status: u16) -> &'static str {
     match status {
         100 => "Continue",
         200 => "OK",
+        201 => "Created",
         202 => "Accepted",
         204 => "No Content",
         304 => "Not Modified",
@@ -79,9 +82,11 @@ pub(crate) fn reason(status: u16) -> &'static str {
         415 => "Unsupported Media Type",
         421 => "Misdirected Request",
         422 => "Unprocessable Content",
+        423 => "Locked",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
+        501 => "Not Implemented",
         503 => "Service Unavailable",
         _ => "Unknown",
     }
@@ -753,6 +758,8 @@ impl ResponseHead<'_> {
         if let Some(origin) = access.allow_origin {
             w.put(b"Access-Control-Allow-Origin: ")?;
             w.put(origin.as_bytes())?;
+            w.put(b"\r\nAccess-Control-Expose-Headers: ")?;
+            w.put(EXPOSED_HEADERS.as_bytes())?;
             w.put(b"\r\n")?;
         }
         if access.preflight {

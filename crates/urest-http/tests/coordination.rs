@@ -100,6 +100,7 @@ fn a_lock_is_granted_shown_renewed_and_released() {
     unlocked.assert_problem(404);
 
     assert_eq!(granted.status, 201, "{granted:#?}");
+    assert_eq!(granted.reason, "Created");
     assert_eq!(granted.header("location"), Some("/led/lock"));
     assert_eq!(token.len(), 32);
     assert!(token.bytes().all(|byte| byte.is_ascii_hexdigit()));
@@ -117,6 +118,8 @@ fn a_lock_is_granted_shown_renewed_and_released() {
 
     // A second lock is refused while the first is held, naming the owner.
     let problem = again.assert_problem(423);
+    assert_eq!(again.reason, "Locked");
+    assert_eq!(problem["title"], "Locked");
     assert!(
         problem["detail"].as_str().unwrap().contains("alice"),
         "{problem}"
@@ -436,6 +439,7 @@ fn without_coordination_locks_are_not_implemented() {
         locked
     });
     locked.assert_problem(501);
+    assert_eq!(locked.reason, "Not Implemented");
 }
 
 #[test]
