@@ -56,6 +56,18 @@ pub const BOARD_QUEUE_WAIT: Duration = Duration::from_secs(2);
 /// Tests that only the host can run, and why.
 pub const HOST_ONLY: &[(&str, &str)] = &[
     (
+        "two_clients_take_the_lock_in_turn",
+        "the emulated board has no entropy source, so no client locks (its lock routes answer 501)",
+    ),
+    (
+        "a_client_that_dies_holding_the_lock_frees_the_noun_when_its_lease_ends",
+        "the emulated board has no entropy source, so no client locks (its lock routes answer 501)",
+    ),
+    (
+        "a_toggle_retried_with_one_key_toggles_once",
+        "the emulated board keeps no idempotency keys: they live with the client locks, which need an entropy source it does not have",
+    ),
+    (
         "stopping_closes_idle_connections_and_returns",
         "a test cannot stop the board (scripts/emulated-board.sh does)",
     ),

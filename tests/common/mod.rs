@@ -281,6 +281,33 @@ impl Client {
         })
     }
 
+    /// Any request with extra headers; a body is sent as JSON.
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], json: &str) -> Reply {
+        let read_only = matches!(method, "GET" | "HEAD" | "OPTIONS");
+        self.call(read_only, || {
+            let mut request = ureq::http::Request::builder()
+                .method(method)
+                .uri(self.url(path));
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            if json.is_empty() && !matches!(method, "POST" | "PUT") {
+                let request = request.body(()).expect("a valid request");
+                self.agent.run(request)
+            } else if json.is_empty() {
+                // An empty body, framed by `Content-Length: 0`.
+                let request = request.body(String::new()).expect("a valid request");
+                self.agent.run(request)
+            } else {
+                let request = request
+                    .header("Content-Type", "application/json")
+                    .body(json.to_owned())
+                    .expect("a valid request");
+                self.agent.run(request)
+            }
+        })
+    }
+
     /// The state of `noun`, which must answer 200.
     pub fn state(&self, noun: &str) -> Value {
         self.get(&format!("/{noun}")).expect(200).json()
