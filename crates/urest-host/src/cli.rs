@@ -27,6 +27,18 @@ Verbs:
 A change that takes time answers 202 Accepted with a ticket, the queue
 position and the expected time in ms; an immediate one answers 200.
 
+Coordinating clients (see docs/http-api.md):
+  /NAME/changes/TICKET  where a change stands; DELETE cancels it
+  POST /NAME/lock       lock the noun for a lease (body: ttl_ms, owner;
+                        30 s by default): changes without its
+                        Lock-Token header are refused 423 until the holder
+                        sends DELETE /NAME/lock or the lease runs out
+  Idempotency-Key: K    a retry with the same key and body is answered as
+                        the first time, and applied once
+  Prefer: wait=N        answer when the change is done (at most
+                        --max-wait-ms), else 202 as usual
+  If-Match / If-None-Match  with the ETag of a state: 412 / 304
+
 Kinds (--noun NAME=KIND[:POLICY]):
   pwm     a PWM LED that fades in --steps steps of --step-ms each
   simple  an LED on a digital pin that switches at once
