@@ -216,7 +216,13 @@ impl<'a, C: Clock> Server<'a, C> {
                 if let Some(refused) = self.precondition(resource, request, now) {
                     return refused;
                 }
-                return state_of(resource, &description, now);
+                let read = state_of(resource, &description, now);
+                return match (read, self.lock_shown(noun, now)) {
+                    (Reply::State(state, etag, _), Some(lock)) => {
+                        Reply::State(state, etag, Some(lock))
+                    }
+                    (read, _) => read,
+                };
             }
             (Method::Delete, _) => Change::Delete,
             (Method::Put, Some(patch)) => Change::Put(patch),
@@ -485,7 +491,7 @@ fn without(mut verbs: Verbs, method: Method) -> Verbs {
 fn state_of<'a>(resource: &dyn Resource, description: &Description, now: Instant) -> Reply<'a> {
     let state = resource.get(now);
     let etag = Validators::of_state(description, &state).strong.0;
-    Reply::State(state, etag)
+    Reply::State(state, etag, None)
 }
 
 /// A `404` for the changes of a noun that keeps none.

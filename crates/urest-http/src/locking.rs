@@ -9,12 +9,12 @@ use core::time::Duration;
 use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
 use urest_core::controller::CancelError;
 use urest_core::coord::{LockToken, Refused, KEY_MAX, OWNER_MAX};
-use urest_core::time::Clock;
+use urest_core::time::{Clock, Instant};
 
 use crate::coordination::Coordinate;
 use crate::dispatch::{body_problem, decode_body, Incoming};
 use crate::head::Method;
-use crate::response::{Problem, Reply, ALLOW_LOCK};
+use crate::response::{LockShown, Problem, Reply, ALLOW_LOCK};
 use crate::{Noun, Server};
 
 /// What a lock request's body may hold: `{"ttl_ms": 60000, "owner": "alice"}`,
@@ -74,6 +74,14 @@ impl<'a, C: Clock> Server<'a, C> {
         let coordination = self.coordination?;
         let index = self.index_of(noun)?;
         (index < coordination.places()).then_some((coordination, index))
+    }
+
+    /// Who holds `noun`'s lock at `now` and for how long, for the
+    /// `Lock-Info` header of a read; `None` when it is not locked.
+    pub(crate) fn lock_shown(&self, noun: &Noun<'_>, now: Instant) -> Option<LockShown> {
+        let (coordination, index) = self.coordinator_of(noun)?;
+        let info = coordination.lock_info(index, now)?;
+        Some(LockShown::new(&info, now))
     }
 
     /// `/{noun}/lock`: take, renew, show or release the noun's client lock.

@@ -406,8 +406,9 @@ impl Piece for DecodeError {
 /// What to answer one request with.
 #[derive(Clone, Debug)]
 pub(crate) enum Reply<'n> {
-    /// `200` with a noun's state and its strong validator, for `ETag`.
-    State(Attributes, u64),
+    /// `200` with a noun's state and its strong validator, for `ETag`;
+    /// on a read of a locked noun, how long it stays locked, for `Lock-Info`.
+    State(Attributes, u64, Option<LockShown>),
     /// `200` with a noun's state after waiting for the change asked for
     /// (`Prefer: wait`), with `Preference-Applied: wait`.
     Waited(Attributes, u64),
@@ -493,7 +494,11 @@ impl<'n> Reply<'n> {
     /// alone (a problem never has a validator), or `ETag` with `Location`.
     fn extra(&self) -> Extra<'n> {
         match self {
-            Reply::State(_, etag) | Reply::NotModified { etag } => Extra::Etag(*etag),
+            Reply::State(_, etag, None) | Reply::NotModified { etag } => Extra::Etag(*etag),
+            Reply::State(_, etag, Some(lock)) => Extra::EtagLocked {
+                etag: *etag,
+                lock: *lock,
+            },
             Reply::Waited(_, etag) => Extra::Waited(*etag),
             Reply::Lock {
                 noun,
@@ -531,7 +536,7 @@ impl<'n> Reply<'n> {
     /// Write the body at the start of `out`, returning its length.
     pub(crate) fn write_body(&self, nouns: &[Noun<'_>], out: &mut [u8]) -> Result<usize, Overflow> {
         match self {
-            Reply::State(state, _) | Reply::Waited(state, _) => {
+            Reply::State(state, ..) | Reply::Waited(state, _) => {
                 state.encode(out).map_err(|_| Overflow)
             }
             Reply::Lock {
@@ -617,6 +622,23 @@ impl<'n> Reply<'n> {
     }
 }
 
+/// How long a noun stays locked, as a read of the noun shows it in
+/// `Lock-Info` (an RFC 8941 dictionary: `expires_in_ms=12000`; who holds
+/// it is at `/{noun}/lock`). Small, so a response head stays small.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct LockShown {
+    /// Cut to `u32::MAX` (49 days), far beyond any lease.
+    pub expires_in_ms: u32,
+}
+
+impl LockShown {
+    pub(crate) fn new(info: &LockInfo, now: Instant) -> LockShown {
+        LockShown {
+            expires_in_ms: u32::try_from(millis_up(info.remaining(now))).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 /// What the response says about the connection.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Persistence {
@@ -645,6 +667,11 @@ pub(crate) enum Extra<'h> {
     },
     /// `ETag` and `Preference-Applied: wait`.
     Waited(u64),
+    /// `ETag` and `Lock-Info`, on a read of a locked noun.
+    EtagLocked {
+        etag: u64,
+        lock: LockShown,
+    },
     /// `Lock-Token`, and `Location: /{noun}/lock` for a new lock.
     Lock {
         token: LockToken,
@@ -722,6 +749,12 @@ impl ResponseHead<'_> {
                 put_segment(w, noun)?;
                 w.put(b"/changes/")?;
                 w.put(Digits::new(u64::from(ticket)).as_bytes())?;
+            }
+            Extra::EtagLocked { etag, lock } => {
+                w.put(b"\r\nETag: ")?;
+                w.put(&etag::render(etag))?;
+                w.put(b"\r\nLock-Info: expires_in_ms=")?;
+                w.put(Digits::new(u64::from(lock.expires_in_ms)).as_bytes())?;
             }
             Extra::Waited(etag) => {
                 w.put(b"\r\nETag: ")?;

@@ -174,7 +174,9 @@ fn changes_without_the_token_are_locked_out_and_reads_never_are() {
     );
     assert_eq!(refused.header("retry-after"), Some("30"));
     assert_eq!(read.status, 200);
+    assert_eq!(read.header("lock-info"), Some("expires_in_ms=30000"));
     assert_eq!(own.status, 200, "{own:#?}");
+    assert_eq!(own.header("lock-info"), None, "only reads show the lock");
     assert!(rig.led.is_on());
     assert_eq!(cancel.status, 200, "{cancel:#?}");
 }
@@ -466,4 +468,43 @@ fn a_lease_longer_than_the_maximum_is_cut_to_it() {
     assert_eq!(long.json()["expires_in_ms"], 20_000);
     let problem = bad.assert_problem(422);
     assert_eq!(problem["attribute"], "ttl_ms");
+}
+
+#[test]
+fn a_read_shows_how_long_the_noun_stays_locked() {
+    let rig = Rig::new(Policy::Fifo);
+    let coord = coordination(CoordConfig::default());
+    let server = coordinated(&rig, coord, Config::default());
+    let (_, (before, during, head, after)) = rig.serve(&server, async |client| {
+        let before = client.request(get("/led")).await;
+        let granted = client
+            .request(request(
+                "POST",
+                "/led/lock",
+                r#"{"owner": "kitchen panel", "ttl_ms": 5000}"#,
+            ))
+            .await;
+        rig.sleep_ms(1_200).await;
+        let during = client.request(get("/led")).await;
+        client
+            .send("HEAD /led HTTP/1.1\r\nHost: device\r\n\r\n")
+            .await;
+        let head = client.next_response(true).await;
+        let token = token_of(&granted);
+        client
+            .request(with_headers(
+                "DELETE",
+                "/led/lock",
+                &format!("Lock-Token: {token}\r\n"),
+                "",
+            ))
+            .await;
+        let after = client.request(get("/led")).await;
+        client.close();
+        (before, during, head, after)
+    });
+    assert_eq!(before.header("lock-info"), None);
+    assert_eq!(during.header("lock-info"), Some("expires_in_ms=3800"));
+    assert_eq!(head.header("lock-info"), during.header("lock-info"));
+    assert_eq!(after.header("lock-info"), None);
 }
