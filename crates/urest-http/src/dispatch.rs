@@ -66,7 +66,7 @@ impl<'a, C: Clock> Server<'a, C> {
     pub(crate) fn dispatch(&self, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
         match route(request.target_bytes(), self.nouns) {
             Route::Index => match request.method {
-                Method::Get | Method::Head => Reply::Index,
+                Method::Get | Method::Head => Reply::Index(self.index_locks()),
                 Method::Options => Reply::Options { allow: ALLOW_INDEX },
                 _ => Reply::Problem(not_allowed(request, ALLOW_INDEX)),
             },

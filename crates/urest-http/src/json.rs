@@ -13,6 +13,8 @@ use urest_core::decimal::Fixed;
 use urest_core::ramp::Level;
 use urest_core::time::Instant;
 
+use crate::coordination::Coordinate;
+use crate::digits::Digits;
 use crate::response::allow_for;
 use crate::Noun;
 
@@ -47,7 +49,34 @@ pub(crate) struct Listing<'n> {
     nouns: &'n [Noun<'n>],
     /// Whether the nouns are wrapped in `{"nouns": [..]}`.
     wrapped: bool,
+    /// For the index of a server with coordination: where each noun's
+    /// lock is read, as of one instant.
+    locks: Option<IndexLocks<'n>>,
 }
+
+/// Where the index reads each noun's lock, and the instant it is read at:
+/// one instant for the whole index, so that the time left is the same when
+/// the index is measured and when it is sent in pieces.
+#[derive(Copy, Clone)]
+pub(crate) struct IndexLocks<'n> {
+    pub coordination: &'n dyn Coordinate,
+    pub now: Instant,
+}
+
+impl core::fmt::Debug for IndexLocks<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("IndexLocks")
+            .field("now", &self.now)
+            .finish()
+    }
+}
+
+/// Width of the `lock_expires_in_ms` value: the digits of `u32::MAX`. The
+/// value is right-aligned in it with spaces (JSON whitespace), so a noun's
+/// entry has the same length whether or not it is locked, and a lock taken
+/// or released while an index is being sent in pieces never makes the body
+/// longer or shorter than the `Content-Length` already sent.
+const LOCK_WIDTH: usize = 10;
 
 /// One piece of a [`Listing`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -65,10 +94,11 @@ pub(crate) enum Piece {
 }
 
 impl<'n> Listing<'n> {
-    pub(crate) fn index(nouns: &'n [Noun<'n>]) -> Self {
+    pub(crate) fn index(nouns: &'n [Noun<'n>], locks: Option<IndexLocks<'n>>) -> Self {
         Listing {
             nouns,
             wrapped: true,
+            locks,
         }
     }
 
@@ -76,6 +106,7 @@ impl<'n> Listing<'n> {
         Listing {
             nouns: core::slice::from_ref(noun),
             wrapped: false,
+            locks: None,
         }
     }
 
@@ -142,6 +173,21 @@ impl<'n> Listing<'n> {
                 // the index knows which nouns it may change.
                 writer.raw(br#","allow":"#)?;
                 writer.value(allow_for(description.verbs))?;
+                if let Some(locks) = self.locks {
+                    // 0 when unlocked: the lease left is nothing.
+                    let left = locks
+                        .coordination
+                        .lock_info(index, locks.now)
+                        .map_or(0, |info| millis_up(info.remaining(locks.now)));
+                    let left = u32::try_from(left).unwrap_or(u32::MAX);
+                    let digits = Digits::new(u64::from(left));
+                    writer.raw(br#","lock_expires_in_ms":"#)?;
+                    let pad = LOCK_WIDTH.saturating_sub(digits.as_bytes().len());
+                    for _ in 0..pad {
+                        writer.raw(b" ")?;
+                    }
+                    writer.raw(digits.as_bytes())?;
+                }
                 writer.raw(br#","attributes":["#)?;
             }
             Piece::Attribute(noun, index) => {

@@ -14,6 +14,7 @@ use urest_core::time::{Clock, Instant};
 use crate::coordination::Coordinate;
 use crate::dispatch::{body_problem, decode_body, Incoming};
 use crate::head::Method;
+use crate::json::IndexLocks;
 use crate::response::{LockShown, Problem, Reply, ALLOW_LOCK};
 use crate::{Noun, Server};
 
@@ -82,6 +83,14 @@ impl<'a, C: Clock> Server<'a, C> {
         let (coordination, index) = self.coordinator_of(noun)?;
         let info = coordination.lock_info(index, now)?;
         Some(LockShown::new(&info, now))
+    }
+
+    /// What the index needs to show each noun's lock, as of now.
+    pub(crate) fn index_locks(&self) -> Option<IndexLocks<'a>> {
+        Some(IndexLocks {
+            coordination: self.coordination?,
+            now: self.clock.now(),
+        })
     }
 
     /// `/{noun}/lock`: take, renew, show or release the noun's client lock.

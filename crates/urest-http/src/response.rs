@@ -19,8 +19,8 @@ use crate::buffers::RESPONSE_HEAD_ROOM;
 use crate::digits::Digits;
 use crate::etag;
 use crate::json::{
-    self, millis_up, AcceptedBody, ChangeBody, ChangesBody, Listing, LockBody, Overflow,
-    ProblemBody,
+    self, millis_up, AcceptedBody, ChangeBody, ChangesBody, IndexLocks, Listing, LockBody,
+    Overflow, ProblemBody,
 };
 use crate::Noun;
 
@@ -441,8 +441,9 @@ pub(crate) enum Reply<'n> {
     Change(ChangeBody),
     /// `200` with every change a noun remembers, as it stands at `now`.
     Changes { noun: &'n Noun<'n>, now: Instant },
-    /// `200` with the index of nouns.
-    Index,
+    /// `200` with the index of nouns; with coordination, how long each
+    /// stays locked, as of one instant.
+    Index(Option<IndexLocks<'n>>),
     /// `200` with one noun's description, for `OPTIONS`.
     Description(&'n Noun<'n>),
     /// `200` with no body, for `OPTIONS` on `/` or `*`.
@@ -527,7 +528,7 @@ impl<'n> Reply<'n> {
     /// The listing this reply sends, for the replies that send one.
     pub(crate) fn listing(&self, nouns: &'n [Noun<'n>]) -> Option<Listing<'n>> {
         match self {
-            Reply::Index => Some(Listing::index(nouns)),
+            Reply::Index(locks) => Some(Listing::index(nouns, *locks)),
             Reply::Description(noun) => Some(Listing::description(noun)),
             _ => None,
         }
@@ -582,7 +583,7 @@ impl<'n> Reply<'n> {
                 out,
             ),
             Reply::NotModified { .. } => Ok(0),
-            Reply::Index | Reply::Description(_) => match self.listing(nouns) {
+            Reply::Index(_) | Reply::Description(_) => match self.listing(nouns) {
                 Some(listing) => listing.write_whole(out),
                 None => Ok(0),
             },

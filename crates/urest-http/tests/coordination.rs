@@ -508,3 +508,51 @@ fn a_read_shows_how_long_the_noun_stays_locked() {
     assert_eq!(head.header("lock-info"), during.header("lock-info"));
     assert_eq!(after.header("lock-info"), None);
 }
+
+#[test]
+fn the_index_shows_each_lock_in_entries_of_one_length() {
+    let rig = Rig::new(Policy::Fifo);
+    let coord = coordination(CoordConfig::default());
+    let server = coordinated(&rig, coord, Config::default());
+    // A response buffer of the smallest size, too small for the index,
+    // which then goes in pieces.
+    let (_, (before, during)) = rig.serve_sized(&server, 1024, 1024, async |client| {
+        let before = client.request(get("/")).await;
+        client
+            .request(request("POST", "/led/lock", r#"{"ttl_ms": 45000}"#))
+            .await;
+        rig.sleep_ms(500).await;
+        let during = client.request(get("/")).await;
+        client.close();
+        (before, during)
+    });
+    assert_eq!(before.status, 200);
+    let locks = |index: &Response| -> Vec<u64> {
+        index.json()["nouns"]
+            .as_array()
+            .expect("a list of nouns")
+            .iter()
+            .map(|noun| noun["lock_expires_in_ms"].as_u64().expect("a number"))
+            .collect()
+    };
+    assert_eq!(locks(&before), [0, 0]);
+    assert_eq!(locks(&during), [0, 44_500]);
+    // The same length locked or not, so a lock taken while an index is
+    // sent in pieces cannot break its Content-Length.
+    assert_eq!(before.body.len(), during.body.len());
+    assert!(before.body.len() > 1024, "sent in pieces");
+    assert!(before
+        .text()
+        .contains(r#""lock_expires_in_ms":         0,"#));
+}
+
+#[test]
+fn an_index_without_coordination_says_nothing_of_locks() {
+    let rig = Rig::new(Policy::Fifo);
+    let (_, index) = rig.serve(&rig.server(), async |client| {
+        let index = client.request(get("/")).await;
+        client.close();
+        index
+    });
+    assert!(!index.text().contains("lock"), "{}", index.text());
+}
