@@ -20,7 +20,7 @@ use crate::access::{AccessHeaders, Admitted, Verdict};
 use crate::dispatch::Incoming;
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{Listing, Overflow};
-use crate::response::{compose_with, Persistence, Problem, Reply, ResponseHead, Timeout};
+use crate::response::{compose_with, Persistence, Problem, Reply, Timeout};
 use crate::slots::Slot;
 use crate::{Buffers, ConnectionError, Noun, RequestInfo, Server};
 
@@ -90,10 +90,12 @@ enum Prepared<'n> {
         body: Range<usize>,
         status: u16,
     },
-    /// A listing that does not fit, to be sent piece by piece after `head`.
+    /// A listing that does not fit, to be sent piece by piece after its
+    /// head, which lies at the start of the buffer (`head_len` bytes).
     Pieces {
         listing: Listing<'n>,
-        head: ResponseHead<'n>,
+        head_len: usize,
+        status: u16,
     },
     /// Not even an error response fits the buffer.
     Unsendable,
@@ -660,10 +662,12 @@ impl<'a, C: Clock> Server<'a, C> {
                 let len = listing.write_piece(piece, response)?;
                 Ok::<_, Overflow>(total.saturating_add(len))
             });
-            if let Ok(body_len) = body_len {
+            let head = body_len.map(|body_len| reply.head_with(body_len, persistence, access));
+            if let Ok(head_len) = head.and_then(|head| head.write(response)) {
                 return Prepared::Pieces {
                     listing,
-                    head: reply.head_with(body_len, persistence, access),
+                    head_len,
+                    status: reply.status(),
                 };
             }
         }
@@ -710,8 +714,11 @@ impl<'a, C: Clock> Server<'a, C> {
                 .await?;
                 self.observe_response(status, response.get(body).unwrap_or_default());
             }
-            Prepared::Pieces { listing, head } => {
-                let head_len = head.write(response).unwrap_or(0);
+            Prepared::Pieces {
+                listing,
+                head_len,
+                status,
+            } => {
                 self.send(
                     connection,
                     delay,
@@ -733,7 +740,7 @@ impl<'a, C: Clock> Server<'a, C> {
                         .await?;
                     }
                 }
-                self.observe_response(head.status, &[]);
+                self.observe_response(status, &[]);
             }
             Prepared::Unsendable => return Err(ConnectionError::BuffersTooSmall),
         }
