@@ -556,3 +556,29 @@ fn an_index_without_coordination_says_nothing_of_locks() {
     });
     assert!(!index.text().contains("lock"), "{}", index.text());
 }
+
+#[test]
+fn a_reject_refusal_is_never_delayed_by_prefer_wait() {
+    let rig = Rig::new(Policy::Reject);
+    let server = rig.server();
+    let (_, (first, refused, at)) = rig.serve(&server, async |client| {
+        let first = client
+            .request(put("/green_led0", r#"{"desired": 1}"#))
+            .await;
+        let refused = client
+            .request(with_headers(
+                "PUT",
+                "/green_led0",
+                "Prefer: wait=30\r\n",
+                r#"{"desired": 0}"#,
+            ))
+            .await;
+        let at = rig.now();
+        client.close();
+        (first, refused, at)
+    });
+    assert_eq!(first.status, 202);
+    refused.assert_problem(503);
+    assert_eq!(refused.header("preference-applied"), None);
+    assert_eq!(at.as_micros(), 0, "answered at once");
+}
