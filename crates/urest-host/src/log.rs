@@ -436,10 +436,12 @@ impl Observer for RequestLog {
 /// What the log shows instead of a credential.
 const REDACTED: &str = "<redacted>";
 
-/// Whether a header carries a credential: `Authorization` and
-/// `Proxy-Authorization`.
+/// Whether a header carries a credential: `Authorization`,
+/// `Proxy-Authorization`, and the `Lock-Token` of a client lock.
 fn is_secret(name: &str) -> bool {
-    name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("proxy-authorization")
+    ["authorization", "proxy-authorization", "lock-token"]
+        .iter()
+        .any(|secret| name.eq_ignore_ascii_case(secret))
 }
 
 /// A right-aligned seconds stamp: `[  12.345]`.
@@ -506,6 +508,8 @@ mod tests {
             "authorization",
             "AUTHORIZATION",
             "Proxy-Authorization",
+            "lock-token",
+            "Lock-Token",
         ] {
             assert!(is_secret(name), "{name}");
         }

@@ -89,6 +89,9 @@ enum Prepared<'n> {
         /// Where the body lies, for the observer.
         body: Range<usize>,
         status: u16,
+        /// The response carries a lock token, to be scrubbed from the
+        /// buffer once sent, before the observer sees the body.
+        secret: bool,
     },
     /// A listing that does not fit, to be sent piece by piece after its
     /// head, which lies at the start of the buffer (`head_len` bytes).
@@ -654,6 +657,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 sent: composed.sent,
                 body: composed.body,
                 status: reply.status(),
+                secret: reply.carries_lock_token(),
             };
         }
         if let Some(listing) = reply.listing(self.nouns) {
@@ -689,6 +693,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 sent: composed.sent,
                 body: composed.body,
                 status: fallback.status(),
+                secret: false,
             },
             Err(Overflow) => Prepared::Unsendable,
         }
@@ -704,14 +709,24 @@ impl<'a, C: Clock> Server<'a, C> {
         head_only: bool,
     ) -> Result<(), ConnectionError<T::Error>> {
         match prepared {
-            Prepared::Whole { sent, body, status } => {
+            Prepared::Whole {
+                sent,
+                body,
+                status,
+                secret,
+            } => {
                 self.send(
                     connection,
                     delay,
-                    response.get(sent).unwrap_or_default(),
+                    response.get(sent.clone()).unwrap_or_default(),
                     true,
                 )
                 .await?;
+                if secret {
+                    // Observers log what they see: they never see a token,
+                    // and it does not linger in the buffer either.
+                    scrub_lock_token(response.get_mut(sent).unwrap_or_default());
+                }
                 self.observe_response(status, response.get(body).unwrap_or_default());
             }
             Prepared::Pieces {
@@ -873,6 +888,27 @@ fn after_wait<'n>(
             Reply::Change(crate::json::ChangeBody::of(&change, now))
         }
         _ => Reply::Waited(state, etag),
+    }
+}
+
+/// Overwrite with `*` the lock token that follows each `Lock-Token: `
+/// header and `"token":"` key in `sent`.
+fn scrub_lock_token(sent: &mut [u8]) {
+    for marker in [&b"Lock-Token: "[..], br#""token":""#] {
+        let mut from = 0;
+        while let Some(found) = sent.get(from..).and_then(|rest| {
+            rest.windows(marker.len())
+                .position(|window| window == marker)
+        }) {
+            let start = from + found + marker.len();
+            let token = sent.get_mut(start..).unwrap_or_default();
+            let len = token
+                .iter()
+                .take_while(|byte| byte.is_ascii_hexdigit())
+                .count();
+            token.iter_mut().take(len).for_each(|byte| *byte = b'*');
+            from = start + len;
+        }
     }
 }
 

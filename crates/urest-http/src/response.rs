@@ -466,6 +466,11 @@ impl<'n> Reply<'n> {
         }
     }
 
+    /// Whether this reply hands a client its lock token.
+    pub(crate) fn carries_lock_token(&self) -> bool {
+        matches!(self, Reply::Lock { .. })
+    }
+
     /// Whether the connection must close after this reply.
     pub(crate) fn closes(&self) -> bool {
         matches!(self, Reply::Problem(problem) if problem.closes)

@@ -153,7 +153,8 @@ pub trait Observer {
 
     /// A final response has been sent: its status and its body as sent
     /// (empty for `HEAD`, and for an index or description too large for the
-    /// response buffer, which is sent in pieces).
+    /// response buffer, which is sent in pieces). A lock token the body
+    /// handed to a client shows as `*`s: observers log what they see.
     fn response(&self, status: u16, body: &[u8]) {
         let _ = (status, body);
     }

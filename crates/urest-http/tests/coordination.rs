@@ -582,3 +582,52 @@ fn a_reject_refusal_is_never_delayed_by_prefer_wait() {
     assert_eq!(refused.header("preference-applied"), None);
     assert_eq!(at.as_micros(), 0, "answered at once");
 }
+
+/// Keeps every response body an observer is shown.
+#[derive(Default)]
+struct Bodies(std::cell::RefCell<Vec<String>>);
+
+impl urest_http::Observer for Bodies {
+    fn response(&self, _status: u16, body: &[u8]) {
+        self.0
+            .borrow_mut()
+            .push(String::from_utf8_lossy(body).into_owned());
+    }
+}
+
+#[test]
+fn an_observer_never_sees_a_lock_token() {
+    let rig = Rig::new(Policy::Fifo);
+    let coord = coordination(CoordConfig::default());
+    let bodies: &'static Bodies = Box::leak(Box::default());
+    let server = coordinated(&rig, coord, Config::default()).with_observer(bodies);
+    let (_, (granted, renewed)) = rig.serve(&server, async |client| {
+        let granted = client.request(request("POST", "/led/lock", "")).await;
+        let token = token_of(&granted);
+        let renewed = client
+            .request(with_headers(
+                "POST",
+                "/led/lock",
+                &format!("Lock-Token: {token}\r\n"),
+                "",
+            ))
+            .await;
+        client.close();
+        (granted, renewed)
+    });
+    let token = token_of(&granted);
+    assert_eq!(
+        renewed.json()["token"],
+        token.as_str(),
+        "the client gets it"
+    );
+    let seen = bodies.0.borrow();
+    assert_eq!(seen.len(), 2);
+    for body in seen.iter() {
+        assert!(!body.contains(&token), "{body}");
+        assert!(
+            body.contains(&format!(r#""token":"{}""#, "*".repeat(32))),
+            "{body}"
+        );
+    }
+}
