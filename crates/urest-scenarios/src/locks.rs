@@ -15,7 +15,7 @@ use heapless::Vec;
 use urest_core::attributes::Attributes;
 use urest_core::controller::{Policy, Status, Ticket};
 use urest_core::coord::{
-    Change, CoordConfig, Coordinator, LockToken, Owner, Refused, Reply, Request, TokenSource,
+    Change, CoordConfig, Coordinator, LockToken, Refused, Reply, Request, TokenSource,
 };
 use urest_core::resource::{Outcome, Resource};
 use urest_core::time::{Clock, Instant};
@@ -37,7 +37,6 @@ const TRIES: usize = 16;
 
 type Shared = RefCell<Coordinator<KEYS>>;
 type Answer = Result<Reply, Refused>;
-type Attempts = Vec<(Instant, Answer), TRIES>;
 
 /// Every ramp here: four steps of 250 ms, so a change takes one second.
 fn one_second_fade() -> urest_core::controller::RampShape {
@@ -57,22 +56,23 @@ fn refused(refusal: Refused) -> Failure {
     Failure::new(format_args!("refused: {refusal}"))
 }
 
-fn owner(name: &str) -> Owner {
-    Owner::try_from(name).unwrap_or_default()
-}
-
-/// `PUT patch` on `noun` through `coordinator`, with `token` if the client
-/// holds the lock.
+/// `PUT {"desired": target}` on `noun` through `coordinator`, with `token`
+/// if the client holds the lock.
+///
+/// The patch is made here, not by the clients: an `Attributes` takes about
+/// 0.8 KiB, too much to keep in a client's future across its awaits on the
+/// micro:bit's stack.
 fn put(
     coordinator: &Shared,
     noun: &dyn Resource,
-    patch: &Attributes,
+    target: i64,
     token: Option<&LockToken>,
     now: Instant,
 ) -> Answer {
+    let patch = desired(target);
     let request = Request {
         token,
-        ..Request::new(Change::Put(patch))
+        ..Request::new(Change::Put(&patch))
     };
     coordinator.borrow_mut().apply(noun, &request, now)
 }
@@ -94,64 +94,91 @@ fn accepted(answer: &Answer) -> Option<(Ticket, u16, Instant)> {
     }
 }
 
+/// What client B's polling saw, kept small: scenario futures live on the
+/// stack, which is 15 KiB on the micro:bit, so the refusals are kept as
+/// their times and the lease each reported, and only the answer that ended
+/// the polling is kept whole.
+struct Polling {
+    /// When B was refused as locked by the expected holder, and the lease
+    /// left that the refusal reported.
+    refusals: Vec<(Instant, Duration), TRIES>,
+    /// The try that ended the polling, whether it got in or was answered
+    /// unexpectedly; `None` if B gave up.
+    last: Option<(Instant, Answer)>,
+}
+
 /// Client B's polling: `PUT {"desired": 0}` without a token at `first`
-/// after `start`, then every `every`, until one is answered without a
-/// refusal (or [`TRIES`] were made). Every try and its answer, in order.
+/// after `start`, then every `every`, while it is refused as locked by
+/// `holder` (at most [`TRIES`] times).
 async fn poll_until_in(
     sim: &'static Simulation,
     coordinator: &Shared,
     noun: &dyn Resource,
-    start: Instant,
-    first: Duration,
-    every: Duration,
-) -> Attempts {
-    let off = desired(0);
-    let mut attempts = Attempts::new();
+    holder: &str,
+    (start, first, every): (Instant, Duration, Duration),
+) -> Polling {
+    let mut polling = Polling {
+        refusals: Vec::new(),
+        last: None,
+    };
     let mut offset = first;
-    while !attempts.is_full() {
+    while !polling.refusals.is_full() {
         at(sim, start, offset).await;
         let now = sim.clock().now();
-        let answer = put(coordinator, noun, &off, None, now);
-        let in_at_last = answer.is_ok();
-        // Room is checked by the loop condition.
-        let _ = attempts.push((now, answer));
-        if in_at_last {
-            break;
+        match put(coordinator, noun, 0, None, now) {
+            Err(Refused::Locked { owner, remaining }) if owner.as_str() == holder => {
+                // Room is checked by the loop condition.
+                let _ = polling.refusals.push((now, remaining));
+            }
+            answer => {
+                polling.last = Some((now, answer));
+                break;
+            }
         }
         offset += every;
     }
-    attempts
+    polling
 }
 
-/// Every try before `until` was refused as locked by `holder`, with the
-/// time left until `lease_end`; the first try at or after `until` got in,
-/// and was the last. Returns when that one was made.
+/// B was refused, as locked, only before `until`, each time with the time
+/// left until `lease_end`, and its first try at or after `until` (B tries
+/// `every` so often) got in. Returns when that one was made.
 fn ensure_refused_until(
-    attempts: &Attempts,
+    polling: &Polling,
     until: Instant,
-    holder: &str,
     lease_end: Instant,
+    every: Duration,
 ) -> Result<Instant, Failure> {
-    let mut refusals = 0;
-    for (tried, answer) in attempts.iter().take_while(|(tried, _)| *tried < until) {
+    for (tried, remaining) in &polling.refusals {
+        ensure(*tried < until, "B is refused only while the lock is held")?;
         ensure_eq(
-            answer,
-            &Err(Refused::Locked {
-                owner: owner(holder),
-                remaining: lease_end.duration_since(*tried),
-            }),
-            "B is refused with the holder's name and the lease left",
+            *remaining,
+            lease_end.duration_since(*tried),
+            "each refusal tells B the lease left",
         )?;
-        refusals += 1;
     }
-    ensure(refusals > 0, "B tried while the lock was held")?;
-    let in_at = attempts.get(refusals);
+    let (in_at, answer) = polling
+        .last
+        .as_ref()
+        .ok_or_else(|| Failure::new(format_args!("B never got in")))?;
+    if *in_at < until {
+        return Err(Failure::new(format_args!(
+            "B is refused with the holder's name while the lock is held: got {answer:?}"
+        )));
+    }
     ensure(
-        in_at.is_some_and(|(_, answer)| accepted(answer).is_some()),
+        !polling.refusals.is_empty(),
+        "B is refused while the lock is held",
+    )?;
+    ensure(
+        accepted(answer).is_some(),
         "B's first try once the lock is free is accepted",
     )?;
-    ensure_eq(attempts.len(), refusals + 1, "B stops trying once it is in")?;
-    Ok(in_at.map_or(until, |(tried, _)| *tried))
+    ensure(
+        *in_at < until + every,
+        "nothing holds B off once the lock is free: its first try after gets in",
+    )?;
+    Ok(*in_at)
 }
 
 /// Client A's lease in [`lock_keeps_a_sequence_whole`]: longer than its
@@ -172,6 +199,7 @@ const SEQUENCE_LEASE: Duration = Duration::from_secs(10);
 /// assert!(urest_scenarios::lock_keeps_a_sequence_whole(sim).is_ok());
 /// ```
 pub fn lock_keeps_a_sequence_whole(sim: &'static Simulation) -> Result<(), Failure> {
+    const B_EVERY: Duration = Duration::from_millis(450);
     let rec = recorder::<WRITES>(sim);
     let led = led::<WRITES, 4>(&rec, Policy::Fifo, one_second_fade());
     let coordinator = coordinator();
@@ -183,40 +211,41 @@ pub fn lock_keeps_a_sequence_whole(sim: &'static Simulation) -> Result<(), Failu
         .map_err(refused)?;
     let lease_end = start + SEQUENCE_LEASE;
     let release_at = start + ms(4_500);
-    let (on, off) = (desired(1), desired(0));
     let client_a = async {
-        let mut answers: Vec<Answer, 3> = Vec::new();
-        for (offset, patch) in [(0, &on), (1_500, &off), (3_000, &on)] {
+        let mut a_accepted = 0;
+        for (offset, target) in [(0, 1), (1_500, 0), (3_000, 1)] {
             at(sim, start, ms(offset)).await;
             let now = sim.clock().now();
-            // Three places for three changes.
-            let _ = answers.push(put(&coordinator, &led, patch, Some(&granted.token), now));
+            let answer = put(&coordinator, &led, target, Some(&granted.token), now);
+            a_accepted += usize::from(accepted(&answer).is_some());
         }
         sim.delay().until(release_at).await;
         let released = coordinator
             .borrow_mut()
             .release(&granted.token, sim.clock().now());
-        (answers, released)
+        (a_accepted, released)
     };
-    let client_b = poll_until_in(sim, &coordinator, &led, start, ms(200), ms(450));
-    let ((a_answers, released), b_attempts) = play(sim, &led, async {
+    let client_b = poll_until_in(sim, &coordinator, &led, "A", (start, ms(200), B_EVERY));
+    let ((a_accepted, released), b_attempts) = play(sim, &led, async {
         let answers = join(client_a, client_b).await;
         settle(sim, &led).await;
         answers
     })?;
 
-    ensure(
-        a_answers.len() == 3 && a_answers.iter().all(|answer| accepted(answer).is_some()),
-        "each of A's changes is accepted with A's token",
+    ensure_eq(
+        a_accepted,
+        3,
+        "each of A's three changes is accepted with A's token",
     )?;
     ensure_eq(released, Ok(()), "A releases its lock")?;
-    let b_in = ensure_refused_until(&b_attempts, release_at, "A", lease_end)?;
+    let b_in = ensure_refused_until(&b_attempts, release_at, lease_end, B_EVERY)?;
     let idle_between_a_changes = |tried: &Instant| {
         (*tried > start + ms(1_000) && *tried < start + ms(1_500))
             || (*tried > start + ms(2_500) && *tried < start + ms(3_000))
     };
     ensure_eq(
         b_attempts
+            .refusals
             .iter()
             .filter(|(tried, _)| idle_between_a_changes(tried))
             .count(),
@@ -265,6 +294,7 @@ const SHORT_LEASE: Duration = Duration::from_secs(2);
 /// assert!(urest_scenarios::lease_frees_a_dead_holders_lock(sim).is_ok());
 /// ```
 pub fn lease_frees_a_dead_holders_lock(sim: &'static Simulation) -> Result<(), Failure> {
+    const B_EVERY: Duration = Duration::from_millis(500);
     let rec = recorder::<WRITES>(sim);
     let led = led::<WRITES, 4>(&rec, Policy::Fifo, one_second_fade());
     let coordinator = coordinator();
@@ -276,12 +306,12 @@ pub fn lease_frees_a_dead_holders_lock(sim: &'static Simulation) -> Result<(), F
             .borrow_mut()
             .lock(&mut tokens, "A", Some(SHORT_LEASE), start);
         let dead_token = granted.as_ref().ok().map(|granted| granted.token);
-        let a_on = put(&coordinator, &led, &desired(1), dead_token.as_ref(), start);
+        let a_on = put(&coordinator, &led, 1, dead_token.as_ref(), start);
         // A says nothing more: no renewal, no release.
-        let attempts = poll_until_in(sim, &coordinator, &led, start, ms(300), ms(500)).await;
+        let attempts = poll_until_in(sim, &coordinator, &led, "A", (start, ms(300), B_EVERY)).await;
         let now = sim.clock().now();
         let b_lock = coordinator.borrow_mut().lock(&mut tokens, "B", None, now);
-        let a_back = put(&coordinator, &led, &desired(1), dead_token.as_ref(), now);
+        let a_back = put(&coordinator, &led, 1, dead_token.as_ref(), now);
         settle(sim, &led).await;
         (attempts, a_on, b_lock.map(|granted| granted.info), a_back)
     })?;
@@ -290,11 +320,7 @@ pub fn lease_frees_a_dead_holders_lock(sim: &'static Simulation) -> Result<(), F
         accepted(&a_on).is_some(),
         "A's change under its lock is accepted",
     )?;
-    let b_in = ensure_refused_until(&b_attempts, lease_end, "A", lease_end)?;
-    ensure(
-        b_in.duration_since(lease_end) < ms(500),
-        "nothing holds B off beyond the lease",
-    )?;
+    ensure_refused_until(&b_attempts, lease_end, lease_end, B_EVERY)?;
     ensure_eq(
         b_lock.as_ref().map(|info| info.owner.as_str()),
         Ok("B"),
@@ -325,20 +351,19 @@ pub fn lock_keeps_changes_queued_before_it(sim: &'static Simulation) -> Result<(
     let coordinator = coordinator();
     let mut tokens = token_source(0x5EED_0003)?;
     let start = sim.clock().now();
-    let (on, off) = (desired(1), desired(0));
     let (b_on, b_off, a_on, b_later, b_off_waiting) = play(sim, &led, async {
-        let b_on = put(&coordinator, &led, &on, None, start);
+        let b_on = put(&coordinator, &led, 1, None, start);
         at(sim, start, ms(100)).await;
-        let b_off = put(&coordinator, &led, &off, None, sim.clock().now());
+        let b_off = put(&coordinator, &led, 0, None, sim.clock().now());
         at(sim, start, ms(200)).await;
         let now = sim.clock().now();
         let granted = coordinator.borrow_mut().lock(&mut tokens, "A", None, now);
         let a_token = granted.as_ref().ok().map(|granted| granted.token);
         at(sim, start, ms(300)).await;
-        let a_on = put(&coordinator, &led, &on, a_token.as_ref(), sim.clock().now());
+        let a_on = put(&coordinator, &led, 1, a_token.as_ref(), sim.clock().now());
         at(sim, start, ms(400)).await;
         let now = sim.clock().now();
-        let b_later = put(&coordinator, &led, &on, None, now);
+        let b_later = put(&coordinator, &led, 1, None, now);
         let b_off_waiting =
             accepted(&b_off).and_then(|(ticket, ..)| led.controller().change_status(ticket, now));
         settle(sim, &led).await;
