@@ -12,10 +12,15 @@
 #![allow(clippy::result_large_err)]
 
 pub mod check;
+mod locks;
 mod rig;
 mod scenarios;
 
 pub use check::Failure;
+pub use locks::{
+    keyed_toggle_retried_toggles_once, lease_frees_a_dead_holders_lock,
+    lock_keeps_a_sequence_whole, lock_keeps_changes_queued_before_it,
+};
 pub use scenarios::{fifo_in_arrival_order, SCENARIOS};
 
 use urest_mock::Simulation;

@@ -1,5 +1,6 @@
-//! The scenarios: the two figures of the "Concurrent API Access" note, each policy's promise, and the
-//! edges (reset mid-ramp, full queue, cancelled runner, retries).
+//! The scenarios: the two figures of the "Concurrent API Access" note, each policy's promise, the
+//! edges (reset mid-ramp, full queue, cancelled runner, retries), and clients
+//! that coordinate (locks, leases, idempotency keys; see `locks`).
 
 use core::cell::RefCell;
 use core::time::Duration;
@@ -61,6 +62,22 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "a retried change is not applied twice",
         run: retry_is_idempotent,
+    },
+    Scenario {
+        name: "lock: A's on-off-on whole, B refused until the release",
+        run: crate::lock_keeps_a_sequence_whole,
+    },
+    Scenario {
+        name: "lock: a dead holder's lease ends by itself",
+        run: crate::lease_frees_a_dead_holders_lock,
+    },
+    Scenario {
+        name: "lock (fifo): a change queued before it keeps its place",
+        run: crate::lock_keeps_changes_queued_before_it,
+    },
+    Scenario {
+        name: "idempotency key: a toggle retried 3 times toggles once",
+        run: crate::keyed_toggle_retried_toggles_once,
     },
     Scenario {
         name: "steps and step time per noun",

@@ -41,3 +41,25 @@ proptest! {
         prop_assert!(outcome.is_ok(), "{:?}", outcome);
     }
 }
+
+// Each coordination scenario on its own, so a broken rule names itself.
+
+#[test]
+fn a_lock_keeps_one_clients_sequence_whole() {
+    urest_scenarios::lock_keeps_a_sequence_whole(simulation()).unwrap();
+}
+
+#[test]
+fn a_dead_holders_lease_ends_by_itself() {
+    urest_scenarios::lease_frees_a_dead_holders_lock(simulation()).unwrap();
+}
+
+#[test]
+fn a_change_queued_before_a_lock_keeps_its_place() {
+    urest_scenarios::lock_keeps_changes_queued_before_it(simulation()).unwrap();
+}
+
+#[test]
+fn a_keyed_toggle_retried_three_times_toggles_once() {
+    urest_scenarios::keyed_toggle_retried_toggles_once(simulation()).unwrap();
+}

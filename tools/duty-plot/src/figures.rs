@@ -14,8 +14,10 @@ use urest_core::resource::{Error, Outcome};
 use urest_core::time::Instant;
 use urest_mock::interleaving::reversals;
 
-use crate::scenario::{self, Recording, Request, ScenarioError};
-use crate::svg::{self, Mark, Plot, Series};
+use urest_core::coord::{Refused, Reply};
+
+use crate::scenario::{self, Attempt, LockedRecording, Recording, Request, ScenarioError};
+use crate::svg::{self, Mark, Plot, Series, Symbol, Ticks};
 
 /// One figure: its file name, the recording it draws, and the plot.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,8 +38,8 @@ impl Figure {
 }
 
 /// Every figure, in the order the document shows them: the lock-less fight,
-/// then Fifo, Reject and Preempt. All share one time axis so they compare
-/// at a glance.
+/// then Fifo, Reject and Preempt, then two clients taking turns under a
+/// client lock. All share one time axis so they compare at a glance.
 pub fn all() -> Result<Vec<Figure>, ScenarioError> {
     let recordings = [
         ("two-clients-no-lock.svg", scenario::without_lock()?),
@@ -48,19 +50,28 @@ pub fn all() -> Result<Vec<Figure>, ScenarioError> {
             scenario::with_policy(Policy::Preempt)?,
         ),
     ];
+    let locked = scenario::locked_sequence()?;
     let seconds = recordings
         .iter()
-        .map(|(_, recording)| seconds(recording.ended))
+        .map(|(_, recording)| recording)
+        .chain([&locked.recording])
+        .map(|recording| seconds(recording.ended))
         .fold(0.0, f64::max)
         .ceil();
-    Ok(recordings
+    let mut figures: Vec<Figure> = recordings
         .into_iter()
         .map(|(file_name, recording)| Figure {
             file_name,
             plot: plot(&recording, seconds),
             recording,
         })
-        .collect())
+        .collect();
+    figures.push(Figure {
+        file_name: "lock-sequence.svg",
+        plot: locked_plot(&locked, seconds),
+        recording: locked.recording,
+    });
+    Ok(figures)
 }
 
 /// Why the figures could not be written.
@@ -125,7 +136,161 @@ fn plot(recording: &Recording, seconds_shown: f64) -> Plot {
                 label: format!("{}: {}", request.client, request.switch.name()),
             })
             .collect(),
+        ticks: vec![],
     }
+}
+
+/// A's changes and the lock as dashed marks; B's tries, too close to the
+/// release for a label each, as symbols on the time axis.
+fn locked_plot(story: &LockedRecording, seconds_shown: f64) -> Plot {
+    let recording = &story.recording;
+    let a_changes: Vec<&Attempt> = story
+        .attempts
+        .iter()
+        .filter(|attempt| attempt.client == "A")
+        .collect();
+    let mut marks: Vec<Mark> = a_changes
+        .iter()
+        .map(|attempt| Mark {
+            at: seconds(attempt.at),
+            label: if attempt.at == story.held.0 {
+                format!("A: lock, {}", attempt.switch.name())
+            } else {
+                format!("A: {}", attempt.switch.name())
+            },
+        })
+        .collect();
+    marks.push(Mark {
+        at: seconds(story.held.1),
+        label: "A: release".into(),
+    });
+    let b_in = story
+        .attempts
+        .iter()
+        .find(|attempt| attempt.client == "B" && attempt.answer.is_ok());
+    let refused_at: Vec<f64> = story
+        .refused_tries()
+        .map(|attempt| seconds(attempt.at))
+        .collect();
+    Plot {
+        title: "Client lock: A's on, off, on whole; B refused until A releases".into(),
+        caption: locked_words(story, &a_changes, b_in),
+        seconds: seconds_shown,
+        max_duty: recording.max_duty,
+        series: vec![Series {
+            label: "duty on the pin".into(),
+            writes: recording
+                .writes
+                .iter()
+                .map(|write| (seconds(write.at), write.duty))
+                .collect(),
+        }],
+        marks,
+        ticks: vec![
+            Ticks {
+                label: "B: off → 423 Locked".into(),
+                symbol: Symbol::Cross,
+                at: refused_at,
+            },
+            Ticks {
+                label: "B: off → 202 Accepted".into(),
+                symbol: Symbol::Dot,
+                at: b_in
+                    .map(|attempt| seconds(attempt.at))
+                    .into_iter()
+                    .collect(),
+            },
+        ],
+    }
+}
+
+fn locked_words(
+    story: &LockedRecording,
+    a_changes: &[&Attempt],
+    b_in: Option<&Attempt>,
+) -> Vec<String> {
+    let list = |times: &[f64]| match times {
+        [] => String::new(),
+        [only] => format!("{only}"),
+        [rest @ .., last] => {
+            let rest: Vec<String> = rest.iter().map(|t| t.to_string()).collect();
+            format!("{} and {last}", rest.join(", "))
+        }
+    };
+    let a_list: Vec<String> = a_changes
+        .iter()
+        .map(|attempt| format!("{} at {} s", attempt.switch.name(), seconds(attempt.at)))
+        .collect();
+    let all_run_at_once = a_changes.iter().all(|attempt| {
+        matches!(
+            attempt.answer,
+            Ok(Reply {
+                outcome: Outcome::Accepted { position: 0, .. },
+                ..
+            })
+        )
+    });
+    let refused: Vec<&Attempt> = story.refused_tries().collect();
+    let refused_times: Vec<f64> = refused.iter().map(|attempt| seconds(attempt.at)).collect();
+    let first_lease_left = refused.first().and_then(|attempt| match &attempt.answer {
+        Err(Refused::Locked { remaining, .. }) => Some(remaining.as_millis() as f64 / 1_000.0),
+        _ => None,
+    });
+    // A try is made while the LED is idle when A's latest change had
+    // completed by then: only the lock, not the policy, refuses it.
+    let idle_times: Vec<f64> = refused
+        .iter()
+        .filter(|attempt| {
+            a_changes
+                .iter()
+                .rev()
+                .find(|change| change.at <= attempt.at)
+                .is_some_and(|change| match change.answer {
+                    Ok(Reply {
+                        outcome: Outcome::Accepted { completes_at, .. },
+                        ..
+                    }) => completes_at <= attempt.at,
+                    _ => false,
+                })
+        })
+        .map(|attempt| seconds(attempt.at))
+        .collect();
+    let mut caption = vec![
+        format!(
+            "A locks at {} s (lease {} s) and sets {}: {}.",
+            seconds(story.held.0),
+            story.lock.expires_at.duration_since(story.held.0).as_secs(),
+            a_list.join(", "),
+            if all_run_at_once {
+                "each 202 Accepted, run at once"
+            } else {
+                "answers vary"
+            }
+        ),
+        format!(
+            "B's off at {} s (×) is refused: 423 Locked by {}, with the lease left ({} s at {} s).",
+            list(&refused_times),
+            story.lock.owner,
+            first_lease_left.unwrap_or(0.0),
+            refused_times.first().copied().unwrap_or(0.0)
+        ),
+    ];
+    if !idle_times.is_empty() {
+        caption.push(format!(
+            "At {} s the LED is idle between A's changes: only the lock keeps B out.",
+            list(&idle_times)
+        ));
+    }
+    caption.push(match b_in {
+        Some(b) => format!(
+            "A releases at {} s; B's next try, at {} s (●), is 202 Accepted; its off-ramp ends at {} s.",
+            seconds(story.held.1),
+            seconds(b.at),
+            last_write_time(&story.recording)
+        ),
+        None => format!("A releases at {} s; B never gets in.", seconds(story.held.1)),
+    });
+    caption
 }
 
 fn without_lock_words(recording: &Recording) -> (String, Vec<String>) {

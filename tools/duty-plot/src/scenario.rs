@@ -9,13 +9,20 @@
 
 use core::cell::RefCell;
 use core::fmt;
+use core::num::NonZeroU16;
+use core::time::Duration;
 
 use embassy_futures::join::join;
 use embassy_futures::select::{select, Either};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use urest_core::attributes::{Attributes, DecodeError};
 use urest_core::controller::{Policy, RampConfig, RampShape};
+use urest_core::coord::{
+    Change, CoordConfig, Coordinator, Entropy, EntropyError, LockInfo, LockToken, Refused, Reply,
+    Request as CoordRequest, TokenSource,
+};
 use urest_core::nouns::PwmLed;
+use urest_core::ramp::Easing;
 use urest_core::resource::{Error, Outcome, Resource};
 use urest_core::time::{Clock, Instant};
 use urest_mock::{MockPwm, MockPwmError, Recorder, Simulation, Stalled, VirtualClock, Write};
@@ -128,6 +135,9 @@ pub enum ScenarioError {
     Pwm(MockPwmError),
     /// A client's request body did not decode (a bug in this tool).
     Body(DecodeError),
+    /// The coordinator refused what the story needs to happen (a bug in
+    /// this tool, or in the core's locks).
+    Refused(Refused),
     /// More writes than the recording holds.
     RecordingFull {
         /// Writes that were not kept.
@@ -141,6 +151,7 @@ impl fmt::Display for ScenarioError {
             ScenarioError::Stalled(stalled) => write!(f, "simulation stalled: {stalled:?}"),
             ScenarioError::Pwm(error) => write!(f, "mock PWM refused a write: {error:?}"),
             ScenarioError::Body(error) => write!(f, "request body rejected: {error}"),
+            ScenarioError::Refused(refused) => write!(f, "coordinator refused: {refused}"),
             ScenarioError::RecordingFull { dropped } => {
                 write!(f, "recording full: {dropped} writes not kept")
             }
@@ -293,5 +304,204 @@ fn finish(
         writes: recorder.writes().into_iter().collect(),
         requests,
         ended: sim.clock().now(),
+    })
+}
+
+/// The ramps of the locked story: five steps of 0.5 s, so A's three
+/// changes and B's one fit on the time axis the other figures share.
+pub const LOCKED_SHAPE: RampShape = RampShape {
+    steps: match NonZeroU16::new(5) {
+        Some(steps) => steps,
+        None => NonZeroU16::MIN,
+    },
+    step_time: Duration::from_millis(500),
+    easing: Easing::Linear,
+};
+
+/// What client A, holding the lock, asks for and when: on, off, on, each
+/// after the previous one has settled and held for a moment.
+pub const LOCKED_CHANGES: [(Instant, Switch); 3] = [
+    (Instant::ZERO, Switch::On),
+    (Instant::from_millis(3_500), Switch::Off),
+    (Instant::from_millis(7_500), Switch::On),
+];
+
+/// When A releases the lock, its sequence done.
+pub const LOCK_RELEASED: Instant = Instant::from_millis(10_500);
+
+/// When B first tries to turn the LED off; it tries again every
+/// [`B_TRIES_EVERY`] until it gets in.
+pub const B_FIRST_TRY: Instant = Instant::from_millis(1_000);
+
+/// How often B tries.
+pub const B_TRIES_EVERY: Duration = Duration::from_secs(2);
+
+/// B gives up after this many tries; the story needs six.
+const B_TRIES: usize = 12;
+
+/// One client's try to change the noun through its coordinator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// Who tried.
+    pub client: &'static str,
+    /// When.
+    pub at: Instant,
+    /// What it asked for.
+    pub switch: Switch,
+    /// What the coordinator answered.
+    pub answer: Result<Reply, Refused>,
+}
+
+/// The locked story as recorded: the pin, the lock, and every try.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockedRecording {
+    /// What the pin saw; its requests are the changes that reached the
+    /// noun (A's three and B's one), with their outcomes.
+    pub recording: Recording,
+    /// Who held the lock, and until when the lease would have run.
+    pub lock: LockInfo,
+    /// When the lock was taken and released.
+    pub held: (Instant, Instant),
+    /// Every change A and B tried, refused or not, in order.
+    pub attempts: Vec<Attempt>,
+}
+
+impl LockedRecording {
+    /// B's tries that were refused.
+    pub fn refused_tries(&self) -> impl Iterator<Item = &Attempt> {
+        self.attempts
+            .iter()
+            .filter(|attempt| attempt.client == "B" && attempt.answer.is_err())
+    }
+}
+
+/// Bytes for the story's lock token, and only for that: a fixed-seed
+/// xorshift, so the figure is the same on every run. A board passes its
+/// hardware RNG to [`TokenSource::new`] instead.
+struct FigureEntropy(u64);
+
+impl Entropy for FigureEntropy {
+    fn fill(&mut self, bytes: &mut [u8]) -> Result<(), EntropyError> {
+        for byte in bytes {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            *byte = (self.0 >> 56) as u8;
+        }
+        Ok(())
+    }
+}
+
+/// Two clients take turns under a lock, against a Fifo [`PwmLed`] through
+/// its [`Coordinator`]. A locks at 0 s, sets on, off and on
+/// ([`LOCKED_CHANGES`]) and releases at [`LOCK_RELEASED`]; B tries to set
+/// off from [`B_FIRST_TRY`], every [`B_TRIES_EVERY`], and is refused as
+/// locked until its first try after the release.
+///
+/// ```
+/// use urest_core::coord::Refused;
+///
+/// let story = duty_plot::scenario::locked_sequence().unwrap();
+/// assert!(story.refused_tries().all(|t| matches!(t.answer, Err(Refused::Locked { .. }))));
+/// assert_eq!(story.refused_tries().count(), 5);
+/// ```
+pub fn locked_sequence() -> Result<LockedRecording, ScenarioError> {
+    let sim = fresh_simulation();
+    let recorder = Recorder::new(sim.clock());
+    let config = RampConfig {
+        policy: Policy::Fifo,
+        shape: LOCKED_SHAPE,
+        ..RampConfig::FIFO_TEN_SECOND_FADE
+    };
+    let led: PwmLed<NoopRawMutex, Pin<'_>, QUEUE> =
+        PwmLed::new(MockPwm::new(&recorder, MAX_DUTY), config);
+    let on = body(&led, Switch::On)?;
+    let off = body(&led, Switch::Off)?;
+    let patch = |switch| match switch {
+        Switch::On => &on,
+        Switch::Off => &off,
+    };
+    let mut tokens = TokenSource::new(FigureEntropy(0x2545_f491_4f6c_dd1d))
+        .map_err(|error| ScenarioError::Refused(Refused::Entropy(error)))?;
+    let coordinator: RefCell<Coordinator<2>> =
+        RefCell::new(Coordinator::new(CoordConfig::default()));
+    let granted = coordinator
+        .borrow_mut()
+        .lock(&mut tokens, "A", None, Instant::ZERO)
+        .map_err(ScenarioError::Refused)?;
+    let attempts = RefCell::new(Vec::new());
+    let attempt = |client, switch, token: Option<&LockToken>| {
+        let at = sim.clock().now();
+        let request = CoordRequest {
+            token,
+            ..CoordRequest::new(Change::Put(patch(switch)))
+        };
+        let answer = coordinator.borrow_mut().apply(&led, &request, at);
+        let got_in = answer.is_ok();
+        attempts.borrow_mut().push(Attempt {
+            client,
+            at,
+            switch,
+            answer,
+        });
+        got_in
+    };
+
+    let client_a = async {
+        for (at, switch) in LOCKED_CHANGES {
+            sim.delay().until(at).await;
+            attempt("A", switch, Some(&granted.token));
+        }
+        sim.delay().until(LOCK_RELEASED).await;
+        coordinator
+            .borrow_mut()
+            .release(&granted.token, sim.clock().now())
+    };
+    let client_b = async {
+        let mut at = B_FIRST_TRY;
+        for _ in 0..B_TRIES {
+            sim.delay().until(at).await;
+            if attempt("B", Switch::Off, None) {
+                break;
+            }
+            at = at + B_TRIES_EVERY;
+        }
+    };
+    let clients = async {
+        let (released, ()) = join(client_a, client_b).await;
+        let now = sim.clock().now();
+        let remaining = led.controller().snapshot(now).remaining;
+        sim.delay()
+            .until(now + remaining + LOCKED_SHAPE.step_time)
+            .await;
+        released
+    };
+    let runner = async {
+        let mut delay = sim.delay();
+        led.controller().run(sim.clock(), &mut delay).await
+    };
+    match sim.run(TIME_LIMIT, select(runner, clients))? {
+        Either::First(Err(error)) => return Err(error.into()),
+        Either::First(Ok(never)) => match never {},
+        Either::Second(released) => released.map_err(ScenarioError::Refused)?,
+    }
+    let attempts = attempts.into_inner();
+    let requests = attempts
+        .iter()
+        .filter_map(|attempt| {
+            let reply = attempt.answer.as_ref().ok()?;
+            Some(Request {
+                client: attempt.client,
+                at: attempt.at,
+                switch: attempt.switch,
+                answer: Some(Ok(reply.outcome)),
+            })
+        })
+        .collect();
+    Ok(LockedRecording {
+        recording: finish(sim, &recorder, Some(Policy::Fifo), requests)?,
+        lock: granted.info,
+        held: (Instant::ZERO, LOCK_RELEASED),
+        attempts,
     })
 }

@@ -25,6 +25,37 @@ pub struct Mark {
     pub label: String,
 }
 
+/// How a group of [`Ticks`] is drawn.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Symbol {
+    /// A red cross: a try that was refused.
+    Cross,
+    /// A green dot: a try that got in.
+    Dot,
+}
+
+impl Symbol {
+    fn colour(self) -> &'static str {
+        match self {
+            Symbol::Cross => "#c0392b",
+            Symbol::Dot => "#2a8a3e",
+        }
+    }
+}
+
+/// Moments drawn as small symbols on the time axis, with one legend entry
+/// for them all: for events too many or too close together for a dashed
+/// [`Mark`] each, such as a client's refused tries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ticks {
+    /// What the symbols stand for, for the legend.
+    pub label: String,
+    /// How each is drawn.
+    pub symbol: Symbol,
+    /// When, in seconds.
+    pub at: Vec<f64>,
+}
+
 /// Everything one figure shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plot {
@@ -40,6 +71,8 @@ pub struct Plot {
     pub series: Vec<Series>,
     /// Dashed markers, such as when requests arrived.
     pub marks: Vec<Mark>,
+    /// Symbols on the time axis, such as refused tries.
+    pub ticks: Vec<Ticks>,
 }
 
 const WIDTH: f64 = 720.0;
@@ -56,7 +89,7 @@ const COLOURS: [&str; 4] = ["#1f6fb2", "#c8501e", "#2a8a3e", "#7a4fa0"];
 /// The SVG text of `plot`.
 ///
 /// ```
-/// use duty_plot::svg::{render, Plot, Series};
+/// use duty_plot::svg::{render, Plot, Series, Symbol, Ticks};
 ///
 /// let plot = Plot {
 ///     title: "on".into(),
@@ -65,10 +98,12 @@ const COLOURS: [&str; 4] = ["#1f6fb2", "#c8501e", "#2a8a3e", "#7a4fa0"];
 ///     max_duty: 100,
 ///     series: vec![Series { label: "pin".into(), writes: vec![(0.0, 0), (1.0, 50), (2.0, 100)] }],
 ///     marks: vec![],
+///     ticks: vec![Ticks { label: "refused".into(), symbol: Symbol::Cross, at: vec![0.5, 1.5] }],
 /// };
 /// let svg = render(&plot);
 /// assert!(svg.starts_with("<svg"));
 /// assert_eq!(svg.matches("<polyline").count(), 1);
+/// assert_eq!(svg.matches(r#"class="tick""#).count(), 2);
 /// ```
 pub fn render(plot: &Plot) -> String {
     let frame = Frame::of(plot);
@@ -98,6 +133,12 @@ pub fn render(plot: &Plot) -> String {
         let colour = COLOURS[index % COLOURS.len()];
         draw_series(&mut svg, series, colour, &frame);
         draw_legend_entry(&mut svg, index, &series.label, colour);
+    }
+    for (index, ticks) in plot.ticks.iter().enumerate() {
+        for &at in &ticks.at {
+            draw_symbol(&mut svg, ticks.symbol, frame.x(at), frame.bottom(), "tick");
+        }
+        draw_ticks_legend_entry(&mut svg, plot.series.len() + index, ticks);
     }
     for (line, text) in plot.caption.iter().enumerate() {
         let y = frame.bottom() + UNDER_AXES + CAPTION_LINE * (line as f64 + 0.5);
@@ -264,6 +305,44 @@ fn draw_legend_entry(svg: &mut String, index: usize, label: &str, colour: &str) 
     );
 }
 
+/// `symbol` centred on `(x, y)`, small enough to sit on an axis between
+/// its tick labels.
+fn draw_symbol(svg: &mut String, symbol: Symbol, x: f64, y: f64, class: &str) {
+    let colour = symbol.colour();
+    let r = 4.0;
+    let _ = match symbol {
+        Symbol::Cross => writeln!(
+            svg,
+            r#"<path d="M{:.1},{:.1} L{:.1},{:.1} M{:.1},{:.1} L{:.1},{:.1}" stroke="{colour}" stroke-width="2" class="{class}"/>"#,
+            x - r,
+            y - r,
+            x + r,
+            y + r,
+            x - r,
+            y + r,
+            x + r,
+            y - r
+        ),
+        Symbol::Dot => writeln!(
+            svg,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="{r}" fill="{colour}" class="{class}"/>"#
+        ),
+    };
+}
+
+fn draw_ticks_legend_entry(svg: &mut String, index: usize, ticks: &Ticks) {
+    // In the legend's row, after the series.
+    let y = 44.0;
+    let x = LEFT + 200.0 * index as f64;
+    draw_symbol(svg, ticks.symbol, x + 9.0, y - 4.0, "legend");
+    let _ = writeln!(
+        svg,
+        r#"<text x="{:.1}" y="{y:.1}">{}</text>"#,
+        x + 24.0,
+        escape(&ticks.label)
+    );
+}
+
 /// Text made safe for SVG character data and attribute values.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -294,7 +373,30 @@ mod tests {
                 at: 2.0,
                 label: "B: off".into(),
             }],
+            ticks: vec![],
         }
+    }
+
+    #[test]
+    fn ticks_sit_on_the_time_axis_at_their_moments() {
+        let mut plot = plot_with(vec![], "");
+        plot.ticks.push(Ticks {
+            label: "B refused".into(),
+            symbol: Symbol::Dot,
+            at: vec![3.0, 7.5],
+        });
+        let svg = render(&plot);
+        let frame = Frame::of(&plot);
+        for at in [3.0, 7.5] {
+            let dot = format!(
+                r#"cx="{:.1}" cy="{:.1}" r="4" fill="{}" class="tick""#,
+                frame.x(at),
+                frame.bottom(),
+                Symbol::Dot.colour()
+            );
+            assert!(svg.contains(&dot), "{svg}");
+        }
+        assert!(svg.contains(">B refused</text>"));
     }
 
     #[test]

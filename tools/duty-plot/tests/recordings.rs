@@ -2,8 +2,9 @@
 
 use duty_plot::scenario::{self, Recording, B_ARRIVES};
 use urest_core::controller::Policy;
+use urest_core::coord::Refused;
 use urest_core::resource::{ErrorKind, Outcome};
-use urest_mock::interleaving::find_interleaving;
+use urest_mock::interleaving::{find_interleaving, leg_ends};
 use urest_mock::Write;
 
 fn under(policy: Policy) -> Recording {
@@ -129,4 +130,42 @@ fn preempt_turns_back_from_the_level_reached_at_the_same_rate() {
     assert!(first_down.duty.abs_diff(level_when_b_arrives - step) <= 1);
     assert!(preempt.duties().iter().all(|&duty| duty < preempt.max_duty));
     assert_eq!(preempt.duties().last(), Some(&0));
+}
+
+#[test]
+fn under_a_lock_as_sequence_is_whole_and_b_is_refused_until_the_release() {
+    let story = scenario::locked_sequence().expect("the story runs to the end");
+    let (_, released) = story.held;
+    for attempt in story.refused_tries() {
+        assert!(
+            attempt.at < released,
+            "B is refused only while A holds the lock"
+        );
+        let Err(Refused::Locked { owner, remaining }) = &attempt.answer else {
+            panic!("B's try at {:?} is refused as locked", attempt.at);
+        };
+        assert_eq!(owner.as_str(), "A");
+        assert_eq!(*remaining, story.lock.expires_at.duration_since(attempt.at));
+    }
+    assert!(story.refused_tries().count() >= 2);
+    let b_in = story
+        .attempts
+        .iter()
+        .find(|attempt| attempt.client == "B" && attempt.answer.is_ok())
+        .expect("B gets in");
+    assert!(b_in.at >= released);
+    assert!(b_in.at < released + scenario::B_TRIES_EVERY);
+
+    let duties = story.recording.duties();
+    assert_eq!(find_interleaving(&duties), None, "{duties:?}");
+    let max = story.recording.max_duty;
+    let until_b: Vec<u16> = story
+        .recording
+        .writes
+        .iter()
+        .filter(|write| write.at < b_in.at)
+        .map(|write| write.duty)
+        .collect();
+    assert_eq!(leg_ends(&until_b).collect::<Vec<_>>(), [max, 0, max]);
+    assert_eq!(leg_ends(&duties).collect::<Vec<_>>(), [max, 0, max, 0]);
 }
