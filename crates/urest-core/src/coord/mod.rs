@@ -13,8 +13,8 @@
 //! Memory is fixed at build time: per noun, one lease (token, owner name of
 //! [`OWNER_MAX`] bytes, expiry) and `K` idempotency keys of at most
 //! [`KEY_MAX`] bytes with their outcome. A `Coordinator<K>` takes about
-//! `128 + 104 × K` bytes (960 bytes for the default `K = 8`, measured on a
-//! 64-bit host).
+//! `128 + 104 × K` bytes (960 bytes for the default `K = 8`, measured both
+//! on a 64-bit host and on thumbv6m).
 //! Changes as resources live in the noun's
 //! [`RampController`](crate::controller::RampController): the queue plus
 //! the last [`HISTORY`](crate::controller::HISTORY) finished changes.
