@@ -10,7 +10,8 @@
 //!   arithmetic; impossible frequencies are an error, never a panic.
 //! - [`temperature`]: the on-chip temperature sensor's reading in degrees.
 //! - [`RoscEntropy`]: lock tokens for urest's client locks from the ring
-//!   oscillator's random bit (not a certified TRNG: see there).
+//!   oscillator's random bit, checked and condensed with SHA-256 (not a
+//!   certified TRNG: see there).
 //!
 //! ```no_run
 //! use embassy_rp::gpio::{Level, Output};
