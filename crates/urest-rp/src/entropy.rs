@@ -39,9 +39,11 @@ const LABEL: &[u8] = b"urest-rp RoscEntropy v1";
 /// cannot see subtler faults: do not serve locks from a board clocked by
 /// its ROSC.
 ///
-/// Cost: 4096 register reads and a SHA-256 of 512 bytes for each 32 bytes,
-/// well under a millisecond at 125 MHz, spent only when a lock is granted
-/// (and twice at start-up).
+/// Cost: 4096 register reads and a SHA-256 of 512 bytes for each 32 bytes
+/// (about 2.3 KB of flash), on the order of a millisecond at 125 MHz (an
+/// estimate, not measured on silicon), spent only when a lock is granted
+/// (and twice at start-up) — inside urest-http's critical section, so
+/// interrupts wait that long.
 ///
 /// ```no_run
 /// use urest_core::coord::{EntropyError, TokenSource};
