@@ -10,10 +10,11 @@ use embassy_net::tcp::{State, TcpSocket};
 use embassy_net::Stack;
 use embassy_time::{with_timeout, Delay, Duration};
 use embedded_io_async::Write as _;
+use urest_core::coord::Entropy;
 use urest_core::time::Clock as _;
 use urest_http::{
-    write_no_free_slot, Access, Admission, Buffers, Config, HeadEnd, NameClash, Noun, Observer,
-    Server, SlotPolicy,
+    write_no_free_slot, Access, Admission, Buffers, Config, Coordination, HeadEnd, NameClash, Noun,
+    Observer, Server, SlotPolicy, TooFewPlaces,
 };
 
 use crate::clock::{socket_timeout, EmbassyClock};
@@ -181,6 +182,79 @@ impl<'a> Service<'a> {
             Some(access) => self.with_access(access),
             None => self,
         }
+    }
+
+    /// The same service with client locks and idempotency keys for its
+    /// nouns (see [`Coordination`]): `/{noun}/lock`, `Lock-Token` and
+    /// `Idempotency-Key` work only with one, and answer `501` without.
+    /// Refused if `coordination` has fewer places than there are nouns, as
+    /// [`Server::with_coordination`] refuses it.
+    ///
+    /// A `Coordination` is built once, at start-up, from the board's
+    /// entropy source (the adapter crates have one per chip:
+    /// `urest_rp::RoscEntropy`, `urest_nrf::NrfEntropy`,
+    /// `urest_stm32::Stm32Entropy`), and lives as long as the service: in
+    /// a firmware, a `static_cell::StaticCell`. Building it fails if the
+    /// source is missing or stuck; the firmware can then serve without
+    /// locks.
+    ///
+    /// ```
+    /// use core::convert::Infallible;
+    /// use embedded_hal::digital::{ErrorType, OutputPin};
+    /// use static_cell::StaticCell;
+    /// use urest_embassy::urest_core::coord::{CoordConfig, Entropy, EntropyError};
+    /// use urest_embassy::urest_core::nouns::SimpleLed;
+    /// use urest_embassy::urest_http::{Config, Coordination, Noun};
+    /// use urest_embassy::{CriticalSectionRawMutex, Service};
+    ///
+    /// # struct Pin;
+    /// # impl ErrorType for Pin { type Error = Infallible; }
+    /// # impl OutputPin for Pin {
+    /// #     fn set_low(&mut self) -> Result<(), Infallible> { Ok(()) }
+    /// #     fn set_high(&mut self) -> Result<(), Infallible> { Ok(()) }
+    /// # }
+    /// /// Stands in for the board's RNG (`urest_rp::RoscEntropy`, ...).
+    /// struct BoardRng(u64);
+    /// impl Entropy for BoardRng {
+    ///     fn fill(&mut self, bytes: &mut [u8]) -> Result<(), EntropyError> {
+    ///         for byte in bytes {
+    ///             // xorshift, for the example only: use real entropy on a board.
+    ///             self.0 ^= self.0 << 13;
+    ///             self.0 ^= self.0 >> 7;
+    ///             self.0 ^= self.0 << 17;
+    ///             *byte = self.0 as u8;
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// /// Room for the board's one noun.
+    /// static COORDINATION: StaticCell<Coordination<BoardRng, 1>> = StaticCell::new();
+    ///
+    /// let led: SimpleLed<CriticalSectionRawMutex, Pin> = SimpleLed::new(Pin).unwrap();
+    /// let nouns = [Noun::new("led0", &led)];
+    /// let service = Service::new(&nouns, Config::default());
+    /// let service = match Coordination::new(BoardRng(0x853c_49e6_748f_ea9b), CoordConfig::default()) {
+    ///     Ok(coordination) => service.with_coordination(COORDINATION.init(coordination)).unwrap(),
+    ///     // No entropy, no locks: serve without them (lock routes answer 501).
+    ///     Err(_no_entropy) => service,
+    /// };
+    /// # let _ = service;
+    ///
+    /// // A coordination with fewer places than nouns is refused.
+    /// let none: Coordination<BoardRng, 0> =
+    ///     Coordination::new(BoardRng(0x9e37_79b9_7f4a_7c15), CoordConfig::default()).unwrap();
+    /// let refused = Service::new(&nouns, Config::default()).with_coordination(&none);
+    /// assert_eq!(refused.err().map(|refused| refused.places), Some(0));
+    /// ```
+    pub fn with_coordination<E: Entropy, const N: usize, const K: usize>(
+        self,
+        coordination: &'a Coordination<E, N, K>,
+    ) -> Result<Self, TooFewPlaces> {
+        Ok(Service {
+            server: self.server.with_coordination(coordination)?,
+            ..self
+        })
     }
 
     /// The same service on another TCP port.

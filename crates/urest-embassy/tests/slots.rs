@@ -1,11 +1,13 @@
 //! urest-embassy's connection slots over a real embassy-net (smoltcp) TCP
 //! stack: a board stack and a client stack joined by an in-memory Ethernet
-//! wire, on embassy's std executor in real time.
+//! wire, on embassy's std executor in real time. Then a client lock taken,
+//! honoured and released through `Service::with_coordination`.
 //!
 //! One test drives every check in order, because embassy tasks live in
 //! static pools that a second executor in the same process could not reuse.
 
 use core::num::NonZeroU16;
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -17,8 +19,9 @@ use embassy_net_driver_channel as channel;
 use embassy_net_driver_channel::driver::{HardwareAddress, LinkState};
 use embassy_time::{with_timeout, Timer};
 use static_cell::StaticCell;
+use urest_core::coord::{CoordConfig, Entropy, EntropyError};
 use urest_core::nouns::SimpleLed;
-use urest_embassy::urest_http::{Config, Noun, SlotPolicy};
+use urest_embassy::urest_http::{Config, Coordination, Noun, SlotPolicy};
 use urest_embassy::{CriticalSectionRawMutex, Service, TURN_AWAY_RETRY_AFTER_SECS};
 
 const MTU: usize = 1514;
@@ -42,6 +45,21 @@ impl embedded_hal::digital::OutputPin for Pin {
         Ok(())
     }
     fn set_high(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Unpredictable bytes without a dependency: std keys its hash maps from
+/// the operating system's randomness (once per thread, then a fresh key
+/// for each `RandomState`), and a keyed SipHash of nothing is a word no
+/// client can guess. Enough for a test; a board uses its RNG.
+struct OsEntropy;
+impl Entropy for OsEntropy {
+    fn fill(&mut self, bytes: &mut [u8]) -> Result<(), EntropyError> {
+        for chunk in bytes.chunks_mut(8) {
+            let word = RandomState::new().build_hasher().finish().to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
         Ok(())
     }
 }
@@ -221,6 +239,7 @@ async fn until_busy(service: &Service<'_>, busy: u16) {
 async fn checks(spawner: Spawner) {
     static LED: StaticCell<Led> = StaticCell::new();
     static NOUNS: StaticCell<[Noun<'static>; 1]> = StaticCell::new();
+    static COORDINATION: StaticCell<Coordination<OsEntropy, 1>> = StaticCell::new();
     static SERVICE: StaticCell<Service<'static>> = StaticCell::new();
     let led: &'static Led = LED.init(SimpleLed::new(Pin).expect("pin"));
     let nouns = NOUNS.init([Noun {
@@ -236,10 +255,13 @@ async fn checks(spawner: Spawner) {
         queue_wait: Duration::from_millis(QUEUE_WAIT_MS),
         ..SlotPolicy::default()
     };
+    let coordination = Coordination::new(OsEntropy, CoordConfig::default()).expect("entropy");
     let service: &'static Service<'static> = SERVICE.init(
         Service::new(nouns, config)
             .with_port(port)
-            .with_slot_policy(policy),
+            .with_slot_policy(policy)
+            .with_coordination(COORDINATION.init(coordination))
+            .expect("a place for every noun"),
     );
     let (board, client) = network(spawner);
     http::spawn(spawner, service, board).expect("spawn the HTTP tasks");
@@ -359,6 +381,47 @@ async fn checks(spawner: Spawner) {
         served.starts_with("HTTP/1.1 200 OK\r\n"),
         "a freed slot serves: {served}"
     );
+    hang_up(socket).await;
+    until_busy(service, 0).await;
+
+    // Client locks through the service: taken (201 and a token), a change
+    // without the token refused (423), one with it made, then released.
+    let mut holder = Client::new();
+    let mut socket = holder.connect(client).await;
+    send(
+        &mut socket,
+        "POST /led0/lock HTTP/1.1\r\nHost: board\r\nContent-Length: 0\r\n\r\n",
+    )
+    .await;
+    let granted = read_response(&mut socket).await;
+    assert!(granted.starts_with("HTTP/1.1 201 Created\r\n"), "{granted}");
+    let token = granted
+        .lines()
+        .find_map(|line| line.strip_prefix("Lock-Token: "))
+        .expect("a Lock-Token")
+        .trim()
+        .to_string();
+    assert_eq!(token.len(), 32, "{granted}");
+    let put = |token: Option<&str>| {
+        let header = token.map_or(String::new(), |token| format!("Lock-Token: {token}\r\n"));
+        format!("PUT /led0 HTTP/1.1\r\nHost: board\r\n{header}Content-Type: application/json\r\nContent-Length: 9\r\n\r\n{{\"led\":1}}")
+    };
+    send(&mut socket, &put(None)).await;
+    let refused = read_response(&mut socket).await;
+    assert!(refused.starts_with("HTTP/1.1 423 Locked\r\n"), "{refused}");
+    send(&mut socket, &put(Some(&token))).await;
+    let made = read_response(&mut socket).await;
+    assert!(made.starts_with("HTTP/1.1 200 OK\r\n"), "{made}");
+    send(
+        &mut socket,
+        &format!("DELETE /led0/lock HTTP/1.1\r\nHost: board\r\nLock-Token: {token}\r\n\r\n"),
+    )
+    .await;
+    let released = read_response(&mut socket).await;
+    assert!(released.starts_with("HTTP/1.1 204 "), "{released}");
+    send(&mut socket, &put(None)).await;
+    let open = read_response(&mut socket).await;
+    assert!(open.starts_with("HTTP/1.1 200 OK\r\n"), "{open}");
 }
 
 #[test]

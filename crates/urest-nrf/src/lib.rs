@@ -63,7 +63,8 @@
 //! # Features
 //!
 //! - `nrf52840` (default): the HAL parts ([`SharedPwm`], [`PwmChannel`],
-//!   [`simple_led`], [`led_config`], [`off_level`]). Without it the crate
+//!   [`simple_led`], [`led_config`], [`off_level`], and [`NrfEntropy`],
+//!   lock tokens for urest's client locks from the RNG peripheral). Without it the crate
 //!   holds only the chip-free arithmetic and [`LedPin`]. Either way the
 //!   unit tests run on the host: embassy-nrf compiles there, though only
 //!   the arithmetic can run.
@@ -78,6 +79,8 @@ mod polarity;
 mod timing;
 
 #[cfg(feature = "nrf52840")]
+mod entropy;
+#[cfg(feature = "nrf52840")]
 mod led;
 #[cfg(feature = "nrf52840")]
 mod pwm;
@@ -87,6 +90,8 @@ pub use duty::{DutyError, DutyMap, TopError, HOLD, TOP_MAX, TOP_MIN};
 pub use polarity::{LedPin, Polarity};
 pub use timing::{PwmTiming, TimingError, PRESCALER_SHIFT_MAX, PWM_BASE_CLOCK_HZ};
 
+#[cfg(feature = "nrf52840")]
+pub use entropy::NrfEntropy;
 #[cfg(feature = "nrf52840")]
 pub use led::{simple_led, NrfSimpleLed};
 #[cfg(feature = "nrf52840")]

@@ -9,6 +9,9 @@
 //! - [`PwmTiming`]: the divider and period for a frequency, as plain
 //!   arithmetic; impossible frequencies are an error, never a panic.
 //! - [`temperature`]: the on-chip temperature sensor's reading in degrees.
+//! - [`RoscEntropy`]: lock tokens for urest's client locks from the ring
+//!   oscillator's random bit, checked and condensed with SHA-256 (not a
+//!   certified TRNG: see there).
 //!
 //! ```no_run
 //! use embassy_rp::gpio::{Level, Output};
@@ -63,11 +66,13 @@
 #![no_std]
 #![deny(missing_docs)]
 
+mod entropy;
 mod led_pwm;
 mod pwm_timing;
 mod simple_led;
 pub mod temperature;
 
+pub use entropy::RoscEntropy;
 pub use led_pwm::{pwm_config, LedPwm};
 pub use pwm_timing::{FrequencyError, PwmTiming, DEFAULT_LED_FREQUENCY_HZ};
 pub use simple_led::simple_led;

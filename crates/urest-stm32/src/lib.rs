@@ -12,6 +12,9 @@
 //!   build and test on any host.
 //! - [`mac_address`] gives a board without a MAC address of its own a
 //!   stable, locally administered one from the chip's unique ID.
+//! - [`Stm32Entropy`] draws the lock tokens of urest's client locks from
+//!   the chip's RNG peripheral, its errors reported, never retried for
+//!   ever.
 //!
 // The example needs embassy-stm32, which a host `cargo test` (no chip
 // feature) does not build: there it is shown but not compiled.
@@ -100,10 +103,14 @@ pub mod mac_address;
 pub mod max_duty;
 
 #[cfg(feature = "hal")]
+mod entropy;
+#[cfg(feature = "hal")]
 mod led;
 #[cfg(feature = "hal")]
 mod pwm;
 
+#[cfg(feature = "hal")]
+pub use entropy::Stm32Entropy;
 #[cfg(feature = "hal")]
 pub use led::{pin_led, PinLed};
 pub use max_duty::{DutyAboveMax, TimerConfigError};

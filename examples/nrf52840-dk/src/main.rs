@@ -15,6 +15,7 @@ mod network;
 use defmt::{info, unwrap};
 use embassy_executor::Spawner;
 use embassy_nrf::config::{Config as ChipConfig, HfclkSource};
+use embassy_nrf::rng::Rng;
 use embassy_nrf::{bind_interrupts, peripherals, temp, usb};
 use {defmt_rtt as _, panic_probe as _};
 
@@ -30,10 +31,14 @@ async fn main(spawner: Spawner) {
     // USB needs the 32 MHz crystal: the internal RC oscillator is too coarse.
     chip.hfclk_source = HfclkSource::ExternalXtal;
     let p = embassy_nrf::init(chip);
-    let stack = unwrap!(network::start(spawner, p.USBD, p.RNG));
+    // The hardware RNG seeds the network stack, then makes lock tokens.
+    let mut rng = Rng::new_blocking(p.RNG);
+    let stack = unwrap!(network::start(spawner, p.USBD, &mut rng));
 
     #[cfg(not(feature = "baseline"))]
-    nouns::serve(spawner, stack, p.PWM0, p.P0_13, p.P0_14, p.TEMP).await;
+    nouns::serve(spawner, stack, p.PWM0, p.P0_13, p.P0_14, p.TEMP, rng).await;
+    #[cfg(feature = "baseline")]
+    let _ = rng;
 
     stack.wait_link_up().await;
     info!("USB network up: try http://{}/", network::ADDRESS.address());
@@ -41,20 +46,23 @@ async fn main(spawner: Spawner) {
 
 #[cfg(not(feature = "baseline"))]
 mod nouns {
-    use defmt::unwrap;
+    use defmt::{info, unwrap, warn};
     use embassy_executor::Spawner;
     use embassy_nrf::gpio::{Output, OutputDrive};
+    use embassy_nrf::mode::Blocking;
     use embassy_nrf::peripherals::{P0_13, P0_14, PWM0, TEMP};
     use embassy_nrf::pwm::SimplePwm;
+    use embassy_nrf::rng::Rng;
     use embassy_nrf::temp::Temp;
     use embassy_nrf::Peri;
     use static_cell::StaticCell;
     use urest_embassy::embassy_net::Stack;
     use urest_embassy::urest_core::controller::RampConfig;
+    use urest_embassy::urest_core::coord::CoordConfig;
     use urest_embassy::urest_core::nouns::PwmLed;
-    use urest_embassy::urest_http::{Config, DefmtObserver, Noun};
+    use urest_embassy::urest_http::{Config, Coordination, DefmtObserver, Noun};
     use urest_embassy::{CriticalSectionRawMutex as Cs, Service};
-    use urest_nrf::{led_config, off_level, simple_led, Channel, NrfSimpleLed};
+    use urest_nrf::{led_config, off_level, simple_led, Channel, NrfEntropy, NrfSimpleLed};
     use urest_nrf::{Polarity, PwmChannel, PwmTiming, SharedPwm};
 
     use crate::die_temperature::{self, DieTemperature};
@@ -78,7 +86,13 @@ mod nouns {
     static GREEN_LED0: StaticCell<GreenLed> = StaticCell::new();
     static LED0: StaticCell<Led> = StaticCell::new();
     static TEMPERATURE0: StaticCell<DieTemperature> = StaticCell::new();
-    static NOUNS: StaticCell<[Noun<'static>; 3]> = StaticCell::new();
+    /// How many nouns the board serves.
+    const NOUNS_SERVED: usize = 3;
+    static NOUNS: StaticCell<[Noun<'static>; NOUNS_SERVED]> = StaticCell::new();
+    /// Client locks and idempotency keys for every noun, lock tokens from
+    /// the hardware RNG.
+    static COORDINATION: StaticCell<Coordination<NrfEntropy<'static, Blocking>, NOUNS_SERVED>> =
+        StaticCell::new();
     static SERVICE: StaticCell<Service<'static>> = StaticCell::new();
 
     pub async fn serve(
@@ -88,6 +102,7 @@ mod nouns {
         led1: Peri<'static, P0_13>,
         led2: Peri<'static, P0_14>,
         temp: Peri<'static, TEMP>,
+        rng: Rng<'static, Blocking>,
     ) {
         // LED1 on PWM0 channel 0; the other three channels have no pin.
         let polarities = [DK_LED; 4];
@@ -116,6 +131,20 @@ mod nouns {
         let service = Service::new(nouns, Config::default())
             .with_observer(&DefmtObserver)
             .with_optional_access(access);
+        // Client locks need entropy for their tokens: if the RNG fails
+        // urest's start-up check, serve without locks (their routes then
+        // answer 501).
+        let service = match Coordination::new(NrfEntropy::new(rng), CoordConfig::default()) {
+            Ok(coordination) => {
+                info!("urest: client locks on, tokens from the hardware RNG");
+                // Sized for every noun above, so never refused.
+                unwrap!(service.with_coordination(COORDINATION.init(coordination)))
+            }
+            Err(error) => {
+                warn!("urest: client locks off: {}", error);
+                service
+            }
+        };
         let service = SERVICE.init(service);
         spawner.spawn(unwrap!(fade_green_led0(green_led0)));
         spawner.spawn(unwrap!(refresh_temperature0(temperature0, sensor)));

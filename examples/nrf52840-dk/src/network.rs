@@ -4,7 +4,8 @@
 use defmt::info;
 use embassy_executor::{SpawnError, Spawner};
 use embassy_net::{Ipv4Address, Ipv4Cidr, Stack, StackResources, StaticConfigV4};
-use embassy_nrf::peripherals::{RNG, USBD};
+use embassy_nrf::mode::Blocking;
+use embassy_nrf::peripherals::USBD;
 use embassy_nrf::rng::Rng;
 use embassy_nrf::usb::vbus_detect::HardwareVbusDetect;
 use embassy_nrf::usb::Driver;
@@ -46,12 +47,12 @@ const SOCKETS: usize = 6;
 type UsbDriver = Driver<'static, HardwareVbusDetect>;
 
 /// Brings up USB and the network stack and spawns the tasks that run
-/// them. The stack has its address at once; the link comes up when the
-/// host configures the USB device.
+/// them, its seed from `rng`. The stack has its address at once; the link
+/// comes up when the host configures the USB device.
 pub fn start(
     spawner: Spawner,
     usbd: Peri<'static, USBD>,
-    rng: Peri<'static, RNG>,
+    rng: &mut Rng<'static, Blocking>,
 ) -> Result<Stack<'static>, SpawnError> {
     let driver = Driver::new(usbd, Irqs, HardwareVbusDetect::new(Irqs));
 
@@ -82,7 +83,7 @@ pub fn start(
     let (ncm_runner, device) = ncm.into_embassy_net_device(NET.init(NetState::new()), DEVICE_MAC);
 
     let mut entropy = [0; 8];
-    Rng::new_blocking(rng).blocking_fill_bytes(&mut entropy);
+    rng.blocking_fill_bytes(&mut entropy);
     let config = embassy_net::Config::ipv4_static(StaticConfigV4 {
         address: ADDRESS,
         gateway: None,

@@ -190,6 +190,12 @@ fn announce(stack: Stack<'static>) {
             Kind::Simple => console::line(format_args!("noun /{}: simple LED", spec.name)),
         }
     }
+    // No entropy source on this machine, and lock tokens are never made
+    // from a counter or the clock: served without `Service::with_coordination`.
+    #[cfg(not(feature = "baseline"))]
+    console::line(format_args!(
+        "client locks: off (no entropy source on this board; /NOUN/lock answers 501)"
+    ));
 }
 
 /// Report the deepest the stack has been while starting, then paint it

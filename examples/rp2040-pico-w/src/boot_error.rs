@@ -15,6 +15,9 @@ pub enum BootError {
     /// The LED's PWM frequency is out of the slice's reach.
     #[cfg(not(feature = "baseline"))]
     Pwm(urest_rp::FrequencyError),
+    /// The client locks have fewer places than the board has nouns.
+    #[cfg(not(feature = "baseline"))]
+    Coordination(urest_embassy::urest_http::TooFewPlaces),
     /// A task could not be spawned (its pool is full).
     Spawn(SpawnError),
 }
@@ -29,6 +32,13 @@ impl From<SpawnError> for BootError {
 impl From<urest_rp::FrequencyError> for BootError {
     fn from(error: urest_rp::FrequencyError) -> Self {
         BootError::Pwm(error)
+    }
+}
+
+#[cfg(not(feature = "baseline"))]
+impl From<urest_embassy::urest_http::TooFewPlaces> for BootError {
+    fn from(error: urest_embassy::urest_http::TooFewPlaces) -> Self {
+        BootError::Coordination(error)
     }
 }
 
@@ -51,6 +61,8 @@ impl BootError {
             ),
             #[cfg(not(feature = "baseline"))]
             BootError::Pwm(error) => error!("green_led0 not started: {}", error),
+            #[cfg(not(feature = "baseline"))]
+            BootError::Coordination(error) => error!("urest not started: {}", error),
             BootError::Spawn(error) => error!("not started: {}", error),
         }
     }

@@ -74,10 +74,11 @@ mod nouns {
     use embassy_rp::{bind_interrupts, Peri};
     use static_cell::StaticCell;
     use urest_embassy::urest_core::controller::RampConfig;
+    use urest_embassy::urest_core::coord::CoordConfig;
     use urest_embassy::urest_core::nouns::{PwmLed, SimpleLed};
-    use urest_embassy::urest_http::{Config, DefmtObserver, Noun};
+    use urest_embassy::urest_http::{Config, Coordination, DefmtObserver, Noun};
     use urest_embassy::{CriticalSectionRawMutex, Service};
-    use urest_rp::{LedPwm, DEFAULT_LED_FREQUENCY_HZ};
+    use urest_rp::{LedPwm, RoscEntropy, DEFAULT_LED_FREQUENCY_HZ};
 
     use crate::boot_error::BootError;
     use crate::chip_temperature::{self, ChipTemperature};
@@ -92,7 +93,12 @@ mod nouns {
     static GREEN_LED0: StaticCell<GreenLed> = StaticCell::new();
     static LED0: StaticCell<Led> = StaticCell::new();
     static CHIP_TEMPERATURE: ChipTemperature = ChipTemperature::new("temperature");
-    static NOUNS: StaticCell<[Noun<'static>; 3]> = StaticCell::new();
+    /// How many nouns the board serves.
+    const NOUNS_SERVED: usize = 3;
+    static NOUNS: StaticCell<[Noun<'static>; NOUNS_SERVED]> = StaticCell::new();
+    /// Client locks and idempotency keys for every noun, lock tokens from
+    /// the ring oscillator (the RP2040 has no TRNG: see `RoscEntropy`).
+    static COORDINATION: StaticCell<Coordination<RoscEntropy, NOUNS_SERVED>> = StaticCell::new();
     static SERVICE: StaticCell<Service<'static>> = StaticCell::new();
 
     bind_interrupts!(struct Irqs {
@@ -129,7 +135,20 @@ mod nouns {
         // cargo build`; unset, the board answers everyone (see
         // docs/security.md).
         let access = urest_embassy::access_from_build_env!("UREST_TOKEN");
-        let service = SERVICE.init(service.with_optional_access(access));
+        let service = service.with_optional_access(access);
+        // Client locks need entropy for their tokens: without it (the ROSC
+        // stopped), serve without locks; their routes then answer 501.
+        let service = match Coordination::new(RoscEntropy::new(), CoordConfig::default()) {
+            Ok(coordination) => {
+                defmt::info!("urest: client locks on, tokens from the ring oscillator");
+                service.with_coordination(COORDINATION.init(coordination))?
+            }
+            Err(error) => {
+                defmt::warn!("urest: client locks off: {}", error);
+                service
+            }
+        };
+        let service = SERVICE.init(service);
         spawner.spawn(fade_green_led0(green_led0)?);
         spawner.spawn(chip_temperature::refresh(adc, sensor, &CHIP_TEMPERATURE)?);
         http::spawn(spawner, service, stack)?;

@@ -40,7 +40,9 @@ async fn main(spawner: Spawner) {
         "NUCLEO-F767ZI at 216 MHz, MAC {=u8:02x}:{=u8:02x}:{=u8:02x}:{=u8:02x}:{=u8:02x}:{=u8:02x}",
         m0, m1, m2, m3, m4, m5
     );
-    let random = Rng::new(p.RNG, Irqs).next_u64();
+    // The RNG seeds the network stack, then makes lock tokens.
+    let mut rng = Rng::new(p.RNG, Irqs);
+    let random = rng.next_u64();
     let pins = network::EthernetPins {
         eth: p.ETH,
         sma: p.ETH_SMA,
@@ -72,10 +74,17 @@ async fn main(spawner: Spawner) {
     let user_button = ExtiInput::new(p.PC13, p.EXTI13, Pull::None, Irqs);
 
     #[cfg(not(feature = "baseline"))]
-    unwrap!(nouns::serve(spawner, stack, green_pwm, blue, user_button));
+    unwrap!(nouns::serve(
+        spawner,
+        stack,
+        green_pwm,
+        blue,
+        user_button,
+        rng
+    ));
     #[cfg(feature = "baseline")]
     {
-        let _unserved = (green_pwm, blue, user_button, stack);
+        let _unserved = (green_pwm, blue, user_button, stack, rng);
         core::future::pending::<()>().await;
     }
 }
@@ -84,19 +93,21 @@ async fn main(spawner: Spawner) {
 /// HTTP connection slots.
 #[cfg(not(feature = "baseline"))]
 mod nouns {
-    use defmt::{info, unwrap};
+    use defmt::{info, unwrap, warn};
     use embassy_executor::{SpawnError, Spawner};
     use embassy_net::Stack;
     use embassy_stm32::exti::ExtiInput;
     use embassy_stm32::gpio::Output;
     use embassy_stm32::mode::Async;
-    use embassy_stm32::peripherals::TIM3;
+    use embassy_stm32::peripherals::{RNG, TIM3};
+    use embassy_stm32::rng::Rng;
     use embassy_stm32::timer::simple_pwm::SimplePwm;
     use static_cell::StaticCell;
     use urest_embassy::urest_core::controller::RampConfig;
-    use urest_embassy::urest_http::{Config, DefmtObserver, Noun};
+    use urest_embassy::urest_core::coord::CoordConfig;
+    use urest_embassy::urest_http::{Config, Coordination, DefmtObserver, Noun};
     use urest_embassy::{CriticalSectionRawMutex, Service};
-    use urest_stm32::{pin_led, timer_led, PinLed, TimerLed};
+    use urest_stm32::{pin_led, timer_led, PinLed, Stm32Entropy, TimerLed};
 
     use crate::button::{self, UserButton};
 
@@ -106,7 +117,13 @@ mod nouns {
     static GREEN_LED0: StaticCell<GreenLed> = StaticCell::new();
     static LED0: StaticCell<PinLed<'static, CriticalSectionRawMutex>> = StaticCell::new();
     static BUTTON0: UserButton = UserButton::new("button");
-    static NOUNS: StaticCell<[Noun<'static>; 3]> = StaticCell::new();
+    /// How many nouns the board serves.
+    const NOUNS_SERVED: usize = 3;
+    static NOUNS: StaticCell<[Noun<'static>; NOUNS_SERVED]> = StaticCell::new();
+    /// Client locks and idempotency keys for every noun, lock tokens from
+    /// the RNG peripheral.
+    static COORDINATION: StaticCell<Coordination<Stm32Entropy<'static, RNG>, NOUNS_SERVED>> =
+        StaticCell::new();
     static SERVICE: StaticCell<Service<'static>> = StaticCell::new();
 
     urest_embassy::fade_task!(fade_green_led0, GreenLed);
@@ -118,6 +135,7 @@ mod nouns {
         green_pwm: SimplePwm<'static, TIM3>,
         blue: Output<'static>,
         user_button: ExtiInput<'static, Async>,
+        rng: Rng<'static, RNG>,
     ) -> Result<(), SpawnError> {
         // A timer whose period does not fit a u16 duty is a build mistake.
         let green = unwrap!(timer_led(
@@ -137,6 +155,20 @@ mod nouns {
         let service = Service::new(nouns, Config::default())
             .with_observer(&DefmtObserver)
             .with_optional_access(access);
+        // Client locks need entropy for their tokens: if the RNG fails
+        // urest's start-up check (a seed or clock error), serve without
+        // locks (their routes then answer 501).
+        let service = match Coordination::new(Stm32Entropy::new(rng), CoordConfig::default()) {
+            Ok(coordination) => {
+                info!("urest: client locks on, tokens from the RNG");
+                // Sized for every noun above, so never refused.
+                unwrap!(service.with_coordination(COORDINATION.init(coordination)))
+            }
+            Err(error) => {
+                warn!("urest: client locks off: {}", error);
+                service
+            }
+        };
         spawner.spawn(fade_green_led0(green)?);
         spawner.spawn(button::watch(&BUTTON0, user_button)?);
         http::spawn(spawner, SERVICE.init(service), stack)?;
