@@ -7,7 +7,7 @@ use urest_core::attributes::{
     AttributeSpec, Attributes, DecodeError, Kind, Problem as AttributeProblem,
 };
 use urest_core::controller::{CancelError, Ticket};
-use urest_core::coord::Validators;
+use urest_core::coord::{Validator, Validators};
 use urest_core::decimal::Fixed;
 use urest_core::resource::{Description, Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::{Clock, Instant};
@@ -222,7 +222,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 let eta = completes_at.duration_since(now);
                 let state = resource.get(now);
                 Reply::Accepted {
-                    etag: Validators::of_state(&description, &state).strong.0,
+                    etag: Validator::strong_of(&description, &state).0,
                     state,
                     noun: noun.name,
                     ticket: ticket.number(),
@@ -348,7 +348,7 @@ fn without(mut verbs: Verbs, method: Method) -> Verbs {
 /// `now` and its entity tag, read once: the tag is the body's.
 fn state_of<'a>(resource: &dyn Resource, description: &Description, now: Instant) -> Reply<'a> {
     let state = resource.get(now);
-    let etag = Validators::of_state(description, &state).strong.0;
+    let etag = Validator::strong_of(description, &state).0;
     Reply::State(state, etag)
 }
 

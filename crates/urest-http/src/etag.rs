@@ -8,15 +8,16 @@ pub(crate) const ETAG_LEN: usize = 18;
 
 /// The entity tag of validator `value`, written without `core::fmt`.
 pub(crate) fn render(value: u64) -> [u8; ETAG_LEN] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut tag = [b'"'; ETAG_LEN];
-    for (index, byte) in tag.iter_mut().skip(1).take(16).enumerate() {
-        let shift = (15 - index) * 4;
-        let nibble = ((value >> shift) & 0xf) as u8;
-        *byte = if nibble < 10 {
-            b'0' + nibble
-        } else {
-            b'a' + nibble - 10
-        };
+    // A byte of the value, most significant first, gives two digits: eight
+    // table look-ups of a nibble each, with no branch per digit.
+    let digits = tag.get_mut(1..17).unwrap_or_default();
+    for (pair, byte) in digits.chunks_exact_mut(2).zip(value.to_be_bytes()) {
+        if let [high, low] = pair {
+            *high = HEX[usize::from(byte >> 4)];
+            *low = HEX[usize::from(byte & 0xf)];
+        }
     }
     tag
 }

@@ -18,6 +18,32 @@ use crate::time::Instant;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Validator(pub u64);
 
+impl Validator {
+    /// The strong validator of `state`, a state of the noun `about`
+    /// describes: [`Validators::of_state`]'s `strong`, without the weak one
+    /// (which needs the schema searched for each attribute), for the
+    /// `ETag` every response with a state carries.
+    ///
+    /// ```
+    /// use urest_core::attributes::{Attributes, Value};
+    /// use urest_core::coord::{Validator, Validators};
+    /// use urest_core::resource::{Description, Verbs};
+    ///
+    /// let about = Description { kind: "fixed", policy: None, attributes: &[], verbs: Verbs::READ_ONLY };
+    /// let mut state = Attributes::new();
+    /// state.set("x", Value::Int(1)).unwrap();
+    /// assert_eq!(Validator::strong_of(&about, &state), Validators::of_state(&about, &state).strong);
+    /// ```
+    pub fn strong_of(about: &Description, state: &Attributes) -> Validator {
+        let mut strong = Fnv::new();
+        strong.bytes(about.kind.as_bytes());
+        for (key, value) in state.iter() {
+            strong.entry(key, value);
+        }
+        Validator(strong.finish())
+    }
+}
+
 /// The validators of a noun's state at one instant.
 ///
 /// - `strong` covers every attribute the noun reports. It changes whenever
