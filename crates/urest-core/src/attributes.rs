@@ -355,6 +355,10 @@ impl Attributes {
     }
 
     /// Add or replace `key`. Returns the value back if the set is full.
+    // Inline so that a noun building its state in a local can have it
+    // built in its caller's place: an out-of-line call takes the local's
+    // address, and the whole set (some 600 bytes) is then copied out.
+    #[inline]
     pub fn set(&mut self, key: &'static str, value: Value) -> Result<(), Value> {
         if let Some(entry) = self.entries.iter_mut().find(|(k, _)| *k == key) {
             entry.1 = value;
