@@ -10,7 +10,7 @@ use crate::attributes::{Access, AttributeError, AttributeSpec, Attributes, Kind,
 use crate::controller::{Changes, RampConfig, RampController, RampShape};
 use crate::ramp::{Level, LEVEL_MAX};
 use crate::resource::{Description, Error, Outcome, Resource, Verbs};
-use crate::time::Instant;
+use crate::time::{whole_millis, Instant};
 
 /// Most steps a transition may be given.
 const MAX_STEPS: i64 = 1_000;
@@ -206,8 +206,8 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Resource for PwmLed<M, P, Q> 
 
     fn get(&self, now: Instant) -> Attributes {
         let snapshot = self.controller.snapshot(now);
-        let remaining_ms = i64::try_from(snapshot.remaining.as_millis()).unwrap_or(i64::MAX);
-        let step_ms = i64::try_from(snapshot.shape.step_time.as_millis()).unwrap_or(i64::MAX);
+        let remaining_ms = i64::try_from(whole_millis(snapshot.remaining)).unwrap_or(i64::MAX);
+        let step_ms = i64::try_from(whole_millis(snapshot.shape.step_time)).unwrap_or(i64::MAX);
         let entries = [
             ("desired", Value::Int(on_off(snapshot.eventual))),
             ("heading", Value::Int(on_off(snapshot.heading_to))),
