@@ -193,10 +193,12 @@ impl<'a, C: Clock> Server<'a, C> {
             return Reply::Problem(not_allowed(request, ALLOW_NOUN));
         }
         // A body that is no patch is refused as such before any condition.
+        // Decoded in place: a set of attributes is too big to move about.
+        let mut patch = Attributes::new();
         let patch = match request.method {
             Method::Put | Method::Post => {
-                match decode_body(description.attributes, request, scratch) {
-                    Ok(patch) => Some(patch),
+                match decode_body(description.attributes, request, scratch, &mut patch) {
+                    Ok(()) => Some(&patch),
                     Err(refusal) => return Reply::Problem(refusal_problem(refusal, noun, request)),
                 }
             }
@@ -208,8 +210,8 @@ impl<'a, C: Clock> Server<'a, C> {
         let outcome = match (request.method, patch) {
             (Method::Get | Method::Head, _) => return state_of(resource, &description, now),
             (Method::Delete, _) => resource.delete(now),
-            (Method::Put, Some(patch)) => resource.put(&patch, now),
-            (Method::Post, Some(patch)) => resource.post(&patch, now),
+            (Method::Put, Some(patch)) => resource.put(patch, now),
+            (Method::Post, Some(patch)) => resource.post(patch, now),
             _ => return Reply::Problem(not_allowed(request, ALLOW_NOUN)),
         };
         match outcome {
@@ -243,16 +245,19 @@ enum BodyRefusal {
     Undecodable(DecodeError),
 }
 
-/// The body as a patch of the attributes in `schema`.
+/// The body as a patch of the attributes in `schema`, into `patch`.
 fn decode_body(
     schema: &'static [AttributeSpec],
     request: &Incoming<'_>,
     scratch: &mut [u8],
-) -> Result<Attributes, BodyRefusal> {
+    patch: &mut Attributes,
+) -> Result<(), BodyRefusal> {
     if !request.body.is_empty() && request.content_type != ContentType::Json {
         return Err(BodyRefusal::NotJson(request.content_type));
     }
-    Attributes::decode(request.body, schema, scratch).map_err(BodyRefusal::Undecodable)
+    patch
+        .decode_in_place(request.body, schema, scratch)
+        .map_err(BodyRefusal::Undecodable)
 }
 
 fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
