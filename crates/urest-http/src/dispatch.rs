@@ -7,7 +7,7 @@ use urest_core::attributes::{
     AttributeSpec, Attributes, DecodeError, Kind, Problem as AttributeProblem,
 };
 use urest_core::controller::{CancelError, Ticket};
-use urest_core::coord::{Validator, Validators};
+use urest_core::coord::Validator;
 use urest_core::decimal::Fixed;
 use urest_core::resource::{Description, Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::{Clock, Instant};
@@ -154,7 +154,7 @@ impl<'a, C: Clock> Server<'a, C> {
         if request.if_match.is_none() && request.if_none_match.is_none() {
             return None;
         }
-        let current = Validators::of(resource, now).strong.0;
+        let current = Validator::strong_of(&resource.describe(), &resource.get(now)).0;
         if let Some(list) = request.if_match {
             if !etag::list_matches(list.bytes(request.head), current, Comparison::Strong) {
                 return Some(Reply::Problem(problem!(
