@@ -110,26 +110,54 @@ impl Brightness {
     }
 }
 
-/// [`Brightness::Perceptual`]'s duty. Its cube needs 128-bit arithmetic,
-/// which a Cortex-M0 does in a long software routine: out of line, so that
-/// a firmware with linear brightness only carries one copy of it.
+/// [`Brightness::Perceptual`]'s duty. Out of line: a firmware that uses
+/// linear brightness only carries one copy of it.
 #[inline(never)]
 fn perceptual_duty(level: Level, max_duty: u16) -> u16 {
-    let level = u128::from(level);
-    let full = u128::from(LEVEL_MAX);
-    let max = u128::from(max_duty);
+    let full = u64::from(LEVEL_MAX);
+    let level = u64::from(level);
+    let max = u64::from(max_duty);
     // L* = 100 * level / full. Below L* = 8 luminance is linear in
     // lightness (Y = L* / 903.3); above it Y = ((L* + 16) / 116)^3.
     let duty = if level * 100 <= 8 * full {
+        // At most 2^42: 64 bits are plenty.
         (level * max * 1_000 + full * 9_033 / 2) / (full * 9_033)
     } else {
         let numerator = level * 100 + 16 * full;
         let denominator = 116 * full;
-        let cube = denominator * denominator * denominator;
-        (numerator * numerator * numerator * max + cube / 2) / cube
+        rounded_cube_share(numerator, denominator, max)
     };
     // Both branches are bounded by `max`; the fallback is unreachable.
     u16::try_from(duty).unwrap_or(max_duty)
+}
+
+/// ⌊(`max`·n³ + ⌊d³/2⌋) / d³⌋ for `n <= d < 2^24` and
+/// `max < 2^16`: `max` times the cube of `n / d`, rounded half up.
+///
+/// The product needs up to 85 bits, so it is kept as digits in base `d`
+/// (each below 2^24; a digit times `n` plus a carry fits 64 bits): `max`,
+/// multiplied by `n` three times, is `t3·d³ + lower`, so the quotient is
+/// `t3`, plus one if twice the lower digits reach `d³`. No 128-bit
+/// arithmetic, which a Cortex-M0 does in long software routines.
+fn rounded_cube_share(n: u64, d: u64, max: u64) -> u64 {
+    let d = d.max(1);
+    // Least significant digit first: max < 2^16 < d is one digit.
+    let mut digits = [max, 0, 0, 0];
+    for _ in 0..3 {
+        let mut carry = 0;
+        for digit in digits.iter_mut() {
+            let product = *digit * n + carry;
+            *digit = product % d;
+            carry = product / d;
+        }
+    }
+    let [t0, t1, t2, t3] = digits;
+    // Twice the lower digits, carried through: what carries out of the
+    // top is 1 exactly when 2·(t2·d² + t1·d + t0) >= d³.
+    let mut carry = (2 * t0) / d;
+    carry = (2 * t1 + carry) / d;
+    carry = (2 * t2 + carry) / d;
+    t3 + carry
 }
 
 /// ⌊(2·`distance`·`share` + `whole`) / (2·`whole`)⌋: `distance` times the
@@ -465,6 +493,32 @@ mod tests {
                 let wide = whole.as_nanos() / Duration::from_nanos(step_nanos).as_nanos();
                 let expected = u16::try_from(wide).map_or(steps, |step| step.min(steps));
                 prop_assert_eq!(ramp.step_at(at), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn perceptual_duty_is_the_wide_formula() {
+        let wide = |level: Level, max_duty: u16| {
+            let level = u128::from(level);
+            let full = u128::from(LEVEL_MAX);
+            let max = u128::from(max_duty);
+            if level * 100 <= 8 * full {
+                (level * max * 1_000 + full * 9_033 / 2) / (full * 9_033)
+            } else {
+                let numerator = level * 100 + 16 * full;
+                let denominator = 116 * full;
+                let cube = denominator * denominator * denominator;
+                (numerator * numerator * numerator * max + cube / 2) / cube
+            }
+        };
+        for max in [1, 255, 1_000, 4_095, 65_534, u16::MAX] {
+            for level in 0..=LEVEL_MAX {
+                assert_eq!(
+                    u128::from(Brightness::Perceptual.duty(level, max)),
+                    wide(level, max),
+                    "level {level}, max {max}"
+                );
             }
         }
     }
