@@ -740,7 +740,8 @@ impl<'a, C: Clock> Server<'a, C> {
             if now >= deadline {
                 return;
             }
-            let wait = deadline.duration_since(now).as_micros();
+            // In 64 bits: `Duration::as_micros` is a `u128`.
+            let wait = deadline.as_micros().saturating_sub(now.as_micros());
             delay
                 .delay_us(u32::try_from(wait).unwrap_or(u32::MAX))
                 .await;
