@@ -11,7 +11,7 @@
 use core::num::NonZeroU16;
 use core::time::Duration;
 
-use crate::time::Instant;
+use crate::time::{nanos, Instant};
 
 /// Output level on a fixed scale, independent of the PWM's resolution.
 pub type Level = u16;
@@ -48,8 +48,10 @@ impl Easing {
     /// 16.16 fixed-point number in `0..=65536`.
     pub fn apply(self, step: u16, steps: u16) -> u32 {
         let (numerator, denominator) = self.fraction(step, steps);
-        // numerator <= denominator, so the result is at most ONE.
-        ((u128::from(numerator) * u128::from(ONE)) / u128::from(denominator)) as u32
+        // numerator <= denominator < 2^48, so the product fits 64 bits and
+        // the result is at most ONE.
+        let fraction = numerator.saturating_mul(ONE) / denominator.max(1);
+        u32::try_from(fraction).unwrap_or(u32::MAX)
     }
 
     /// The eased fraction after `step` of `steps` as an exact ratio, so
@@ -95,27 +97,101 @@ pub enum Brightness {
 impl Brightness {
     /// The duty cycle, in `0..=max_duty`, that shows `level`.
     pub fn duty(self, level: Level, max_duty: u16) -> u16 {
-        let level = u128::from(level);
-        let full = u128::from(LEVEL_MAX);
-        let max = u128::from(max_duty);
-        let duty = match self {
-            Brightness::Linear => (level * max + full / 2) / full,
-            Brightness::Perceptual => {
-                // L* = 100 * level / full. Below L* = 8 luminance is linear in
-                // lightness (Y = L* / 903.3); above it Y = ((L* + 16) / 116)^3.
-                if level * 100 <= 8 * full {
-                    (level * max * 1_000 + full * 9_033 / 2) / (full * 9_033)
-                } else {
-                    let numerator = level * 100 + 16 * full;
-                    let denominator = 116 * full;
-                    let cube = denominator * denominator * denominator;
-                    (numerator * numerator * numerator * max + cube / 2) / cube
-                }
+        match self {
+            Brightness::Linear => {
+                // Both factors are 16 bits: 32-bit arithmetic is exact.
+                let full = u32::from(LEVEL_MAX);
+                let duty = (u32::from(level) * u32::from(max_duty) + full / 2) / full;
+                // At most `max_duty`; the fallback is unreachable.
+                u16::try_from(duty).unwrap_or(max_duty)
             }
-        };
-        // Both branches are bounded by `max`; the fallback is unreachable.
-        u16::try_from(duty).unwrap_or(max_duty)
+            Brightness::Perceptual => perceptual_duty(level, max_duty),
+        }
     }
+}
+
+/// [`Brightness::Perceptual`]'s duty. Out of line: a firmware that uses
+/// linear brightness only carries one copy of it.
+#[inline(never)]
+fn perceptual_duty(level: Level, max_duty: u16) -> u16 {
+    let full = u64::from(LEVEL_MAX);
+    let level = u64::from(level);
+    let max = u64::from(max_duty);
+    // L* = 100 * level / full. Below L* = 8 luminance is linear in
+    // lightness (Y = L* / 903.3); above it Y = ((L* + 16) / 116)^3.
+    let duty = if level * 100 <= 8 * full {
+        // At most 2^42: 64 bits are plenty.
+        (level * max * 1_000 + full * 9_033 / 2) / (full * 9_033)
+    } else {
+        let numerator = level * 100 + 16 * full;
+        let denominator = 116 * full;
+        rounded_cube_share(numerator, denominator, max)
+    };
+    // Both branches are bounded by `max`; the fallback is unreachable.
+    u16::try_from(duty).unwrap_or(max_duty)
+}
+
+/// ⌊(`max`·n³ + ⌊d³/2⌋) / d³⌋ for `n <= d < 2^24` and
+/// `max < 2^16`: `max` times the cube of `n / d`, rounded half up.
+///
+/// The product needs up to 85 bits, so it is kept as digits in base `d`
+/// (each below 2^24; a digit times `n` plus a carry fits 64 bits): `max`,
+/// multiplied by `n` three times, is `t3·d³ + lower`, so the quotient is
+/// `t3`, plus one if twice the lower digits reach `d³`. No 128-bit
+/// arithmetic, which a Cortex-M0 does in long software routines.
+fn rounded_cube_share(n: u64, d: u64, max: u64) -> u64 {
+    let d = d.max(1);
+    // Least significant digit first: max < 2^16 < d is one digit.
+    let mut digits = [max, 0, 0, 0];
+    for _ in 0..3 {
+        let mut carry = 0;
+        for digit in digits.iter_mut() {
+            let product = *digit * n + carry;
+            *digit = product % d;
+            carry = product / d;
+        }
+    }
+    let [t0, t1, t2, t3] = digits;
+    // Twice the lower digits, carried through: what carries out of the
+    // top is 1 exactly when 2·(t2·d² + t1·d + t0) >= d³.
+    let mut carry = (2 * t0) / d;
+    carry = (2 * t1 + carry) / d;
+    carry = (2 * t2 + carry) / d;
+    t3 + carry
+}
+
+/// ⌊(2·`distance`·`share` + `whole`) / (2·`whole`)⌋: `distance` times the
+/// fraction `share / whole`, rounded half up, for `share <= whole < 2^48`.
+///
+/// The product needs up to 65 bits, so it is divided as it is built: one
+/// bit of `distance` at a time, keeping quotient and remainder, with no
+/// 128-bit arithmetic (which a Cortex-M0 does in a long software routine)
+/// and no division at all.
+fn rounded_share(distance: u16, share: u64, whole: u64) -> u64 {
+    let whole = whole.max(1);
+    let divisor = 2 * whole;
+    let addend = 2 * share.min(whole);
+    // Invariant: the value so far is quotient·divisor + remainder, with
+    // remainder < divisor (below 2^50, so doubling it cannot overflow).
+    // Each addition is below 3·divisor: at most two subtractions follow.
+    let (mut quotient, mut remainder) = (0u64, 0u64);
+    for bit in (0..16).rev() {
+        quotient <<= 1;
+        remainder <<= 1;
+        if distance >> bit & 1 == 1 {
+            remainder += addend;
+        }
+        while remainder >= divisor {
+            remainder -= divisor;
+            quotient += 1;
+        }
+    }
+    remainder += whole;
+    while remainder >= divisor {
+        remainder -= divisor;
+        quotient += 1;
+    }
+    quotient
 }
 
 /// A ramp from one level to another in equal time steps.
@@ -220,14 +296,39 @@ impl Ramp {
 
     /// The index of the step in force at `t`, in `0..=steps`.
     pub fn step_at(&self, t: Instant) -> u16 {
-        let elapsed = t.duration_since(self.start).as_nanos();
-        let step_nanos = self.step_time.as_nanos();
+        let elapsed = t.duration_since(self.start);
         let steps = self.steps.get();
-        if step_nanos == 0 {
+        if self.step_time.is_zero() {
             return steps;
         }
-        let step = elapsed / step_nanos;
+        // In 64-bit nanoseconds, which hold 584 years: a `u128` division
+        // is a long software routine on a Cortex-M0.
+        let (Some(elapsed_nanos), Some(step_nanos)) = (nanos(elapsed), nanos(self.step_time))
+        else {
+            return self.step_by_search(elapsed);
+        };
+        let step = elapsed_nanos / step_nanos;
         u16::try_from(step).map_or(steps, |step| step.min(steps))
+    }
+
+    /// [`step_at`](Self::step_at) for durations beyond 64-bit nanoseconds:
+    /// the last step whose start is not after `elapsed`, by bisection.
+    #[inline(never)]
+    fn step_by_search(&self, elapsed: Duration) -> u16 {
+        let (mut low, mut high) = (0u16, self.steps.get());
+        while low < high {
+            let middle = high - (high - low) / 2;
+            let started = self
+                .step_time
+                .checked_mul(u32::from(middle))
+                .is_some_and(|start| start <= elapsed);
+            if started {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        low
     }
 
     /// The level in force at `t`: `from` before the start, `to` after the end.
@@ -242,14 +343,23 @@ impl Ramp {
             return self.to;
         }
         let (numerator, denominator) = self.easing.fraction(step, steps);
-        let (numerator, denominator) = (i128::from(numerator), i128::from(denominator));
-        let span = i128::from(self.to) - i128::from(self.from);
-        // Round the exact level half up, whichever way the ramp goes, so a
-        // ramp down passes through the same levels as the ramp up.
-        let exact_times_denominator = i128::from(self.from) * denominator + span * numerator;
-        let level = (2 * exact_times_denominator + denominator).div_euclid(2 * denominator);
+        // The exact level is from + (to - from) * numerator / denominator,
+        // rounded half up whichever way the ramp goes, so a ramp down
+        // passes through the same levels as the ramp up. Measured from the
+        // lower end it is a non-negative fraction of the distance:
+        // from·d + (to − from)·n = to·d + (from − to)·(d − n).
+        let (base, distance, share) = if self.to >= self.from {
+            (self.from, self.to - self.from, numerator)
+        } else {
+            (
+                self.to,
+                self.from - self.to,
+                denominator.saturating_sub(numerator),
+            )
+        };
+        let offset = rounded_share(distance, share, denominator);
         // A fraction in 0..=1 keeps the level between `from` and `to`.
-        Level::try_from(level).unwrap_or(self.to)
+        Level::try_from(u64::from(base) + offset).unwrap_or(self.to)
     }
 
     /// When the step after the one in force at `t` begins, or `None` when the
@@ -301,5 +411,126 @@ impl Ramp {
             .and_then(NonZeroU16::new)
             .unwrap_or(NonZeroU16::MIN);
         Ramp::new(from, to, now, steps, step_time, easing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The level as it was computed before, with 128-bit integers.
+    fn level_by_wide_integers(from: Level, to: Level, numerator: u64, denominator: u64) -> i128 {
+        let (numerator, denominator) = (i128::from(numerator), i128::from(denominator));
+        let span = i128::from(to) - i128::from(from);
+        let exact_times_denominator = i128::from(from) * denominator + span * numerator;
+        (2 * exact_times_denominator + denominator).div_euclid(2 * denominator)
+    }
+
+    fn level_by_shares(from: Level, to: Level, numerator: u64, denominator: u64) -> i128 {
+        let (base, distance, share) = if to >= from {
+            (from, to - from, numerator)
+        } else {
+            (to, from - to, denominator - numerator)
+        };
+        i128::from(base) + i128::from(rounded_share(distance, share, denominator))
+    }
+
+    proptest! {
+        #[test]
+        fn shares_round_as_wide_integers_do(
+            from: Level,
+            to: Level,
+            steps in 1u16..=u16::MAX,
+            step: u16,
+            smooth: bool,
+        ) {
+            let easing = if smooth { Easing::Smooth } else { Easing::Linear };
+            let (numerator, denominator) = easing.fraction(step % steps, steps);
+            prop_assert_eq!(
+                level_by_shares(from, to, numerator, denominator),
+                level_by_wide_integers(from, to, numerator, denominator)
+            );
+        }
+    }
+
+    #[test]
+    fn extreme_shares_round_as_wide_integers_do() {
+        let most = u64::from(u16::MAX).pow(3);
+        for (from, to) in [(0, LEVEL_MAX), (LEVEL_MAX, 0), (1, LEVEL_MAX - 1), (7, 7)] {
+            for numerator in [0, 1, most / 2, most - 1, most] {
+                assert_eq!(
+                    level_by_shares(from, to, numerator, most),
+                    level_by_wide_integers(from, to, numerator, most)
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn steps_count_as_wide_integers_do(
+            step_nanos in 1u64..=u64::MAX,
+            elapsed_secs: u64,
+            elapsed_nanos in 0u32..1_000_000_000,
+            steps in 1u16..=u16::MAX,
+        ) {
+            let ramp = Ramp::new(
+                0,
+                LEVEL_MAX,
+                Instant::ZERO,
+                NonZeroU16::new(steps).unwrap(),
+                Duration::from_nanos(step_nanos),
+                Easing::Linear,
+            );
+            let elapsed = Duration::new(elapsed_secs, elapsed_nanos);
+            let wide = elapsed.as_nanos() / Duration::from_nanos(step_nanos).as_nanos();
+            let expected = u16::try_from(wide).map_or(steps, |step| step.min(steps));
+            prop_assert_eq!(ramp.step_by_search(elapsed), expected);
+            if elapsed_secs < 1 << 40 {
+                let at = Instant::from_micros(u64::try_from(elapsed.as_micros()).unwrap());
+                let whole = Duration::from_micros(at.as_micros());
+                let wide = whole.as_nanos() / Duration::from_nanos(step_nanos).as_nanos();
+                let expected = u16::try_from(wide).map_or(steps, |step| step.min(steps));
+                prop_assert_eq!(ramp.step_at(at), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn perceptual_duty_is_the_wide_formula() {
+        let wide = |level: Level, max_duty: u16| {
+            let level = u128::from(level);
+            let full = u128::from(LEVEL_MAX);
+            let max = u128::from(max_duty);
+            if level * 100 <= 8 * full {
+                (level * max * 1_000 + full * 9_033 / 2) / (full * 9_033)
+            } else {
+                let numerator = level * 100 + 16 * full;
+                let denominator = 116 * full;
+                let cube = denominator * denominator * denominator;
+                (numerator * numerator * numerator * max + cube / 2) / cube
+            }
+        };
+        for max in [1, 255, 1_000, 4_095, 65_534, u16::MAX] {
+            for level in 0..=LEVEL_MAX {
+                assert_eq!(
+                    u128::from(Brightness::Perceptual.duty(level, max)),
+                    wide(level, max),
+                    "level {level}, max {max}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn linear_duty_is_exact() {
+        for level in [0, 1, 2, 32_767, 32_768, LEVEL_MAX - 1, LEVEL_MAX] {
+            for max in [1, 255, 1_000, u16::MAX] {
+                let wide = (u128::from(level) * u128::from(max) + u128::from(LEVEL_MAX) / 2)
+                    / u128::from(LEVEL_MAX);
+                assert_eq!(u128::from(Brightness::Linear.duty(level, max)), wide);
+            }
+        }
     }
 }

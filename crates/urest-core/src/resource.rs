@@ -5,7 +5,7 @@ use core::time::Duration;
 
 use crate::attributes::{AttributeError, AttributeSpec, Attributes, DecodeError};
 use crate::controller::{Changes, Policy, Ticket};
-use crate::time::Instant;
+use crate::time::{whole_millis, Instant};
 
 /// Which of the changing verbs a noun supports. Reading (GET, HEAD) and
 /// describing (OPTIONS) always work.
@@ -221,15 +221,6 @@ impl fmt::Display for Error {
             Error::Hardware => f.write_str("the hardware reported an error"),
         }
     }
-}
-
-/// Whole milliseconds (rounded down) as a `u64`: `Duration::as_millis` is
-/// a `u128`, whose formatting would pull 128-bit arithmetic into firmware.
-fn whole_millis(duration: Duration) -> u64 {
-    duration
-        .as_secs()
-        .saturating_mul(1_000)
-        .saturating_add(u64::from(duration.subsec_millis()))
 }
 
 /// One noun of the API.

@@ -52,12 +52,40 @@ impl Instant {
     }
 }
 
+// `Duration::as_micros`, `as_millis` and `as_nanos` are `u128`s, whose
+// arithmetic a Cortex-M0 does in long software routines; these give the
+// same numbers in 64 bits, saturating where a `u128` would not fit.
+
+/// Whole microseconds (rounded down), saturating at `u64::MAX`.
+pub(crate) fn whole_micros(duration: Duration) -> u64 {
+    duration
+        .as_secs()
+        .saturating_mul(1_000_000)
+        .saturating_add(u64::from(duration.subsec_micros()))
+}
+
+/// Whole milliseconds (rounded down), saturating at `u64::MAX`.
+pub(crate) fn whole_millis(duration: Duration) -> u64 {
+    duration
+        .as_secs()
+        .saturating_mul(1_000)
+        .saturating_add(u64::from(duration.subsec_millis()))
+}
+
+/// Nanoseconds, if they fit 64 bits (for 584 years they do).
+pub(crate) fn nanos(duration: Duration) -> Option<u64> {
+    duration
+        .as_secs()
+        .checked_mul(1_000_000_000)?
+        .checked_add(u64::from(duration.subsec_nanos()))
+}
+
 impl Add<Duration> for Instant {
     type Output = Instant;
 
     /// Saturates at the far end of time rather than wrapping.
     fn add(self, rhs: Duration) -> Instant {
-        let micros = u64::try_from(rhs.as_micros()).unwrap_or(u64::MAX);
+        let micros = whole_micros(rhs);
         Instant {
             micros: self.micros.saturating_add(micros),
         }
@@ -88,5 +116,28 @@ pub trait Clock {
 impl<C: Clock + ?Sized> Clock for &C {
     fn now(&self) -> Instant {
         (**self).now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sixty_four_bit_durations_agree_with_core() {
+        for duration in [
+            Duration::ZERO,
+            Duration::from_nanos(999),
+            Duration::from_nanos(1_500_001),
+            Duration::from_millis(10_000),
+            Duration::new(18_446_744_073, 709_551_615),
+            Duration::new(18_446_744_074, 0),
+            Duration::MAX,
+        ] {
+            let saturated = |wide: u128| u64::try_from(wide).unwrap_or(u64::MAX);
+            assert_eq!(whole_micros(duration), saturated(duration.as_micros()));
+            assert_eq!(whole_millis(duration), saturated(duration.as_millis()));
+            assert_eq!(nanos(duration), u64::try_from(duration.as_nanos()).ok());
+        }
     }
 }

@@ -13,7 +13,7 @@ use embassy_futures::select::{select, Either};
 use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
 use urest_core::controller::{Status, Ticket};
-use urest_core::coord::{wait_deadline, wait_for, Validators};
+use urest_core::coord::{wait_deadline, wait_for, Validator};
 use urest_core::time::{Clock, Instant};
 
 use crate::access::{AccessHeaders, Admitted, Verdict};
@@ -341,21 +341,34 @@ impl<'a, C: Clock> Server<'a, C> {
         since: Instant,
     ) -> HeadSearch<'a> {
         let received = buffers.request.get(..filled).unwrap_or_default();
-        let problem = match head::examine(received) {
+        match head::examine(received) {
             Examined::Complete(framing) => {
                 let persistence = match (framing.keep_alive, framing.minor_version) {
                     (false, _) => Persistence::Close,
                     (true, 0) => Persistence::KeepAliveConfirmed,
                     (true, _) => Persistence::KeepAlive,
                 };
-                return HeadSearch::Found(Started {
+                HeadSearch::Found(Started {
                     framing,
                     since,
                     persistence,
-                });
+                })
             }
-            Examined::Partial if filled < buffers.request.len() => return HeadSearch::Incomplete,
-            Examined::Partial => problem!(
+            Examined::Partial if filled < buffers.request.len() => HeadSearch::Incomplete,
+            refused => HeadSearch::Refused(self.refuse_head(refused, buffers)),
+        }
+    }
+
+    /// The answer to a head that can never be valid: one still partial
+    /// when it fills the request buffer (`look_for_head` never passes a
+    /// complete one), with too many headers, or invalid.
+    // Out of line, as are the other refusals: a problem detail is some
+    // 300 bytes, and built in the serving loop it took room in the frame
+    // and the code of every request (Cortex-M stacks and flash are small).
+    #[inline(never)]
+    fn refuse_head(&self, examined: Examined, buffers: &mut Buffers<'_>) -> Prepared<'a> {
+        let problem = match examined {
+            Examined::Complete(_) | Examined::Partial => problem!(
                 431,
                 "the request head is longer than the ",
                 &buffers.request.len(),
@@ -370,7 +383,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 &error
             ),
         };
-        HeadSearch::Refused(self.refusal(problem, buffers.response, false))
+        self.refusal(problem, buffers.response, false)
     }
 
     /// Answer `413` to a request whose body does not fit, draining the body
@@ -436,6 +449,7 @@ impl<'a, C: Clock> Server<'a, C> {
         Ok(After::from(request.persistence))
     }
 
+    #[inline(never)]
     fn timed_out(&self) -> Problem {
         problem!(
             408,
@@ -444,6 +458,7 @@ impl<'a, C: Clock> Server<'a, C> {
         )
     }
 
+    #[inline(never)]
     fn head_timed_out(&self) -> Problem {
         problem!(
             408,
@@ -452,6 +467,7 @@ impl<'a, C: Clock> Server<'a, C> {
         )
     }
 
+    #[inline(never)]
     fn made_way(&self) -> Problem {
         problem!(
             408,
@@ -460,6 +476,7 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     /// Refuse a request whose head is in, telling the observer of it first.
+    #[inline(never)]
     fn refuse_started(
         &self,
         buffers: &mut Buffers<'_>,
@@ -476,6 +493,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// `problem`, closing the connection: what follows on it can no longer be
     /// told apart from the refused request.
+    #[inline(never)]
     fn refusal(&self, problem: Problem, response: &mut [u8], head_only: bool) -> Prepared<'a> {
         let reply = Reply::Problem(problem.closing());
         self.prepare(&reply, response, head_only, Persistence::Close)
@@ -847,7 +865,8 @@ impl<'a, C: Clock> Server<'a, C> {
             if now >= deadline {
                 return;
             }
-            let wait = deadline.duration_since(now).as_micros();
+            // In 64 bits: `Duration::as_micros` is a `u128`.
+            let wait = deadline.as_micros().saturating_sub(now.as_micros());
             delay
                 .delay_us(u32::try_from(wait).unwrap_or(u32::MAX))
                 .await;
@@ -874,7 +893,7 @@ fn after_wait<'n>(
 ) -> Reply<'n> {
     let description = noun.resource.describe();
     let state = noun.resource.get(now);
-    let etag = Validators::of_state(&description, &state).strong.0;
+    let etag = Validator::strong_of(&description, &state).0;
     match change {
         Some(change) if !change.status.is_finished() => Reply::Accepted {
             state,
@@ -916,6 +935,7 @@ fn too_large(buffers: &Buffers<'_>, head_len: usize, body_len: usize) -> Problem
     too_large_for(buffers.request.len().saturating_sub(head_len), body_len)
 }
 
+#[inline(never)]
 fn too_large_for(room: usize, body_len: usize) -> Problem {
     problem!(
         413,

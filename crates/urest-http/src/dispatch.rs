@@ -7,7 +7,7 @@ use urest_core::attributes::{
     AttributeSpec, Attributes, DecodeError, Kind, Problem as AttributeProblem,
 };
 use urest_core::controller::{CancelError, Ticket};
-use urest_core::coord::{Admission, Change, Request as CoordRequest, Validators};
+use urest_core::coord::{Admission, Change, Request as CoordRequest, Validator};
 use urest_core::decimal::Fixed;
 use urest_core::resource::{Description, Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::{Clock, Instant};
@@ -163,7 +163,7 @@ impl<'a, C: Clock> Server<'a, C> {
         if request.if_match.is_none() && request.if_none_match.is_none() {
             return None;
         }
-        let current = Validators::of(resource, now).strong.0;
+        let current = Validator::strong_of(&resource.describe(), &resource.get(now)).0;
         if let Some(list) = request.if_match {
             if !etag::list_matches(list.bytes(request.head), current, Comparison::Strong) {
                 return Some(Reply::Problem(problem!(
@@ -202,16 +202,18 @@ impl<'a, C: Clock> Server<'a, C> {
             return Reply::Problem(not_allowed(request, ALLOW_NOUN));
         }
         // A body that is no patch is refused as such before any condition.
+        // Decoded in place: a set of attributes is too big to move about.
+        let mut patch = Attributes::new();
         let patch = match request.method {
             Method::Put | Method::Post => {
-                match decode_body(description.attributes, request, scratch) {
-                    Ok(patch) => Some(patch),
+                match decode_body(description.attributes, request, scratch, &mut patch) {
+                    Ok(()) => Some(&patch),
                     Err(refusal) => return Reply::Problem(refusal_problem(refusal, noun, request)),
                 }
             }
             _ => None,
         };
-        let change = match (request.method, &patch) {
+        let change = match (request.method, patch) {
             (Method::Get | Method::Head, _) => {
                 if let Some(refused) = self.precondition(resource, request, now) {
                     return refused;
@@ -302,7 +304,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 let eta = completes_at.duration_since(now);
                 let state = resource.get(now);
                 Reply::Accepted {
-                    etag: Validators::of_state(description, &state).strong.0,
+                    etag: Validator::strong_of(description, &state).0,
                     state,
                     noun: noun.name,
                     ticket: ticket.number(),
@@ -363,16 +365,19 @@ pub(crate) enum BodyRefusal {
     Undecodable(DecodeError),
 }
 
-/// The body as a patch of the attributes in `schema`.
+/// The body as a patch of the attributes in `schema`, into `patch`.
 pub(crate) fn decode_body(
     schema: &'static [AttributeSpec],
     request: &Incoming<'_>,
     scratch: &mut [u8],
-) -> Result<Attributes, BodyRefusal> {
+    patch: &mut Attributes,
+) -> Result<(), BodyRefusal> {
     if !request.body.is_empty() && request.content_type != ContentType::Json {
         return Err(BodyRefusal::NotJson(request.content_type));
     }
-    Attributes::decode(request.body, schema, scratch).map_err(BodyRefusal::Undecodable)
+    patch
+        .decode_in_place(request.body, schema, scratch)
+        .map_err(BodyRefusal::Undecodable)
 }
 
 /// The problem with a body that belongs to no noun (such as a lock
@@ -490,7 +495,7 @@ fn without(mut verbs: Verbs, method: Method) -> Verbs {
 /// `now` and its entity tag, read once: the tag is the body's.
 fn state_of<'a>(resource: &dyn Resource, description: &Description, now: Instant) -> Reply<'a> {
     let state = resource.get(now);
-    let etag = Validators::of_state(description, &state).strong.0;
+    let etag = Validator::strong_of(description, &state).0;
     Reply::State(state, etag, None)
 }
 

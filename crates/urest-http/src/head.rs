@@ -320,24 +320,30 @@ fn run(bytes: &[u8], accepted: &[bool; 256]) -> usize {
 }
 
 /// [`run`] for a table that takes every byte from `least` up but DEL (and
-/// perhaps a few more): eight bytes at a time while none of them is below
-/// `least` or DEL, then byte by byte.
+/// perhaps a few more): eight bytes at a time up to the first that is below
+/// `least` or DEL, then byte by byte from there.
 fn run_visible(bytes: &[u8], least: u8, accepted: &[bool; 256]) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
     let mut chunks = bytes.chunks_exact(8);
     let mut len = 0;
     for chunk in chunks.by_ref() {
         let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
             break;
         };
-        let word = u64::from_ne_bytes(chunk);
+        // Little-endian whatever the chip: the first byte is the lowest.
+        let word = u64::from_le_bytes(chunk);
         // A byte below `least` (at most 0x80), or equal to DEL, sets its
-        // high bit in one of these; bytes of 0x80 and up never do.
+        // high bit in one of these; bytes of 0x80 and up never do. A
+        // borrow can mark bytes above a marked one too, never below it, so
+        // the lowest mark is the first such byte; every byte before it is
+        // one the table takes.
         let below = word.wrapping_sub(ONES * u64::from(least)) & !word;
         let del = word ^ (ONES * 0x7f);
         let is_del = del.wrapping_sub(ONES) & !del;
-        if (below | is_del) & HIGH != 0 {
+        let stops = (below | is_del) & HIGH;
+        if stops != 0 {
+            len += (stops.trailing_zeros() / 8) as usize;
             break;
         }
         len += 8;

@@ -368,8 +368,13 @@ impl Serialize for ChangesBody<'_> {
 
 /// Milliseconds, rounded up so that an ETA is never early.
 pub(crate) fn millis_up(duration: core::time::Duration) -> u64 {
-    let micros = duration.as_micros();
-    u64::try_from(micros.div_ceil(1_000)).unwrap_or(u64::MAX)
+    // In 64 bits (`Duration::as_micros` is a `u128`, slow on a Cortex-M0):
+    // whole seconds are whole milliseconds, so only the rest rounds up.
+    let rest = duration.subsec_micros().div_ceil(1_000);
+    duration
+        .as_secs()
+        .saturating_mul(1_000)
+        .saturating_add(u64::from(rest))
 }
 
 /// An RFC 9457 problem details object. The type is `about:blank`, so the
@@ -414,5 +419,28 @@ impl Serialize for LockBody<'_> {
         map.serialize_entry("owner", self.owner)?;
         map.serialize_entry("expires_in_ms", &self.expires_in_ms)?;
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod millis_tests {
+    use super::millis_up;
+    use core::time::Duration;
+
+    #[test]
+    fn milliseconds_round_up_as_wide_integers_do() {
+        for duration in [
+            Duration::ZERO,
+            Duration::from_nanos(1),
+            Duration::from_nanos(999),
+            Duration::from_micros(1),
+            Duration::from_micros(1_001),
+            Duration::new(5, 999_999_999),
+            Duration::new(u64::MAX / 1_000, 1_000),
+            Duration::MAX,
+        ] {
+            let wide = duration.as_micros().div_ceil(1_000);
+            assert_eq!(millis_up(duration), u64::try_from(wide).unwrap_or(u64::MAX));
+        }
     }
 }

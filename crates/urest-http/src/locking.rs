@@ -124,10 +124,10 @@ impl<'a, C: Clock> Server<'a, C> {
                 )),
             },
             Method::Post => {
-                let body = match decode_body(&LOCK_BODY, request, scratch) {
-                    Ok(body) => body,
-                    Err(refusal) => return Reply::Problem(body_problem(refusal)),
-                };
+                let mut body = Attributes::new();
+                if let Err(refusal) = decode_body(&LOCK_BODY, request, scratch, &mut body) {
+                    return Reply::Problem(body_problem(refusal));
+                }
                 let ttl = lease_asked(&body);
                 let result = match token {
                     Some(token) => coordination

@@ -27,7 +27,7 @@ pub use schedule::{Policy, RampShape, Refusal, Schedule, Step, Ticket};
 
 use crate::ramp::{Brightness, Level};
 use crate::resource::{Error, Outcome};
-use crate::time::{Clock, Instant};
+use crate::time::{whole_micros, Clock, Instant};
 
 /// How a [`RampController`] starts out.
 ///
@@ -329,7 +329,7 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> RampController<M, P, Q> {
                 return Ok(());
             };
             let wait = wake_at.duration_since(clock.now());
-            let micros = u32::try_from(wait.as_micros()).unwrap_or(u32::MAX);
+            let micros = u32::try_from(whole_micros(wait)).unwrap_or(u32::MAX);
             select(delay.delay_us(micros), self.changed.wait()).await;
         }
     }

@@ -7,6 +7,7 @@
 //! arrival times they like.
 
 use core::num::NonZeroU16;
+use core::ops::ControlFlow;
 use core::time::Duration;
 
 use heapless::Deque;
@@ -394,7 +395,15 @@ impl<const Q: usize> Schedule<Q> {
     /// `now` stays `Running` (with no time left) until [`poll`](Self::poll)
     /// finishes it.
     pub fn status(&self, ticket: Ticket, now: Instant) -> Option<ChangeStatus> {
-        self.statuses(now).find(|status| status.ticket == ticket)
+        let mut found = None;
+        self.visit_statuses(now, &mut |status| {
+            if status.ticket != ticket {
+                return ControlFlow::Continue(());
+            }
+            found = Some(status);
+            ControlFlow::Break(())
+        });
+        found
     }
 
     /// Every change the schedule knows, as the runner sees them at `now`:
@@ -431,9 +440,28 @@ impl<const Q: usize> Schedule<Q> {
     /// of all for `None`): a way to walk [`changes`](Self::changes) one at a
     /// time.
     pub fn next_after(&self, after: Option<Ticket>, now: Instant) -> Option<ChangeStatus> {
-        self.statuses(now)
-            .filter(|status| after.is_none_or(|after| status.ticket > after))
-            .min_by_key(|status| status.ticket)
+        let mut oldest: Option<ChangeStatus> = None;
+        self.visit_statuses(now, &mut |status| {
+            let later = after.is_none_or(|after| status.ticket > after);
+            if later && oldest.is_none_or(|oldest| status.ticket < oldest.ticket) {
+                oldest = Some(status);
+            }
+            ControlFlow::Continue(())
+        });
+        oldest
+    }
+
+    /// Hand each of [`statuses`](Self::statuses) to `visit` until it says
+    /// to stop. Out of line and not generic, so the walk (with a ramp's end
+    /// worked out for each waiting change) is compiled once rather than
+    /// into every lookup.
+    #[inline(never)]
+    fn visit_statuses(&self, now: Instant, visit: &mut dyn FnMut(ChangeStatus) -> ControlFlow<()>) {
+        for status in self.statuses(now) {
+            if visit(status).is_break() {
+                return;
+            }
+        }
     }
 
     fn statuses(&self, now: Instant) -> impl Iterator<Item = ChangeStatus> + '_ {

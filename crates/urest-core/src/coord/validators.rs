@@ -1,7 +1,5 @@
 //! Cheap validators of a noun's state, for conditional requests.
 
-use core::fmt::{self, Write};
-
 use super::idempotency::Fingerprint;
 use crate::attributes::{Attributes, Value};
 use crate::resource::{Description, Resource};
@@ -19,6 +17,32 @@ use crate::time::Instant;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Validator(pub u64);
+
+impl Validator {
+    /// The strong validator of `state`, a state of the noun `about`
+    /// describes: [`Validators::of_state`]'s `strong`, without the weak one
+    /// (which needs the schema searched for each attribute), for the
+    /// `ETag` every response with a state carries.
+    ///
+    /// ```
+    /// use urest_core::attributes::{Attributes, Value};
+    /// use urest_core::coord::{Validator, Validators};
+    /// use urest_core::resource::{Description, Verbs};
+    ///
+    /// let about = Description { kind: "fixed", policy: None, attributes: &[], verbs: Verbs::READ_ONLY };
+    /// let mut state = Attributes::new();
+    /// state.set("x", Value::Int(1)).unwrap();
+    /// assert_eq!(Validator::strong_of(&about, &state), Validators::of_state(&about, &state).strong);
+    /// ```
+    pub fn strong_of(about: &Description, state: &Attributes) -> Validator {
+        let mut strong = Fnv::new();
+        strong.bytes(about.kind.as_bytes());
+        for (key, value) in state.iter() {
+            strong.entry(key, value);
+        }
+        Validator(strong.finish())
+    }
+}
 
 /// The validators of a noun's state at one instant.
 ///
@@ -129,13 +153,36 @@ impl Fnv {
         }
     }
 
+    /// Folds a whole number in at once: one multiplication instead of
+    /// eight, which matters on a Cortex-M0 (no 64-bit multiply).
+    fn word(&mut self, word: u64) {
+        self.0 ^= word;
+        self.0 = self.0.wrapping_mul(Self::PRIME);
+    }
+
     fn entry(&mut self, key: &str, value: &Value) {
-        // A separator no key or value contains, so "ab"+"c" ≠ "a"+"bc".
+        // A separator no key contains, so "ab"+"c" ≠ "a"+"bc".
         self.bytes(&[0xff]);
         self.bytes(key.as_bytes());
-        self.bytes(&[0xfe]);
-        // Debug keeps the variant, so 1 and "1" differ.
-        let _ = write!(self, "{value:?}");
+        // A marker of the variant, so that 1, true and "1" differ; each
+        // variant's content has a fixed length, or (a string) its length
+        // first, so no two values hash the same sequence.
+        match value {
+            Value::Int(number) => {
+                self.bytes(&[0xfe]);
+                self.word(*number as u64);
+            }
+            Value::Bool(flag) => self.bytes(&[0xfd, u8::from(*flag)]),
+            Value::Str(text) => {
+                self.bytes(&[0xfc]);
+                self.word(text.len() as u64);
+                self.bytes(text.as_bytes());
+            }
+            Value::Decimal(number) => {
+                self.bytes(&[0xfb, number.scale]);
+                self.word(number.units as u64);
+            }
+        }
     }
 
     fn finish(&self) -> u64 {
@@ -143,9 +190,33 @@ impl Fnv {
     }
 }
 
-impl Write for Fnv {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        self.bytes(text.as_bytes());
-        Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decimal::Fixed;
+
+    fn hash_of(value: Value) -> u64 {
+        let mut hash = Fnv::new();
+        hash.entry("x", &value);
+        hash.finish()
+    }
+
+    #[test]
+    fn values_of_different_types_hash_apart() {
+        let hashes = [
+            hash_of(Value::Int(1)),
+            hash_of(Value::Bool(true)),
+            hash_of(Value::text("1")),
+            hash_of(Value::Decimal(Fixed::new(1, 0))),
+            hash_of(Value::Decimal(Fixed::new(1, 1))),
+            hash_of(Value::Int(0)),
+            hash_of(Value::Bool(false)),
+            hash_of(Value::text("")),
+        ];
+        for (index, hash) in hashes.iter().enumerate() {
+            for other in hashes.iter().skip(index + 1) {
+                assert_ne!(hash, other);
+            }
+        }
     }
 }

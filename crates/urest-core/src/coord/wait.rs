@@ -5,7 +5,7 @@ use core::time::Duration;
 use embedded_hal_async::delay::DelayNs;
 
 use crate::controller::{ChangeStatus, Changes, Ticket};
-use crate::time::{Clock, Instant};
+use crate::time::{whole_micros, Clock, Instant};
 
 /// Sleep until `ticket` has finished or `deadline` passes, whichever is
 /// first, and say where it stands then; `None` if the noun does not know
@@ -70,7 +70,7 @@ pub async fn wait_for<C: Clock, D: DelayNs>(
         } else {
             wake
         };
-        let micros = u32::try_from(wake.duration_since(now).as_micros()).unwrap_or(u32::MAX);
+        let micros = u32::try_from(whole_micros(wake.duration_since(now))).unwrap_or(u32::MAX);
         delay.delay_us(micros).await;
     }
 }

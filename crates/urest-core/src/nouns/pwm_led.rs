@@ -10,7 +10,7 @@ use crate::attributes::{Access, AttributeError, AttributeSpec, Attributes, Kind,
 use crate::controller::{Changes, RampConfig, RampController, RampShape};
 use crate::ramp::{Level, LEVEL_MAX};
 use crate::resource::{Description, Error, Outcome, Resource, Verbs};
-use crate::time::Instant;
+use crate::time::{whole_millis, Instant};
 
 /// Most steps a transition may be given.
 const MAX_STEPS: i64 = 1_000;
@@ -206,25 +206,27 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Resource for PwmLed<M, P, Q> 
 
     fn get(&self, now: Instant) -> Attributes {
         let snapshot = self.controller.snapshot(now);
-        let remaining_ms = i64::try_from(snapshot.remaining.as_millis()).unwrap_or(i64::MAX);
-        let step_ms = i64::try_from(snapshot.shape.step_time.as_millis()).unwrap_or(i64::MAX);
-        let entries = [
-            ("desired", Value::Int(on_off(snapshot.eventual))),
-            ("heading", Value::Int(on_off(snapshot.heading_to))),
-            ("current", Value::Int(on_off(snapshot.resting))),
-            ("duty", Value::Int(i64::from(snapshot.duty))),
-            ("max_duty", Value::Int(i64::from(snapshot.max_duty))),
-            ("waiting", Value::Int(snapshot.waiting as i64)),
-            ("remaining_ms", Value::Int(remaining_ms)),
-            ("steps", Value::Int(i64::from(snapshot.shape.steps.get()))),
-            ("step_ms", Value::Int(step_ms)),
-            ("policy", Value::text(snapshot.policy.name())),
+        let remaining_ms = i64::try_from(whole_millis(snapshot.remaining)).unwrap_or(i64::MAX);
+        let step_ms = i64::try_from(whole_millis(snapshot.shape.step_time)).unwrap_or(i64::MAX);
+        // The integers as plain pairs: an array of `(key, Value)` took 480
+        // bytes of stack next to the set itself, these 216.
+        let integers = [
+            ("desired", on_off(snapshot.eventual)),
+            ("heading", on_off(snapshot.heading_to)),
+            ("current", on_off(snapshot.resting)),
+            ("duty", i64::from(snapshot.duty)),
+            ("max_duty", i64::from(snapshot.max_duty)),
+            ("waiting", snapshot.waiting as i64),
+            ("remaining_ms", remaining_ms),
+            ("steps", i64::from(snapshot.shape.steps.get())),
+            ("step_ms", step_ms),
         ];
         let mut state = Attributes::new();
-        for (key, value) in entries {
-            // Fewer entries than MAX_ATTRIBUTES: cannot overflow.
-            let _ = state.set(key, value);
+        // Ten entries, fewer than MAX_ATTRIBUTES: no set can overflow.
+        for (key, number) in integers {
+            let _ = state.set(key, Value::Int(number));
         }
+        let _ = state.set("policy", Value::text(snapshot.policy.name()));
         state
     }
 
