@@ -663,14 +663,26 @@ impl Serialize for Attributes {
     }
 }
 
+/// `text`, or as many of its characters as `N` bytes hold. Out of line: it
+/// is called from several places in the decoder.
+#[inline(never)]
 fn truncated<const N: usize>(text: &str) -> String<N> {
     let mut out = String::new();
-    for c in text.chars() {
-        if out.push(c).is_err() {
-            break;
-        }
-    }
+    // Cannot fail: the prefix fits. Cut at a byte count rather than pushed
+    // a character at a time, which takes less code.
+    let _ = out.push_str(prefix_within(text, N));
     out
+}
+
+/// The longest start of `text` of at most `len` bytes that ends between
+/// two characters.
+fn prefix_within(text: &str, len: usize) -> &str {
+    let mut end = len.min(text.len());
+    // Ends at 0 at the latest, which is always a boundary.
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
 }
 
 /// Drives serde-json-core with the schema, so each value is parsed as the
@@ -1214,6 +1226,17 @@ mod tests {
         }
         let mut plain = Attributes::new();
         assert!(decode_plain(br#"{"led":1,"on":true}"#, SCHEMA, &mut plain).is_some());
+    }
+
+    #[test]
+    fn long_text_is_cut_between_characters() {
+        let key = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaé";
+        assert_eq!(key.len(), MAX_KEY + 1);
+        let error = AttributeError::new(key, Problem::Unknown);
+        assert_eq!(error.key(), &key[..MAX_KEY - 1]);
+        assert_eq!(Value::text("ok"), Value::Str(truncated("ok")));
+        assert_eq!(truncated::<4>("ab€"), "ab");
+        assert_eq!(truncated::<5>("ab€"), "ab€");
     }
 
     #[test]

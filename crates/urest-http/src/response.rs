@@ -165,15 +165,26 @@ pub(crate) fn whole_seconds_up(wait: Duration) -> u32 {
 }
 
 /// Push `text` onto `into`, or as many of its characters as fit.
+///
+/// Never inlined: details are built from dozens of pieces, and each piece
+/// is then one call.
+#[inline(never)]
 fn push_cut<const N: usize>(into: &mut String<N>, text: &str) {
-    if into.push_str(text).is_ok() {
-        return;
+    let room = into.capacity().saturating_sub(into.len());
+    // Cannot fail: the cut fits.
+    let _ = into.push_str(cut_to(text, room));
+}
+
+/// The longest start of `text` of at most `len` bytes that ends between two
+/// characters: found by its byte count, which takes less code than pushing
+/// a character at a time until one does not fit.
+fn cut_to(text: &str, len: usize) -> &str {
+    let mut end = len.min(text.len());
+    // Ends at 0 at the latest, which is always a boundary.
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
-    for c in text.chars() {
-        if into.push(c).is_err() {
-            break;
-        }
-    }
+    text.get(..end).unwrap_or_default()
 }
 
 /// The detail of a problem as it is built.
