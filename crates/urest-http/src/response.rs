@@ -859,8 +859,11 @@ fn put_segment(w: &mut Sink<'_>, segment: &str) {
 /// only counted. One type rather than a trait with a writer and a counter,
 /// so that the head's code is compiled once, not once per kind of sink; and
 /// `put` notes an overflow instead of returning it, so that each of the
-/// head's dozens of pieces is a call with no branch after it (the head is
-/// refused as a whole in [`finish`](Self::finish)).
+/// head's dozens of pieces is a call (a copy, where it is inlined) with no
+/// branch after it (the head is refused as a whole in
+/// [`finish`](Self::finish)). Left to the compiler to inline: at
+/// opt-level "s" it stays out of line, and inlined on the host it costs
+/// about 200 instructions fewer per request.
 struct Sink<'o> {
     out: &'o mut [u8],
     len: usize,
@@ -869,14 +872,13 @@ struct Sink<'o> {
 }
 
 impl Sink<'_> {
-    #[inline(never)]
     fn put(&mut self, bytes: &[u8]) {
         let end = self.len.saturating_add(bytes.len());
-        if !self.counting {
-            match self.out.get_mut(self.len..end) {
-                Some(into) => into.copy_from_slice(bytes),
-                None => self.overflow = true,
-            }
+        // A counting sink has no room at all, so it only ever takes the
+        // second arm: the writing sink's common case tests nothing more.
+        match self.out.get_mut(self.len..end) {
+            Some(into) => into.copy_from_slice(bytes),
+            None => self.overflow |= !self.counting,
         }
         self.len = end;
     }
