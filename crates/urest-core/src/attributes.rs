@@ -5,18 +5,18 @@
 //! [schema](AttributeSpec); request bodies are decoded against that schema
 //! (so unknown keys and wrong types are caught with the key named, and a
 //! rejected body changes nothing) and states are encoded into a
-//! caller-provided buffer. Both use `serde` and `serde-json-core`; nothing
-//! allocates.
+//! caller-provided buffer. Bodies are read by a small reader of our own that
+//! reads JSON exactly as `serde-json-core` does, faults included; states
+//! are written without serde when they hold no strings, else through
+//! `serde-json-core`. Nothing allocates.
 
 use core::fmt;
 
 use heapless::{String, Vec};
 
 use crate::decimal::Fixed;
-use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
-use serde::{Deserializer, Serialize};
-use serde_json_core::str::EscapedStringFragment;
+use serde::Serialize;
 
 /// The most attributes one noun's state may hold.
 pub const MAX_ATTRIBUTES: usize = 12;
@@ -440,51 +440,511 @@ impl Attributes {
             return Ok(());
         }
         self.entries.clear();
-        decode_with_serde(body, schema, scratch, self)
+        decode_general(body, schema, scratch, self)
     }
 }
 
-/// The general case, through serde-json-core: any JSON, with each fault
-/// named, filling the empty `patch` in place. In place because an attribute
-/// set is some 700 bytes, and every copy of one that serde's visitors and
-/// `Result`s would make costs that much stack (4.8 KiB in all on a Cortex-M
-/// when they were returned by value, more than a micro:bit-sized stack
-/// could spare). Out of line so that the common case pays none of it.
+/// The general case: any JSON, with each fault named, filling the empty
+/// `patch` in place. In place because an attribute set is some 700 bytes,
+/// and every copy of one costs that much stack. Out of line so that the
+/// common case pays none of it.
+///
+/// It reads bodies exactly as urest did through serde-json-core 0.7, in one
+/// pass instead of two: a syntax pass over the whole object, whose error
+/// (as serde-json-core names it) wins, and a schema pass whose first fault
+/// names its key. The schema's verdict on each value is worked out as the
+/// syntax pass goes by it, and kept only if the syntax holds to the end.
+/// Written by hand because serde's visitors and serde-json-core's
+/// deserializer cost about 7 KB of flash on a Cortex-M0; the unit tests
+/// hold it to the serde-json-core decoder it replaces.
 #[inline(never)]
-fn decode_with_serde(
+fn decode_general(
     body: &[u8],
     schema: &'static [AttributeSpec],
     scratch: &mut [u8],
     patch: &mut Attributes,
 ) -> Result<(), DecodeError> {
-    // Syntax first, so that broken JSON is never mistaken for a value of
-    // the wrong type in the schema-driven pass below.
-    let mut syntax = serde_json_core::de::Deserializer::new(body, Some(&mut *scratch));
-    ObjectSyntax
-        .deserialize(&mut syntax)
-        .and_then(|()| syntax.end().map(|_| ()))
-        .map_err(|error| match error {
-            serde_json_core::de::Error::EscapedStringIsTooLong => blame_long_string(body, schema),
-            error => DecodeError::Malformed(error),
-        })?;
-    let mut failure = None;
-    let seed = PatchSeed {
-        schema,
-        failure: &mut failure,
-        patch: &mut *patch,
+    let mut reader = Reader {
+        body,
+        at: 0,
+        scratch: Some(scratch),
     };
-    let mut deserializer = serde_json_core::de::Deserializer::new(body, Some(scratch));
-    let decoded = seed.deserialize(&mut deserializer);
-    let decoded = decoded.and_then(|()| deserializer.end().map(|_| ()));
-    match (decoded, failure) {
-        (Ok(()), _) => with_decimals(patch, body, schema),
-        // The syntax is sound, so the schema pass stopped at a value: a
-        // rejection of ours, or a value serde-json-core could not read as
-        // the expected type (`"1"`, `true`, or `1.5`, whose `.5` it meets
-        // only after the `1`).
-        (Err(error), Some(attribute)) => Err(DecodeError::Attribute(refine(attribute, &error))),
-        (Err(error), None) => Err(DecodeError::Malformed(error)),
+    let mut failure = None;
+    let walked = reader
+        .object(|reader| {
+            let key = reader.string()?;
+            let text: String<MAX_KEY> = truncated(key);
+            let whole = text.len() == key.len();
+            reader.colon()?;
+            if failure.is_some() {
+                return reader.skip_value();
+            }
+            // A key longer than any name kept whole is no name of the
+            // schema, even if its first bytes are one.
+            let spec = whole
+                .then(|| schema.iter().find(|spec| spec.key == text.as_str()))
+                .flatten();
+            let problem = match spec {
+                None => Some(Problem::Unknown),
+                Some(spec) if !spec.is_writable() => Some(Problem::ReadOnly),
+                Some(spec) if patch.get(spec.key).is_some() => Some(Problem::Duplicate),
+                Some(_) => None,
+            };
+            let (Some(spec), None) = (spec, problem) else {
+                failure = problem.map(|problem| AttributeError::new(&text, problem));
+                return reader.skip_value();
+            };
+            let (read, whole_value) = reader.value(spec.kind)?;
+            let problem = match read {
+                Ok(value) => match patch.set(spec.key, value) {
+                    Err(_) => Some(Problem::Unknown),
+                    // Kept, as the schema pass did, before it met the rest.
+                    Ok(()) if !whole_value => Some(Problem::WrongType(spec.kind)),
+                    Ok(()) => None,
+                },
+                Err(problem) => Some(problem),
+            };
+            failure = problem.map(|problem| AttributeError::new(&text, problem));
+            Ok(())
+        })
+        .and_then(|()| reader.end());
+    match walked {
+        Ok(()) => {}
+        Err(error) => {
+            // The syntax pass came first: nothing of the schema pass counts.
+            patch.entries.clear();
+            return Err(match error {
+                Fault::EscapedStringIsTooLong => blame_long_string(body, schema),
+                error => DecodeError::Malformed(error),
+            });
+        }
     }
+    match failure {
+        Some(attribute) => Err(DecodeError::Attribute(attribute)),
+        None => with_decimals(patch, body, schema),
+    }
+}
+
+/// How serde-json-core names a fault in a body.
+type Fault = serde_json_core::de::Error;
+
+/// Reads JSON the way serde-json-core 0.7's deserializer does, with the same
+/// faults at the same places, including what it lets through: a number or
+/// a word is skipped up to the next `,`, `}` or `]` without a look at its
+/// bytes, a list may start with a comma, and a `\u` escape's four bytes are
+/// read as `u32::from_str_radix` reads them.
+struct Reader<'b, 's> {
+    body: &'b [u8],
+    /// The next byte to read.
+    at: usize,
+    /// Where strings with escapes are unescaped; without one, strings are
+    /// read as they are written.
+    scratch: Option<&'s mut [u8]>,
+}
+
+/// A piece of a string's text between its quotes.
+enum Fragment<'t> {
+    /// Text with no escape in it.
+    Text(&'t str),
+    /// What one escape stands for.
+    Escaped(char),
+}
+
+impl<'b> Reader<'b, '_> {
+    fn peek(&self) -> Option<u8> {
+        self.body.get(self.at).copied()
+    }
+
+    /// The next byte after any whitespace, not read.
+    fn space(&mut self) -> Option<u8> {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+        self.peek()
+    }
+
+    /// Nothing but whitespace is left.
+    fn end(&mut self) -> Result<(), Fault> {
+        match self.space() {
+            Some(_) => Err(Fault::TrailingCharacters),
+            None => Ok(()),
+        }
+    }
+
+    /// The `:` after a key.
+    fn colon(&mut self) -> Result<(), Fault> {
+        match self.space().ok_or(Fault::EofWhileParsingObject)? {
+            b':' => {
+                self.at += 1;
+                Ok(())
+            }
+            _ => Err(Fault::ExpectedColon),
+        }
+    }
+
+    /// An object: `each` is called at each key, and reads the key, its
+    /// colon and its value.
+    fn object(
+        &mut self,
+        mut each: impl FnMut(&mut Self) -> Result<(), Fault>,
+    ) -> Result<(), Fault> {
+        match self.space().ok_or(Fault::EofWhileParsingValue)? {
+            b'{' => self.at += 1,
+            _ => return Err(Fault::InvalidType),
+        }
+        self.members(&mut each)
+    }
+
+    /// The members of an object whose `{` is read, and its `}`. `each`
+    /// is called through a pointer, so that this is compiled once for the
+    /// three kinds of object there are.
+    fn members(
+        &mut self,
+        each: &mut dyn FnMut(&mut Self) -> Result<(), Fault>,
+    ) -> Result<(), Fault> {
+        let mut first = true;
+        loop {
+            let next = match self.space().ok_or(Fault::EofWhileParsingObject)? {
+                b'}' => break,
+                b',' if !first => {
+                    self.at += 1;
+                    self.space()
+                }
+                byte if first => {
+                    first = false;
+                    Some(byte)
+                }
+                _ => return Err(Fault::ExpectedObjectCommaOrEnd),
+            };
+            match next.ok_or(Fault::EofWhileParsingValue)? {
+                b'"' => each(self)?,
+                b'}' => return Err(Fault::TrailingComma),
+                _ => return Err(Fault::KeyMustBeAString),
+            }
+        }
+        self.at += 1;
+        Ok(())
+    }
+
+    /// The elements of a list whose `[` is read, and its `]`. A comma may
+    /// come before the first element, and does not count as one.
+    fn elements(&mut self) -> Result<(), Fault> {
+        let mut first = true;
+        loop {
+            let next = match self.space().ok_or(Fault::EofWhileParsingList)? {
+                b']' => break,
+                b',' => {
+                    self.at += 1;
+                    self.space().ok_or(Fault::EofWhileParsingValue)?
+                }
+                byte if first => {
+                    first = false;
+                    byte
+                }
+                _ => return Err(Fault::ExpectedListCommaOrEnd),
+            };
+            if next == b']' {
+                return Err(Fault::TrailingComma);
+            }
+            self.skip_value()?;
+        }
+        self.at += 1;
+        Ok(())
+    }
+
+    /// Any value, checked and forgotten. Recursive, as serde-json-core's
+    /// is, to the depth of the body's nesting.
+    fn skip_value(&mut self) -> Result<(), Fault> {
+        match self.space().ok_or(Fault::EofWhileParsingValue)? {
+            b'"' => self.string().map(|_| ()),
+            b'[' => {
+                self.at += 1;
+                self.elements()
+            }
+            b'{' => {
+                self.at += 1;
+                self.members(&mut |reader: &mut Self| {
+                    reader.string()?;
+                    reader.colon()?;
+                    reader.skip_value()
+                })
+            }
+            b',' | b'}' | b']' => Err(Fault::ExpectedSomeValue),
+            _ => self.skip_scalar(),
+        }
+    }
+
+    /// A number or a word: every byte up to the next `,`, `}` or `]`.
+    fn skip_scalar(&mut self) -> Result<(), Fault> {
+        loop {
+            match self.peek() {
+                Some(b',' | b'}' | b']') => return Ok(()),
+                Some(_) => self.at += 1,
+                None => return Err(Fault::EofWhileParsingString),
+            }
+        }
+    }
+
+    /// A string's text between its quotes, escapes as written.
+    fn raw_string(&mut self) -> Result<&'b str, Fault> {
+        match self.space().ok_or(Fault::EofWhileParsingValue)? {
+            b'"' => self.at += 1,
+            _ => return Err(Fault::InvalidType),
+        }
+        let start = self.at;
+        loop {
+            match self.peek() {
+                Some(b'"') => break,
+                // The byte after a backslash is never the closing quote.
+                Some(b'\\') => self.at += 2,
+                Some(_) => self.at += 1,
+                None => return Err(Fault::EofWhileParsingString),
+            }
+        }
+        let text = self.body.get(start..self.at).unwrap_or_default();
+        self.at += 1;
+        core::str::from_utf8(text).map_err(|_| Fault::InvalidUnicodeCodePoint)
+    }
+
+    /// A string, unescaped into the scratch buffer if it has escapes and
+    /// there is one.
+    fn string(&mut self) -> Result<&str, Fault> {
+        let raw = self.raw_string()?;
+        let Some(scratch) = self.scratch.as_deref_mut() else {
+            return Ok(raw);
+        };
+        if !raw.contains('\\') {
+            return Ok(raw);
+        }
+        let (mut rest, mut len) = (raw, 0);
+        while !rest.is_empty() {
+            let (fragment, after) = next_fragment(rest)?;
+            let mut encoded = [0u8; 4];
+            let bytes = match fragment {
+                Fragment::Text(text) => text.as_bytes(),
+                Fragment::Escaped(c) => c.encode_utf8(&mut encoded).as_bytes(),
+            };
+            let end = len + bytes.len();
+            scratch
+                .get_mut(len..end)
+                .ok_or(Fault::EscapedStringIsTooLong)?
+                .copy_from_slice(bytes);
+            (rest, len) = (after, end);
+        }
+        let unescaped = scratch.get(..len).unwrap_or_default();
+        core::str::from_utf8(unescaped).map_err(|_| Fault::InvalidUnicodeCodePoint)
+    }
+
+    /// The value of an attribute of `kind`, read as its type, or what is
+    /// wrong with it, and whether it was all of the value's text (else it
+    /// is of the wrong type); a fault in the syntax around it stops the
+    /// reading.
+    fn value(&mut self, kind: Kind) -> Result<(Result<Value, Problem>, bool), Fault> {
+        let start = self.at;
+        match (kind, self.space()) {
+            (Kind::Str { max_len }, Some(b'"')) => {
+                let max_len = max_len.min(MAX_STRING);
+                let text = self.string()?;
+                let read = if text.len() <= max_len {
+                    Ok(Value::Str(truncated(text)))
+                } else {
+                    Err(Problem::TooLong { max_len })
+                };
+                return Ok((read, true));
+            }
+            (Kind::Decimal { scale, .. }, Some(byte)) if !matches!(byte, b'"' | b'[' | b'{') => {
+                // Read from the body's text afterwards: a placeholder.
+                self.skip_value()?;
+                return Ok((Ok(Value::Decimal(Fixed::new(0, scale))), true));
+            }
+            _ => {}
+        }
+        // An integer or a boolean is read on its own, and must be all of
+        // what the syntax pass skips as the value, but for whitespace.
+        let mut typed = Reader {
+            body: self.body,
+            at: start,
+            scratch: None,
+        };
+        let read = match kind {
+            Kind::Int { min, max } => match typed.int() {
+                Ok(number) if (min..=max).contains(&number) => Ok(Value::Int(number)),
+                Ok(_) | Err(Fault::InvalidNumber) => Err(Problem::OutOfRange { min, max }),
+                Err(_) => Err(Problem::WrongType(kind)),
+            },
+            Kind::Bool => typed
+                .boolean()
+                .map(Value::Bool)
+                .map_err(|_| Problem::WrongType(kind)),
+            _ => Err(Problem::WrongType(kind)),
+        };
+        self.skip_value()?;
+        let after = self.body.get(typed.at..self.at).unwrap_or_default();
+        let whole = after
+            .iter()
+            .all(|byte| matches!(byte, b' ' | b'\n' | b'\t' | b'\r'));
+        Ok((read, whole))
+    }
+
+    /// An integer, as serde-json-core reads an `i64`: a `-`, then `0` or
+    /// digits without a leading zero; what follows is left unread.
+    fn int(&mut self) -> Result<i64, Fault> {
+        let sign = match self.space().ok_or(Fault::EofWhileParsingValue)? {
+            b'-' => {
+                self.at += 1;
+                -1
+            }
+            _ => 1,
+        };
+        match self.peek().ok_or(Fault::EofWhileParsingValue)? {
+            b'0' => {
+                self.at += 1;
+                Ok(0)
+            }
+            first @ b'1'..=b'9' => {
+                self.at += 1;
+                let mut number = i64::from(first - b'0') * sign;
+                while let Some(digit @ b'0'..=b'9') = self.peek() {
+                    self.at += 1;
+                    number = number
+                        .checked_mul(10)
+                        .and_then(|number| number.checked_add(i64::from(digit - b'0') * sign))
+                        .ok_or(Fault::InvalidNumber)?;
+                }
+                Ok(number)
+            }
+            _ => Err(Fault::InvalidType),
+        }
+    }
+
+    /// `true` or `false`; what follows is left unread.
+    fn boolean(&mut self) -> Result<bool, Fault> {
+        let (word, value): (&[u8], bool) = match self.space().ok_or(Fault::EofWhileParsingValue)? {
+            b't' => (b"true", true),
+            b'f' => (b"false", false),
+            _ => return Err(Fault::InvalidType),
+        };
+        let end = self.at + word.len();
+        if self.body.get(self.at..end) != Some(word) {
+            return Err(Fault::ExpectedSomeIdent);
+        }
+        self.at = end;
+        Ok(value)
+    }
+}
+
+/// The first piece of the text of a string, and the text after it.
+fn next_fragment(escaped: &str) -> Result<(Fragment<'_>, &str), Fault> {
+    let Some(after) = escaped.strip_prefix('\\') else {
+        let end = escaped.find('\\').unwrap_or(escaped.len());
+        let (text, rest) = (escaped.get(..end), escaped.get(end..));
+        return Ok((
+            Fragment::Text(text.unwrap_or_default()),
+            rest.unwrap_or_default(),
+        ));
+    };
+    let mut chars = after.chars();
+    let c = match chars.next() {
+        Some('"') => '"',
+        Some('\\') => '\\',
+        Some('/') => '/',
+        Some('b') => '\x08',
+        Some('f') => '\x0C',
+        Some('n') => '\n',
+        Some('r') => '\r',
+        Some('t') => '\t',
+        Some('u') => {
+            let hex = chars.as_str();
+            let (Some(digits), Some(rest)) = (hex.get(..4), hex.get(4..)) else {
+                return Err(Fault::InvalidEscapeSequence);
+            };
+            let c = u32::from_str_radix(digits, 16)
+                .ok()
+                .and_then(char::from_u32)
+                .ok_or(Fault::InvalidEscapeSequence)?;
+            return Ok((Fragment::Escaped(c), rest));
+        }
+        _ => return Err(Fault::InvalidEscapeSequence),
+    };
+    Ok((Fragment::Escaped(c), chars.as_str()))
+}
+
+/// Why a body whose syntax pass stopped at a string with escapes too long
+/// for the scratch buffer is refused. Keys are compared with the schema
+/// escape by escape, needing no buffer, so a valid body with such a key is
+/// refused naming its first unknown key, as any other would be. Otherwise
+/// the long string was a value (or the body is broken): malformed.
+fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeError {
+    let mut unknown = None;
+    let mut reader = Reader {
+        body,
+        at: 0,
+        scratch: None,
+    };
+    let walked = reader
+        .object(|reader| {
+            let escaped = reader.string()?;
+            let known = schema
+                .iter()
+                .any(|spec| matches!(unescapes_to(escaped, spec.key), Ok(true)));
+            let unescaped = unescaped_prefix(escaped).map_err(|_| Fault::CustomError)?;
+            if !known && unknown.is_none() {
+                unknown = Some(unescaped);
+            }
+            reader.colon()?;
+            reader.skip_value()
+        })
+        .and_then(|()| reader.end());
+    match (walked, unknown) {
+        (Ok(()), Some(key)) => DecodeError::Attribute(AttributeError::new(&key, Problem::Unknown)),
+        (Ok(()), None) => DecodeError::Malformed(Fault::EscapedStringIsTooLong),
+        (Err(error), _) => DecodeError::Malformed(error),
+    }
+}
+
+/// Whether the JSON string content `escaped` unescapes to `wanted`.
+fn unescapes_to(escaped: &str, wanted: &str) -> Result<bool, Fault> {
+    let (mut rest, mut escaped) = (wanted.as_bytes(), escaped);
+    while !escaped.is_empty() {
+        let (fragment, after) = next_fragment(escaped)?;
+        escaped = after;
+        let mut encoded = [0u8; 4];
+        let piece = match fragment {
+            Fragment::Text(text) => text.as_bytes(),
+            Fragment::Escaped(c) => c.encode_utf8(&mut encoded).as_bytes(),
+        };
+        match rest.strip_prefix(piece) {
+            Some(after) => rest = after,
+            None => return Ok(false),
+        }
+    }
+    Ok(rest.is_empty())
+}
+
+/// The start of what `escaped` unescapes to, as much as a key in an error
+/// keeps; every escape is checked, even past that.
+fn unescaped_prefix(escaped: &str) -> Result<String<MAX_KEY>, Fault> {
+    let mut prefix: String<MAX_KEY> = String::new();
+    let mut full = false;
+    let mut escaped = escaped;
+    while !escaped.is_empty() {
+        let (fragment, after) = next_fragment(escaped)?;
+        escaped = after;
+        if full {
+            continue;
+        }
+        let mut encoded = [0u8; 4];
+        let text = match fragment {
+            Fragment::Text(text) => text,
+            Fragment::Escaped(c) => c.encode_utf8(&mut encoded),
+        };
+        let room = MAX_KEY - prefix.len();
+        let cut = prefix_within(text, room);
+        full = cut.len() < text.len();
+        // Cannot fail: the cut fits.
+        let _ = prefix.push_str(cut);
+    }
+    Ok(prefix)
 }
 
 impl Attributes {
@@ -534,7 +994,7 @@ impl Attributes {
 
 /// The common case without serde: an object of writable integer and
 /// boolean attributes in range, keys without escapes, integers in their
-/// plainest form. `None` for anything else, which serde-json-core then
+/// plainest form. `None` for anything else, which the general reader then
 /// reads (and refuses, if it must, naming the fault); `Some` only where it
 /// would decode the same attributes. Fills the empty `patch` in place; on
 /// `None` it holds some of the attributes.
@@ -663,351 +1123,26 @@ impl Serialize for Attributes {
     }
 }
 
+/// `text`, or as many of its characters as `N` bytes hold. Out of line: it
+/// is called from several places in the decoder.
+#[inline(never)]
 fn truncated<const N: usize>(text: &str) -> String<N> {
     let mut out = String::new();
-    for c in text.chars() {
-        if out.push(c).is_err() {
-            break;
-        }
-    }
+    // Cannot fail: the prefix fits. Cut at a byte count rather than pushed
+    // a character at a time, which takes less code.
+    let _ = out.push_str(prefix_within(text, N));
     out
 }
 
-/// Drives serde-json-core with the schema, so each value is parsed as the
-/// type its key expects and a mismatch can name the key.
-struct PatchSeed<'f> {
-    schema: &'static [AttributeSpec],
-    failure: &'f mut Option<AttributeError>,
-    /// Where the attributes go, empty at the start.
-    patch: &'f mut Attributes,
-}
-
-impl<'de> DeserializeSeed<'de> for PatchSeed<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
+/// The longest start of `text` of at most `len` bytes that ends between
+/// two characters.
+fn prefix_within(text: &str, len: usize) -> &str {
+    let mut end = len.min(text.len());
+    // Ends at 0 at the latest, which is always a boundary.
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
-}
-
-impl<'de> Visitor<'de> for PatchSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object of attributes")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        while let Some(Key { text: key, whole }) = map.next_key_seed(KeySeed)? {
-            // A key longer than any name kept whole is no name of the
-            // schema, even if its first bytes are one.
-            let spec = whole
-                .then(|| self.schema.iter().find(|spec| spec.key == key.as_str()))
-                .flatten();
-            let Some(spec) = spec else {
-                return Err(self.fail(&key, Problem::Unknown));
-            };
-            if !spec.is_writable() {
-                return Err(self.fail(&key, Problem::ReadOnly));
-            }
-            if self.patch.get(spec.key).is_some() {
-                return Err(self.fail(&key, Problem::Duplicate));
-            }
-            // Blamed if parsing stops from here until the next key: either
-            // inside serde-json-core's parser, before any visitor sees the
-            // value, or just after a number that went on as a fraction.
-            *self.failure = Some(AttributeError::new(&key, Problem::WrongType(spec.kind)));
-            let value = match map.next_value_seed(ValueSeed(spec.kind))? {
-                Ok(value) => value,
-                Err(problem) => return Err(self.fail(&key, problem)),
-            };
-            if self.patch.set(spec.key, value).is_err() {
-                return Err(self.fail(&key, Problem::Unknown));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl PatchSeed<'_> {
-    fn fail<E: de::Error>(&mut self, key: &str, problem: Problem) -> E {
-        *self.failure = Some(AttributeError::new(key, problem));
-        E::custom("attribute rejected")
-    }
-}
-
-/// An integer too long for `i64` stops serde-json-core with `InvalidNumber`:
-/// out of range, not of the wrong type.
-fn refine(blamed: AttributeError, error: &serde_json_core::de::Error) -> AttributeError {
-    match (blamed.problem(), error) {
-        (Problem::WrongType(Kind::Int { min, max }), serde_json_core::de::Error::InvalidNumber) => {
-            AttributeError::new(blamed.key(), Problem::OutOfRange { min, max })
-        }
-        _ => blamed,
-    }
-}
-
-/// Accepts any JSON object, checking only its syntax.
-struct ObjectSyntax;
-
-impl<'de> DeserializeSeed<'de> for ObjectSyntax {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ObjectSyntax {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_key_seed(KeySeed)?.is_some() {
-            map.next_value::<de::IgnoredAny>()?;
-        }
-        Ok(())
-    }
-}
-
-struct KeySeed;
-
-/// A key as read: its first [`MAX_KEY`] bytes, and whether that is all.
-struct Key {
-    text: String<MAX_KEY>,
-    whole: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Key;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string key")
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        let text: String<MAX_KEY> = truncated(key);
-        Ok(Key {
-            whole: text.len() == key.len(),
-            text,
-        })
-    }
-}
-
-/// Parses one value as `kind`; range and length problems come back as
-/// `Ok(Err(problem))` so the caller can name the key.
-struct ValueSeed(Kind);
-
-impl<'de> DeserializeSeed<'de> for ValueSeed {
-    type Value = Result<Value, Problem>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        match self.0 {
-            // Not through f64: float parsing would cost kilobytes of flash
-            // and stack on a Cortex-M, and JSON integers need none of it.
-            Kind::Int { .. } => deserializer.deserialize_i64(self),
-            Kind::Bool => deserializer.deserialize_bool(self),
-            Kind::Str { .. } => deserializer.deserialize_str(self),
-            // serde-json-core reads fractions only as floats; the value is
-            // skipped here and read from the body's text afterwards.
-            Kind::Decimal { .. } => deserializer.deserialize_ignored_any(self),
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for ValueSeed {
-    type Value = Result<Value, Problem>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.type_name())
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(match self.0 {
-            Kind::Int { min, max } if (min..=max).contains(&value) => Ok(Value::Int(value)),
-            Kind::Int { min, max } => Err(Problem::OutOfRange { min, max }),
-            kind => Err(Problem::WrongType(kind)),
-        })
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        match i64::try_from(value) {
-            Ok(value) => self.visit_i64(value),
-            Err(_) => Ok(match self.0 {
-                Kind::Int { min, max } => Err(Problem::OutOfRange { min, max }),
-                kind => Err(Problem::WrongType(kind)),
-            }),
-        }
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(match self.0 {
-            Kind::Decimal { scale, .. } => Ok(Value::Decimal(Fixed::new(0, scale))),
-            kind => Err(Problem::WrongType(kind)),
-        })
-    }
-
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(match self.0 {
-            Kind::Bool => Ok(Value::Bool(value)),
-            kind => Err(Problem::WrongType(kind)),
-        })
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(match self.0 {
-            Kind::Str { max_len } if value.len() <= max_len.min(MAX_STRING) => {
-                Ok(Value::Str(truncated(value)))
-            }
-            Kind::Str { max_len } => Err(Problem::TooLong {
-                max_len: max_len.min(MAX_STRING),
-            }),
-            kind => Err(Problem::WrongType(kind)),
-        })
-    }
-}
-
-/// Why a body whose syntax pass stopped at a string with escapes too long
-/// for the scratch buffer is refused. Keys are compared with the schema
-/// escape by escape, needing no buffer, so a valid body with such a key is
-/// refused naming its first unknown key, as any other would be. Otherwise
-/// the long string was a value (or the body is broken): malformed.
-fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeError {
-    let mut unknown = None;
-    let mut keys = serde_json_core::de::Deserializer::new(body, None);
-    let walked = RawKeys {
-        schema,
-        unknown: &mut unknown,
-    }
-    .deserialize(&mut keys)
-    .and_then(|()| keys.end().map(|_| ()));
-    match (walked, unknown) {
-        (Ok(()), Some(key)) => DecodeError::Attribute(AttributeError::new(&key, Problem::Unknown)),
-        (Ok(()), None) => {
-            DecodeError::Malformed(serde_json_core::de::Error::EscapedStringIsTooLong)
-        }
-        (Err(error), _) => DecodeError::Malformed(error),
-    }
-}
-
-/// Walks a JSON object read without unescaping, checking each key's
-/// escapes and noting the first key that is not in the schema.
-struct RawKeys<'u> {
-    schema: &'static [AttributeSpec],
-    unknown: &'u mut Option<String<MAX_KEY>>,
-}
-
-impl<'de> DeserializeSeed<'de> for RawKeys<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RawKeys<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(escaped) = map.next_key_seed(RawKey)? {
-            let known = self
-                .schema
-                .iter()
-                .any(|spec| matches!(unescapes_to(escaped, spec.key), Ok(true)));
-            let unescaped = unescaped_prefix(escaped)
-                .map_err(|_| de::Error::custom("invalid escape in a key"))?;
-            if !known && self.unknown.is_none() {
-                *self.unknown = Some(unescaped);
-            }
-            map.next_value::<de::IgnoredAny>()?;
-        }
-        Ok(())
-    }
-}
-
-/// A key exactly as written between its quotes.
-struct RawKey;
-
-impl<'de> DeserializeSeed<'de> for RawKey {
-    type Value = &'de str;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<&'de str, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RawKey {
-    type Value = &'de str;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string key")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<&'de str, E> {
-        Ok(key)
-    }
-}
-
-/// Whether the JSON string content `escaped` unescapes to `wanted`.
-fn unescapes_to(
-    escaped: &str,
-    wanted: &str,
-) -> Result<bool, serde_json_core::str::StringUnescapeError> {
-    let mut rest = wanted.as_bytes();
-    for fragment in serde_json_core::str::EscapedStr(escaped).fragments() {
-        let mut encoded = [0u8; 4];
-        let piece = match fragment? {
-            EscapedStringFragment::NotEscaped(text) => text.as_bytes(),
-            EscapedStringFragment::Escaped(c) => c.encode_utf8(&mut encoded).as_bytes(),
-        };
-        match rest.strip_prefix(piece) {
-            Some(after) => rest = after,
-            None => return Ok(false),
-        }
-    }
-    Ok(rest.is_empty())
-}
-
-/// The start of what `escaped` unescapes to, as much as a key in an error
-/// keeps; every escape is checked, even past that.
-fn unescaped_prefix(
-    escaped: &str,
-) -> Result<String<MAX_KEY>, serde_json_core::str::StringUnescapeError> {
-    let mut prefix = String::new();
-    let mut full = false;
-    for fragment in serde_json_core::str::EscapedStr(escaped).fragments() {
-        let fragment = fragment?;
-        if full {
-            continue;
-        }
-        let mut chars_buffer = [0u8; 4];
-        let text = match fragment {
-            EscapedStringFragment::NotEscaped(text) => text,
-            EscapedStringFragment::Escaped(c) => c.encode_utf8(&mut chars_buffer),
-        };
-        for c in text.chars() {
-            if prefix.push(c).is_err() {
-                full = true;
-                break;
-            }
-        }
-    }
-    Ok(prefix)
+    text.get(..end).unwrap_or_default()
 }
 
 /// Fill in the decimals of `patch`, which the schema pass skipped, from the
@@ -1125,8 +1260,410 @@ fn each_top_level_value(body: &[u8], mut each: impl FnMut(usize, &[u8])) {
     }
 }
 
+/// The decoder that [`decode_general`] replaced, through serde and
+/// serde-json-core, kept to hold the new one to it.
+#[cfg(test)]
+mod serde_oracle {
+    use super::*;
+    use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+    use serde::Deserializer;
+    use serde_json_core::str::EscapedStringFragment;
+
+    /// The general case, through serde-json-core: any JSON, with each fault
+    /// named, filling the empty `patch` in place. In place because an attribute
+    /// set is some 700 bytes, and every copy of one that serde's visitors and
+    /// `Result`s would make costs that much stack (4.8 KiB in all on a Cortex-M
+    /// when they were returned by value, more than a micro:bit-sized stack
+    /// could spare). Out of line so that the common case pays none of it.
+    pub(super) fn decode_with_serde(
+        body: &[u8],
+        schema: &'static [AttributeSpec],
+        scratch: &mut [u8],
+        patch: &mut Attributes,
+    ) -> Result<(), DecodeError> {
+        // Syntax first, so that broken JSON is never mistaken for a value of
+        // the wrong type in the schema-driven pass below.
+        let mut syntax = serde_json_core::de::Deserializer::new(body, Some(&mut *scratch));
+        ObjectSyntax
+            .deserialize(&mut syntax)
+            .and_then(|()| syntax.end().map(|_| ()))
+            .map_err(|error| match error {
+                serde_json_core::de::Error::EscapedStringIsTooLong => {
+                    blame_long_string(body, schema)
+                }
+                error => DecodeError::Malformed(error),
+            })?;
+        let mut failure = None;
+        let seed = PatchSeed {
+            schema,
+            failure: &mut failure,
+            patch: &mut *patch,
+        };
+        let mut deserializer = serde_json_core::de::Deserializer::new(body, Some(scratch));
+        let decoded = seed.deserialize(&mut deserializer);
+        let decoded = decoded.and_then(|()| deserializer.end().map(|_| ()));
+        match (decoded, failure) {
+            (Ok(()), _) => with_decimals(patch, body, schema),
+            // The syntax is sound, so the schema pass stopped at a value: a
+            // rejection of ours, or a value serde-json-core could not read as
+            // the expected type (`"1"`, `true`, or `1.5`, whose `.5` it meets
+            // only after the `1`).
+            (Err(error), Some(attribute)) => Err(DecodeError::Attribute(refine(attribute, &error))),
+            (Err(error), None) => Err(DecodeError::Malformed(error)),
+        }
+    }
+
+    /// Drives serde-json-core with the schema, so each value is parsed as the
+    /// type its key expects and a mismatch can name the key.
+    struct PatchSeed<'f> {
+        schema: &'static [AttributeSpec],
+        failure: &'f mut Option<AttributeError>,
+        /// Where the attributes go, empty at the start.
+        patch: &'f mut Attributes,
+    }
+
+    impl<'de> DeserializeSeed<'de> for PatchSeed<'_> {
+        type Value = ();
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for PatchSeed<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object of attributes")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+            while let Some(Key { text: key, whole }) = map.next_key_seed(KeySeed)? {
+                // A key longer than any name kept whole is no name of the
+                // schema, even if its first bytes are one.
+                let spec = whole
+                    .then(|| self.schema.iter().find(|spec| spec.key == key.as_str()))
+                    .flatten();
+                let Some(spec) = spec else {
+                    return Err(self.fail(&key, Problem::Unknown));
+                };
+                if !spec.is_writable() {
+                    return Err(self.fail(&key, Problem::ReadOnly));
+                }
+                if self.patch.get(spec.key).is_some() {
+                    return Err(self.fail(&key, Problem::Duplicate));
+                }
+                // Blamed if parsing stops from here until the next key: either
+                // inside serde-json-core's parser, before any visitor sees the
+                // value, or just after a number that went on as a fraction.
+                *self.failure = Some(AttributeError::new(&key, Problem::WrongType(spec.kind)));
+                let value = match map.next_value_seed(ValueSeed(spec.kind))? {
+                    Ok(value) => value,
+                    Err(problem) => return Err(self.fail(&key, problem)),
+                };
+                if self.patch.set(spec.key, value).is_err() {
+                    return Err(self.fail(&key, Problem::Unknown));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl PatchSeed<'_> {
+        fn fail<E: de::Error>(&mut self, key: &str, problem: Problem) -> E {
+            *self.failure = Some(AttributeError::new(key, problem));
+            E::custom("attribute rejected")
+        }
+    }
+
+    /// An integer too long for `i64` stops serde-json-core with `InvalidNumber`:
+    /// out of range, not of the wrong type.
+    fn refine(blamed: AttributeError, error: &serde_json_core::de::Error) -> AttributeError {
+        match (blamed.problem(), error) {
+            (
+                Problem::WrongType(Kind::Int { min, max }),
+                serde_json_core::de::Error::InvalidNumber,
+            ) => AttributeError::new(blamed.key(), Problem::OutOfRange { min, max }),
+            _ => blamed,
+        }
+    }
+
+    /// Accepts any JSON object, checking only its syntax.
+    struct ObjectSyntax;
+
+    impl<'de> DeserializeSeed<'de> for ObjectSyntax {
+        type Value = ();
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for ObjectSyntax {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while map.next_key_seed(KeySeed)?.is_some() {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+
+    struct KeySeed;
+
+    /// A key as read: its first [`MAX_KEY`] bytes, and whether that is all.
+    struct Key {
+        text: String<MAX_KEY>,
+        whole: bool,
+    }
+
+    impl<'de> DeserializeSeed<'de> for KeySeed {
+        type Value = Key;
+
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for KeySeed {
+        type Value = Key;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string key")
+        }
+
+        fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+            let text: String<MAX_KEY> = truncated(key);
+            Ok(Key {
+                whole: text.len() == key.len(),
+                text,
+            })
+        }
+    }
+
+    /// Parses one value as `kind`; range and length problems come back as
+    /// `Ok(Err(problem))` so the caller can name the key.
+    struct ValueSeed(Kind);
+
+    impl<'de> DeserializeSeed<'de> for ValueSeed {
+        type Value = Result<Value, Problem>;
+
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            match self.0 {
+                // Not through f64: float parsing would cost kilobytes of flash
+                // and stack on a Cortex-M, and JSON integers need none of it.
+                Kind::Int { .. } => deserializer.deserialize_i64(self),
+                Kind::Bool => deserializer.deserialize_bool(self),
+                Kind::Str { .. } => deserializer.deserialize_str(self),
+                // serde-json-core reads fractions only as floats; the value is
+                // skipped here and read from the body's text afterwards.
+                Kind::Decimal { .. } => deserializer.deserialize_ignored_any(self),
+            }
+        }
+    }
+
+    impl<'de> Visitor<'de> for ValueSeed {
+        type Value = Result<Value, Problem>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0.type_name())
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+            Ok(match self.0 {
+                Kind::Int { min, max } if (min..=max).contains(&value) => Ok(Value::Int(value)),
+                Kind::Int { min, max } => Err(Problem::OutOfRange { min, max }),
+                kind => Err(Problem::WrongType(kind)),
+            })
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+            match i64::try_from(value) {
+                Ok(value) => self.visit_i64(value),
+                Err(_) => Ok(match self.0 {
+                    Kind::Int { min, max } => Err(Problem::OutOfRange { min, max }),
+                    kind => Err(Problem::WrongType(kind)),
+                }),
+            }
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(match self.0 {
+                Kind::Decimal { scale, .. } => Ok(Value::Decimal(Fixed::new(0, scale))),
+                kind => Err(Problem::WrongType(kind)),
+            })
+        }
+
+        fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+            Ok(match self.0 {
+                Kind::Bool => Ok(Value::Bool(value)),
+                kind => Err(Problem::WrongType(kind)),
+            })
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+            Ok(match self.0 {
+                Kind::Str { max_len } if value.len() <= max_len.min(MAX_STRING) => {
+                    Ok(Value::Str(truncated(value)))
+                }
+                Kind::Str { max_len } => Err(Problem::TooLong {
+                    max_len: max_len.min(MAX_STRING),
+                }),
+                kind => Err(Problem::WrongType(kind)),
+            })
+        }
+    }
+
+    /// Why a body whose syntax pass stopped at a string with escapes too long
+    /// for the scratch buffer is refused. Keys are compared with the schema
+    /// escape by escape, needing no buffer, so a valid body with such a key is
+    /// refused naming its first unknown key, as any other would be. Otherwise
+    /// the long string was a value (or the body is broken): malformed.
+    fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeError {
+        let mut unknown = None;
+        let mut keys = serde_json_core::de::Deserializer::new(body, None);
+        let walked = RawKeys {
+            schema,
+            unknown: &mut unknown,
+        }
+        .deserialize(&mut keys)
+        .and_then(|()| keys.end().map(|_| ()));
+        match (walked, unknown) {
+            (Ok(()), Some(key)) => {
+                DecodeError::Attribute(AttributeError::new(&key, Problem::Unknown))
+            }
+            (Ok(()), None) => {
+                DecodeError::Malformed(serde_json_core::de::Error::EscapedStringIsTooLong)
+            }
+            (Err(error), _) => DecodeError::Malformed(error),
+        }
+    }
+
+    /// Walks a JSON object read without unescaping, checking each key's
+    /// escapes and noting the first key that is not in the schema.
+    struct RawKeys<'u> {
+        schema: &'static [AttributeSpec],
+        unknown: &'u mut Option<String<MAX_KEY>>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for RawKeys<'_> {
+        type Value = ();
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for RawKeys<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(escaped) = map.next_key_seed(RawKey)? {
+                let known = self
+                    .schema
+                    .iter()
+                    .any(|spec| matches!(unescapes_to(escaped, spec.key), Ok(true)));
+                let unescaped = unescaped_prefix(escaped)
+                    .map_err(|_| de::Error::custom("invalid escape in a key"))?;
+                if !known && self.unknown.is_none() {
+                    *self.unknown = Some(unescaped);
+                }
+                map.next_value::<de::IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+
+    /// A key exactly as written between its quotes.
+    struct RawKey;
+
+    impl<'de> DeserializeSeed<'de> for RawKey {
+        type Value = &'de str;
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<&'de str, D::Error> {
+            deserializer.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for RawKey {
+        type Value = &'de str;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string key")
+        }
+
+        fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<&'de str, E> {
+            Ok(key)
+        }
+    }
+
+    /// Whether the JSON string content `escaped` unescapes to `wanted`.
+    fn unescapes_to(
+        escaped: &str,
+        wanted: &str,
+    ) -> Result<bool, serde_json_core::str::StringUnescapeError> {
+        let mut rest = wanted.as_bytes();
+        for fragment in serde_json_core::str::EscapedStr(escaped).fragments() {
+            let mut encoded = [0u8; 4];
+            let piece = match fragment? {
+                EscapedStringFragment::NotEscaped(text) => text.as_bytes(),
+                EscapedStringFragment::Escaped(c) => c.encode_utf8(&mut encoded).as_bytes(),
+            };
+            match rest.strip_prefix(piece) {
+                Some(after) => rest = after,
+                None => return Ok(false),
+            }
+        }
+        Ok(rest.is_empty())
+    }
+
+    /// The start of what `escaped` unescapes to, as much as a key in an error
+    /// keeps; every escape is checked, even past that.
+    fn unescaped_prefix(
+        escaped: &str,
+    ) -> Result<String<MAX_KEY>, serde_json_core::str::StringUnescapeError> {
+        let mut prefix = String::new();
+        let mut full = false;
+        for fragment in serde_json_core::str::EscapedStr(escaped).fragments() {
+            let fragment = fragment?;
+            if full {
+                continue;
+            }
+            let mut chars_buffer = [0u8; 4];
+            let text = match fragment {
+                EscapedStringFragment::NotEscaped(text) => text,
+                EscapedStringFragment::Escaped(c) => c.encode_utf8(&mut chars_buffer),
+            };
+            for c in text.chars() {
+                if prefix.push(c).is_err() {
+                    full = true;
+                    break;
+                }
+            }
+        }
+        Ok(prefix)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    extern crate std;
+    use super::serde_oracle::decode_with_serde;
     use super::*;
     use crate::decimal::Fixed;
 
@@ -1214,6 +1751,269 @@ mod tests {
         }
         let mut plain = Attributes::new();
         assert!(decode_plain(br#"{"led":1,"on":true}"#, SCHEMA, &mut plain).is_some());
+    }
+
+    /// The schema of the comparisons below: every kind, a read-only key.
+    const EVERY_KIND: &[AttributeSpec] = &[
+        AttributeSpec {
+            key: "led",
+            kind: Kind::Int { min: -5, max: 1 },
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "big",
+            kind: Kind::Int {
+                min: i64::MIN,
+                max: i64::MAX,
+            },
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "on",
+            kind: Kind::Bool,
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "duty",
+            kind: Kind::Int { min: 0, max: 9 },
+            access: Access::ReadOnly,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "name",
+            kind: Kind::Str { max_len: 8 },
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "temp",
+            kind: Kind::Decimal {
+                scale: 1,
+                min: -50,
+                max: 500,
+            },
+            access: Access::ReadWrite,
+            doc: "",
+        },
+        AttributeSpec {
+            key: "\u{e9}t\u{e9}",
+            kind: Kind::Bool,
+            access: Access::ReadWrite,
+            doc: "",
+        },
+    ];
+
+    /// Decodes `body` with both the hand-written reader and serde-json-core
+    /// (through the same front door, so the plain path is the same for
+    /// both) and checks that they agree on the outcome and the patch.
+    fn agree(body: &[u8], scratch_len: usize) {
+        let (mut ours, mut theirs) = ([0u8; 64], [0u8; 64]);
+        let scratch_len = scratch_len.min(64);
+        let (mut new, mut old) = (Attributes::new(), Attributes::new());
+        let decoded = new.decode_in_place(body, EVERY_KIND, &mut ours[..scratch_len]);
+        let expected = if body.iter().all(u8::is_ascii_whitespace)
+            || decode_plain(body, EVERY_KIND, &mut old).is_some()
+        {
+            Ok(())
+        } else {
+            old.entries.clear();
+            decode_with_serde(body, EVERY_KIND, &mut theirs[..scratch_len], &mut old)
+        };
+        assert_eq!(
+            (&decoded, &new),
+            (&expected, &old),
+            "{:?} with {scratch_len} bytes of scratch",
+            String::<256>::try_from(core::str::from_utf8(body).unwrap_or("(not UTF-8)"))
+        );
+    }
+
+    #[test]
+    fn the_reader_agrees_with_serde_json_core_on_edge_cases() {
+        let bodies: &[&str] = &[
+            r#"{"led":1}"#,
+            r#"{"led": 01}"#,
+            r#"{"led": 1 2}"#,
+            r#"{"led": 1"}"#,
+            r#"{"led": -}"#,
+            r#"{"led": --1}"#,
+            r#"{"led": -a}"#,
+            r#"{"led": 1.5}"#,
+            r#"{"led": 99999999999999999999}"#,
+            r#"{"big": -9223372036854775809}"#,
+            r#"{"led": [1]}"#,
+            r#"{"led": {"a": 1}}"#,
+            r#"{"led": "1"}"#,
+            r#"{"on": true }"#,
+            r#"{"on": truex}"#,
+            r#"{"on": tru}"#,
+            r#"{"on": nul}"#,
+            r#"{"name": "abcdefgh"}"#,
+            r#"{"name": "abcdefghi"}"#,
+            r#"{"name": "a\nb"}"#,
+            r#"{"name": "\u+041"}"#,
+            r#"{"name": "\u-041"}"#,
+            r#"{"name": "\ud800"}"#,
+            r#"{"name": "\uD83D\uDE00"}"#,
+            r#"{"name": "\x"}"#,
+            r#"{"name": "\"}"#,
+            r#"{"name": "\\"}"#,
+            r#"{"name": 1}"#,
+            r#"{"temp": 21.5}"#,
+            r#"{"temp": 21.55}"#,
+            r#"{"temp": 7"}"#,
+            r#"{"temp": "7"}"#,
+            r#"{"temp": [7]}"#,
+            r#"{"temp": null}"#,
+            r#"{"temp": 1e1}"#,
+            r#"{"temp": 100}"#,
+            r#"{"temp": 1, "temp": 2}"#,
+            r#"{"\u00e9t\u00e9": true}"#,
+            "{\"\u{e9}t\u{e9}\": true}",
+            r#"{"nope": 1, "led": 5}"#,
+            r#"{"led": 5, "nope": 1}"#,
+            r#"{"duty": 1}"#,
+            r#"{"led": 1, "led": 1}"#,
+            r#"{"led": 1,}"#,
+            r#"{,"led": 1}"#,
+            r#"{"led" 1}"#,
+            r#"{"led":}"#,
+            r#"{"led":,}"#,
+            r#"{"led": 1] "#,
+            r#"{"x": [,1 2]}"#,
+            r#"{"x": [1 2]}"#,
+            r#"{"x": [1,]}"#,
+            r#"{"x": [,]}"#,
+            r#"{"x": [}"#,
+            r#"{"x": {"a" 1}}"#,
+            r#"{"x": {1: 1}}"#,
+            r#"{"x": {"a": 1,}}"#,
+            r#"{"x": "\u00"}"#,
+            r#"{"a\u0041aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": 1}"#,
+            r#"{"l\u0065d": 1, "x": "\u0041aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#,
+            r#"{"x": "\u0041aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "y": 1"#,
+            r#"{"\u0041aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\q": 1}"#,
+            r#"[]"#,
+            r#"1"#,
+            r#""#,
+            r#"{"#,
+            r#"{"led""#,
+            r#"{"led":"#,
+            r#"{"led":1"#,
+            r#"{"led":1}}"#,
+            "{\"led\":\u{0}1}",
+        ];
+        for body in bodies {
+            for scratch_len in [0, 4, 8, 64] {
+                agree(body.as_bytes(), scratch_len);
+            }
+        }
+        agree(b"{\"name\": \"\xff\"}", 64);
+        agree(b"{\"\xff\": 1}", 64);
+    }
+
+    /// Pieces that bodies are made of, valid and not.
+    const PIECES: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        ",",
+        " ",
+        "\"",
+        "\\",
+        "\"led\"",
+        "\"on\"",
+        "\"name\"",
+        "\"big\"",
+        "\"duty\"",
+        "\"temp\"",
+        "\"x\"",
+        "\"l\\u0065d\"",
+        "\"\\u+06c\"",
+        "\"\\u00e9t\\u00e9\"",
+        "\"a\\\"b\"",
+        "\"\\\\\"",
+        "\"\\ud800\"",
+        "\"\\q\"",
+        "\"abcdefghij\"",
+        "\"\\u0041bcdefgh\"",
+        "1",
+        "-",
+        "0",
+        "01",
+        "-5",
+        "2",
+        "1.5",
+        "21.5",
+        "1e3",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "true",
+        "false",
+        "null",
+        "tru",
+        "x",
+        "\t",
+        "\n",
+        "é",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn the_reader_agrees_with_serde_json_core_on_any_pieces(
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..24),
+            scratch_len in 0usize..24,
+        ) {
+            let body: std::string::String = pieces.concat();
+            agree(body.as_bytes(), scratch_len);
+        }
+
+        #[test]
+        fn the_reader_agrees_with_serde_json_core_on_objects(
+            members in proptest::collection::vec(
+                (proptest::sample::select(&PIECES[9..25]), proptest::sample::select(&PIECES[9..])),
+                0..6,
+            ),
+            space in proptest::sample::select(&[""," ", "\n\t"][..]),
+            scratch_len in 0usize..24,
+        ) {
+            let mut body = std::string::String::from("{");
+            for (index, (key, value)) in members.iter().enumerate() {
+                if index > 0 {
+                    body.push(',');
+                }
+                body.push_str(space);
+                body.push_str(key);
+                body.push(':');
+                body.push_str(space);
+                body.push_str(value);
+            }
+            body.push('}');
+            agree(body.as_bytes(), scratch_len);
+        }
+
+        #[test]
+        fn the_reader_agrees_with_serde_json_core_on_any_bytes(
+            body in proptest::collection::vec(proptest::sample::select(&b"{}[]:,\" \\ledon1-0.tru\xc3\xa9"[..]), 0..32),
+            scratch_len in 0usize..24,
+        ) {
+            agree(&body, scratch_len);
+        }
+    }
+
+    #[test]
+    fn long_text_is_cut_between_characters() {
+        let key = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaé";
+        assert_eq!(key.len(), MAX_KEY + 1);
+        let error = AttributeError::new(key, Problem::Unknown);
+        assert_eq!(error.key(), &key[..MAX_KEY - 1]);
+        assert_eq!(Value::text("ok"), Value::Str(truncated("ok")));
+        assert_eq!(truncated::<4>("ab€"), "ab");
+        assert_eq!(truncated::<5>("ab€"), "ab€");
     }
 
     #[test]

@@ -165,15 +165,26 @@ pub(crate) fn whole_seconds_up(wait: Duration) -> u32 {
 }
 
 /// Push `text` onto `into`, or as many of its characters as fit.
+///
+/// Never inlined: details are built from dozens of pieces, and each piece
+/// is then one call.
+#[inline(never)]
 fn push_cut<const N: usize>(into: &mut String<N>, text: &str) {
-    if into.push_str(text).is_ok() {
-        return;
+    let room = into.capacity().saturating_sub(into.len());
+    // Cannot fail: the cut fits.
+    let _ = into.push_str(cut_to(text, room));
+}
+
+/// The longest start of `text` of at most `len` bytes that ends between two
+/// characters: found by its byte count, which takes less code than pushing
+/// a character at a time until one does not fit.
+fn cut_to(text: &str, len: usize) -> &str {
+    let mut end = len.min(text.len());
+    // Ends at 0 at the latest, which is always a boundary.
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
-    for c in text.chars() {
-        if into.push(c).is_err() {
-            break;
-        }
-    }
+    text.get(..end).unwrap_or_default()
 }
 
 /// The detail of a problem as it is built.
@@ -701,119 +712,128 @@ pub(crate) struct ResponseHead<'h> {
 impl ResponseHead<'_> {
     /// Write the head, blank line included, at the start of `out`.
     pub(crate) fn write(&self, out: &mut [u8]) -> Result<usize, Overflow> {
-        let mut writer = SliceWriter { out, len: 0 };
-        self.emit(&mut writer)?;
-        Ok(writer.len)
+        let mut writer = Sink {
+            out,
+            len: 0,
+            counting: false,
+            overflow: false,
+        };
+        self.emit(&mut writer);
+        writer.finish()
     }
 
     /// The length of the head, blank line included.
     pub(crate) fn measure(&self) -> Result<usize, Overflow> {
-        let mut counter = Counter(0);
-        self.emit(&mut counter)?;
-        Ok(counter.0)
+        let mut counter = Sink {
+            out: &mut [],
+            len: 0,
+            counting: true,
+            overflow: false,
+        };
+        self.emit(&mut counter);
+        counter.finish()
     }
 
-    fn emit(&self, w: &mut impl Sink) -> Result<(), Overflow> {
+    fn emit(&self, w: &mut Sink<'_>) {
         match status_line(self.status) {
-            Some(line) => w.put(line.as_bytes())?,
+            Some(line) => w.put(line.as_bytes()),
             None => {
-                w.put(b"HTTP/1.1 ")?;
-                w.put(Digits::new(u64::from(self.status)).as_bytes())?;
-                w.put(b" ")?;
-                w.put(reason(self.status).as_bytes())?;
+                w.put(b"HTTP/1.1 ");
+                w.put(Digits::new(u64::from(self.status)).as_bytes());
+                w.put(b" ");
+                w.put(reason(self.status).as_bytes());
             }
         }
         match self.content_type {
-            Some(Media::Json) => w.put(b"\r\nContent-Type: application/json")?,
-            Some(Media::ProblemJson) => w.put(b"\r\nContent-Type: application/problem+json")?,
+            Some(Media::Json) => w.put(b"\r\nContent-Type: application/json"),
+            Some(Media::ProblemJson) => w.put(b"\r\nContent-Type: application/problem+json"),
             None => {}
         }
         // A 204 has no content and must not say how long it is; a 304's
         // length would be that of the 200 it stands for, so none is sent.
         if !matches!(self.status, 204 | 304) {
-            w.put(b"\r\nContent-Length: ")?;
-            w.put(Digits::new(self.content_length as u64).as_bytes())?;
+            w.put(b"\r\nContent-Length: ");
+            w.put(Digits::new(self.content_length as u64).as_bytes());
         }
         if let Some(allow) = self.allow {
-            w.put(b"\r\nAllow: ")?;
-            w.put(allow.as_bytes())?;
+            w.put(b"\r\nAllow: ");
+            w.put(allow.as_bytes());
         }
         match self.extra {
             Extra::None => {}
             Extra::RetryAfter(seconds) => {
-                w.put(b"\r\nRetry-After: ")?;
-                w.put(Digits::new(u64::from(seconds)).as_bytes())?;
+                w.put(b"\r\nRetry-After: ");
+                w.put(Digits::new(u64::from(seconds)).as_bytes());
             }
             Extra::Etag(etag) => {
-                w.put(b"\r\nETag: ")?;
-                w.put(&etag::render(etag))?;
+                w.put(b"\r\nETag: ");
+                w.put(&etag::render(etag));
             }
             Extra::Located { etag, noun, ticket } => {
-                w.put(b"\r\nETag: ")?;
-                w.put(&etag::render(etag))?;
-                w.put(b"\r\nLocation: /")?;
-                put_segment(w, noun)?;
-                w.put(b"/changes/")?;
-                w.put(Digits::new(u64::from(ticket)).as_bytes())?;
+                w.put(b"\r\nETag: ");
+                w.put(&etag::render(etag));
+                w.put(b"\r\nLocation: /");
+                put_segment(w, noun);
+                w.put(b"/changes/");
+                w.put(Digits::new(u64::from(ticket)).as_bytes());
             }
             Extra::EtagLocked { etag, lock } => {
-                w.put(b"\r\nETag: ")?;
-                w.put(&etag::render(etag))?;
-                w.put(b"\r\nLock-Info: expires_in_ms=")?;
-                w.put(Digits::new(u64::from(lock.expires_in_ms)).as_bytes())?;
+                w.put(b"\r\nETag: ");
+                w.put(&etag::render(etag));
+                w.put(b"\r\nLock-Info: expires_in_ms=");
+                w.put(Digits::new(u64::from(lock.expires_in_ms)).as_bytes());
             }
             Extra::Waited(etag) => {
-                w.put(b"\r\nETag: ")?;
-                w.put(&etag::render(etag))?;
-                w.put(b"\r\nPreference-Applied: wait")?;
+                w.put(b"\r\nETag: ");
+                w.put(&etag::render(etag));
+                w.put(b"\r\nPreference-Applied: wait");
             }
             Extra::Lock { token, noun } => {
-                w.put(b"\r\nLock-Token: ")?;
-                w.put(token.to_hex().as_bytes())?;
+                w.put(b"\r\nLock-Token: ");
+                w.put(token.to_hex().as_bytes());
                 if let Some(noun) = noun {
-                    w.put(b"\r\nLocation: /")?;
-                    put_segment(w, noun)?;
-                    w.put(b"/lock")?;
+                    w.put(b"\r\nLocation: /");
+                    put_segment(w, noun);
+                    w.put(b"/lock");
                 }
             }
         }
-        w.put(b"\r\n")?;
-        self.emit_access(w)?;
+        w.put(b"\r\n");
+        self.emit_access(w);
         match self.connection {
             Persistence::KeepAlive => {}
-            Persistence::KeepAliveConfirmed => w.put(b"Connection: keep-alive\r\n")?,
-            Persistence::Close => w.put(b"Connection: close\r\n")?,
+            Persistence::KeepAliveConfirmed => w.put(b"Connection: keep-alive\r\n"),
+            Persistence::Close => w.put(b"Connection: close\r\n"),
         }
-        w.put(b"\r\n")
+        w.put(b"\r\n");
     }
 
-    fn emit_access(&self, w: &mut impl Sink) -> Result<(), Overflow> {
+    fn emit_access(&self, w: &mut Sink<'_>) {
         let access = &self.access;
         if let Some(challenge) = access.challenge {
-            w.put(b"WWW-Authenticate: ")?;
-            w.put(challenge.header().as_bytes())?;
-            w.put(b"\r\n")?;
+            w.put(b"WWW-Authenticate: ");
+            w.put(challenge.header().as_bytes());
+            w.put(b"\r\n");
         }
         if let Some(origin) = access.allow_origin {
-            w.put(b"Access-Control-Allow-Origin: ")?;
-            w.put(origin.as_bytes())?;
-            w.put(b"\r\nAccess-Control-Expose-Headers: ")?;
-            w.put(EXPOSED_HEADERS.as_bytes())?;
-            w.put(b"\r\n")?;
+            w.put(b"Access-Control-Allow-Origin: ");
+            w.put(origin.as_bytes());
+            w.put(b"\r\nAccess-Control-Expose-Headers: ");
+            w.put(EXPOSED_HEADERS.as_bytes());
+            w.put(b"\r\n");
         }
         if access.preflight {
-            w.put(b"Access-Control-Allow-Methods: ")?;
-            w.put(PREFLIGHT_METHODS.as_bytes())?;
-            w.put(b"\r\nAccess-Control-Allow-Headers: ")?;
-            w.put(PREFLIGHT_HEADERS.as_bytes())?;
-            w.put(b"\r\nAccess-Control-Max-Age: ")?;
-            w.put(Digits::new(u64::from(PREFLIGHT_MAX_AGE)).as_bytes())?;
-            w.put(b"\r\n")?;
+            w.put(b"Access-Control-Allow-Methods: ");
+            w.put(PREFLIGHT_METHODS.as_bytes());
+            w.put(b"\r\nAccess-Control-Allow-Headers: ");
+            w.put(PREFLIGHT_HEADERS.as_bytes());
+            w.put(b"\r\nAccess-Control-Max-Age: ");
+            w.put(Digits::new(u64::from(PREFLIGHT_MAX_AGE)).as_bytes());
+            w.put(b"\r\n");
         }
         if access.vary_origin {
-            w.put(b"Vary: Origin\r\n")?;
+            w.put(b"Vary: Origin\r\n");
         }
-        Ok(())
     }
 }
 
@@ -821,49 +841,54 @@ impl ResponseHead<'_> {
 /// (RFC 3986 `pchar`), any other percent-encoded, so that a noun name with
 /// a space or a non-ASCII letter still makes a valid `Location` (routing
 /// decodes it again).
-fn put_segment(w: &mut impl Sink, segment: &str) -> Result<(), Overflow> {
+fn put_segment(w: &mut Sink<'_>, segment: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &byte in segment.as_bytes() {
         let plain = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&byte);
         if plain {
-            w.put(&[byte])?;
+            w.put(&[byte]);
         } else {
             let high = HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
             let low = HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0');
-            w.put(&[b'%', high, low])?;
+            w.put(&[b'%', high, low]);
         }
     }
-    Ok(())
 }
 
-/// Where a response head goes: bytes appended, or only counted.
-trait Sink {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Overflow>;
-}
-
-/// Counts the bytes written to it.
-struct Counter(usize);
-
-impl Sink for Counter {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Overflow> {
-        self.0 = self.0.checked_add(bytes.len()).ok_or(Overflow)?;
-        Ok(())
-    }
-}
-
-/// Appends to a byte slice, failing when it is full.
-struct SliceWriter<'o> {
+/// Where a response head goes: appended to a byte slice, or (`counting`)
+/// only counted. One type rather than a trait with a writer and a counter,
+/// so that the head's code is compiled once, not once per kind of sink; and
+/// `put` notes an overflow instead of returning it, so that each of the
+/// head's dozens of pieces is a call (a copy, where it is inlined) with no
+/// branch after it (the head is refused as a whole in
+/// [`finish`](Self::finish)). Left to the compiler to inline: at
+/// opt-level "s" it stays out of line, and inlined on the host it costs
+/// about 200 instructions fewer per request.
+struct Sink<'o> {
     out: &'o mut [u8],
     len: usize,
+    counting: bool,
+    overflow: bool,
 }
 
-impl Sink for SliceWriter<'_> {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Overflow> {
-        let end = self.len.checked_add(bytes.len()).ok_or(Overflow)?;
-        let into = self.out.get_mut(self.len..end).ok_or(Overflow)?;
-        into.copy_from_slice(bytes);
+impl Sink<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.len.saturating_add(bytes.len());
+        // A counting sink has no room at all, so it only ever takes the
+        // second arm: the writing sink's common case tests nothing more.
+        match self.out.get_mut(self.len..end) {
+            Some(into) => into.copy_from_slice(bytes),
+            None => self.overflow |= !self.counting,
+        }
         self.len = end;
-        Ok(())
+    }
+
+    /// The length written or counted, unless something did not fit.
+    fn finish(&self) -> Result<usize, Overflow> {
+        if self.overflow || self.len == usize::MAX {
+            return Err(Overflow);
+        }
+        Ok(self.len)
     }
 }
 
