@@ -101,9 +101,9 @@ async fn serve(green_led0: &'static Led) {
         ..Config::default()
     };
     let server = Server::new(&nouns, EmbassyClock, config);
-    // The requests below are under 128 bytes; every response fits the
-    // smallest response buffer.
-    let (mut request, mut response) = ([0u8; 256], [0u8; Buffers::MIN_RESPONSE]);
+    // The largest request below, a body nested 400 levels deep, is about
+    // 900 bytes; every response fits the smallest response buffer.
+    let (mut request, mut response) = ([0u8; 1024], [0u8; Buffers::MIN_RESPONSE]);
     let mut buffers = Buffers::new(&mut request, &mut response);
     let mut connection = PipeEnd {
         incoming: &TO_SERVER,
@@ -167,6 +167,42 @@ impl Client {
         let response = self.exchange(request, &mut buf).await?;
         ensure_eq(response.status, 422, "status")?;
         ensure_eq(LED_PIN.is_high(), before, "the pin is unchanged")
+    }
+
+    /// `PUT /led` whose value is a list nested 400 levels deep answers 422
+    /// (the wrong type) and leaves the pin as it was. Skipping the value
+    /// takes no more stack for its depth: a decoder that recursed a level
+    /// at a time would need tens of kilobytes here and overflow the stack.
+    pub async fn put_led_deeply_nested(&mut self) -> Verdict {
+        const DEPTH: usize = 400;
+        const RUN: usize = 50;
+        let before = LED_PIN.is_high();
+        let head = heapless::format!(
+            160;
+            "PUT /led HTTP/1.1\r\nHost: qemu\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{{\"led\": ",
+            9 + 2 * DEPTH
+        );
+        let head = head.map_err(|_| Failure::new(format_args!("the head does not fit")))?;
+        // Sent a run at a time: the whole request would not fit this
+        // program's RAM a second time.
+        self.send(head.as_bytes()).await?;
+        for bracket in [b'[', b']'] {
+            for _ in 0..DEPTH / RUN {
+                self.send(&[bracket; RUN]).await?;
+            }
+        }
+        self.send(b"}").await?;
+        let mut buf = [0u8; 512];
+        let response = self.exchange(&[], &mut buf).await?;
+        ensure_eq(response.status, 422, "status")?;
+        ensure_eq(LED_PIN.is_high(), before, "the pin is unchanged")
+    }
+
+    /// Send `bytes` towards the server.
+    async fn send(&mut self, bytes: &[u8]) -> Verdict {
+        let sent = with_timeout(TIME_LIMIT, self.connection.write_all(bytes)).await;
+        ensure(matches!(sent, Ok(Ok(()))), "the request was taken")
     }
 
     /// `PUT /led` with an `If-Match` that names another state answers 412

@@ -72,6 +72,8 @@ async fn run_all(spawner: Spawner, out: &mut impl Write, host_start: usize) -> b
             tally.end(client.put_led().await);
             tally.begin("http: PUT /led with a wrong-typed value answers 422");
             tally.end(client.put_led_wrong_type().await);
+            tally.begin("http: PUT /led with a value nested 400 levels deep answers 422");
+            tally.end(client.put_led_deeply_nested().await);
             tally.begin("http: PUT /led with a stale If-Match answers 412");
             tally.end(client.put_led_if_match_stale().await);
             tally.begin("http: GET /green_led0 answers 200 with its state as JSON");
