@@ -15,29 +15,14 @@ use urest_core::coord::{
 use urest_core::nouns::PwmLed;
 use urest_core::resource::{Description, Error, Outcome, Resource, Verbs};
 use urest_core::time::Instant;
-use urest_mock::{MockPwm, Recorder, VirtualClock};
+use urest_mock::{MockEntropy, MockPwm, Recorder, VirtualClock};
 
 fn ms(millis: u64) -> Instant {
     Instant::from_millis(millis)
 }
 
-/// Test entropy: xorshift64, fine for tests only.
-struct Xorshift(u64);
-
-impl Entropy for Xorshift {
-    fn fill(&mut self, bytes: &mut [u8]) -> Result<(), EntropyError> {
-        for byte in bytes {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            *byte = self.0 as u8;
-        }
-        Ok(())
-    }
-}
-
-fn tokens() -> TokenSource<Xorshift> {
-    TokenSource::new(Xorshift(0x9e37_79b9_7f4a_7c15)).unwrap()
+fn tokens() -> TokenSource<MockEntropy> {
+    TokenSource::new(MockEntropy::new(0x9e37_79b9_7f4a_7c15)).unwrap()
 }
 
 /// A noun of one's own that knows nothing of coordination.

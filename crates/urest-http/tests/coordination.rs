@@ -8,29 +8,15 @@ use core::time::Duration;
 
 use support::{empty_post, get, put, request, Clock, Response, Rig};
 use urest_core::controller::Policy;
-use urest_core::coord::{CoordConfig, Entropy, EntropyError, LeaseConfig};
+use urest_core::coord::{CoordConfig, LeaseConfig};
 use urest_http::{Config, Coordination, Server, TooFewPlaces};
+use urest_mock::MockEntropy;
 
-/// A xorshift generator: entropy enough for tests, never for a device.
-struct Xorshift(u64);
-
-impl Entropy for Xorshift {
-    fn fill(&mut self, bytes: &mut [u8]) -> Result<(), EntropyError> {
-        for byte in bytes {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            *byte = self.0.to_le_bytes()[3];
-        }
-        Ok(())
-    }
-}
-
-type Coord = Coordination<Xorshift, 2, 4>;
+type Coord = Coordination<MockEntropy, 2, 4>;
 
 fn coordination(config: CoordConfig) -> &'static Coord {
     Box::leak(Box::new(
-        Coordination::new(Xorshift(0x2545_f491_4f6c_dd1d), config).expect("entropy works"),
+        Coordination::new(MockEntropy::new(0x2545_f491_4f6c_dd1d), config).expect("entropy works"),
     ))
 }
 
@@ -44,6 +30,16 @@ fn coordinated(rig: &Rig, coord: &'static Coord, config: Config) -> Server<'stat
 fn with_headers(method: &str, path: &str, headers: &str, body: &str) -> String {
     let plain = request(method, path, body);
     plain.replacen("Host: device\r\n", &format!("Host: device\r\n{headers}"), 1)
+}
+
+/// `PUT /green_led0 {"desired": desired}` with `Prefer: wait=seconds`.
+fn waiting_put(seconds: u32, desired: u8) -> String {
+    with_headers(
+        "PUT",
+        "/green_led0",
+        &format!("Prefer: wait={seconds}\r\n"),
+        &format!(r#"{{"desired": {desired}}}"#),
+    )
 }
 
 fn token_of(response: &Response) -> String {
@@ -342,14 +338,7 @@ fn prefer_wait_answers_200_once_the_fade_is_done() {
     let rig = Rig::new(Policy::Fifo);
     let server = rig.server();
     let (_, (waited, at)) = rig.serve(&server, async |client| {
-        let waited = client
-            .request(with_headers(
-                "PUT",
-                "/green_led0",
-                "Prefer: wait=30\r\n",
-                r#"{"desired": 1}"#,
-            ))
-            .await;
+        let waited = client.request(waiting_put(30, 1)).await;
         (waited, rig.now())
     });
     assert_eq!(waited.status, 200, "{waited:#?}");
@@ -371,14 +360,7 @@ fn prefer_wait_gives_the_usual_202_when_the_wait_is_over_first() {
         ..Config::default()
     });
     let (_, (waited, at)) = rig.serve(&server, async |client| {
-        let waited = client
-            .request(with_headers(
-                "PUT",
-                "/green_led0",
-                "Prefer: wait=60\r\n",
-                r#"{"desired": 1}"#,
-            ))
-            .await;
+        let waited = client.request(waiting_put(60, 1)).await;
         (waited, rig.now())
     });
     assert_eq!(waited.status, 202);
@@ -394,16 +376,7 @@ fn a_waiting_client_learns_that_its_change_was_cancelled() {
     let server = rig.server();
     let (waited, cancel) = rig.serve_two(
         &server,
-        async |client| {
-            client
-                .request(with_headers(
-                    "PUT",
-                    "/green_led0",
-                    "Prefer: wait=30\r\n",
-                    r#"{"desired": 1}"#,
-                ))
-                .await
-        },
+        async |client| client.request(waiting_put(30, 1)).await,
         async |other| {
             rig.sleep_ms(2_000).await;
             other
@@ -419,8 +392,8 @@ fn a_waiting_client_learns_that_its_change_was_cancelled() {
 #[test]
 fn coordination_must_have_a_place_for_every_noun() {
     let rig = Rig::new(Policy::Fifo);
-    let small: &'static Coordination<Xorshift, 1, 4> = Box::leak(Box::new(
-        Coordination::new(Xorshift(7), CoordConfig::default()).expect("entropy works"),
+    let small: &'static Coordination<MockEntropy, 1, 4> = Box::leak(Box::new(
+        Coordination::new(MockEntropy::new(7), CoordConfig::default()).expect("entropy works"),
     ));
     let refused = rig.server().with_coordination(small).err();
     assert_eq!(
@@ -565,14 +538,7 @@ fn a_reject_refusal_is_never_delayed_by_prefer_wait() {
         let first = client
             .request(put("/green_led0", r#"{"desired": 1}"#))
             .await;
-        let refused = client
-            .request(with_headers(
-                "PUT",
-                "/green_led0",
-                "Prefer: wait=30\r\n",
-                r#"{"desired": 0}"#,
-            ))
-            .await;
+        let refused = client.request(waiting_put(30, 0)).await;
         let at = rig.now();
         client.close();
         (first, refused, at)

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod entropy;
 pub mod interleaving;
 pub mod naive;
 pub mod pin;
@@ -24,6 +25,7 @@ pub mod pwm;
 pub mod sim;
 
 pub use clock::VirtualClock;
+pub use entropy::MockEntropy;
 pub use pin::{MockPin, PinLevel};
 pub use pwm::{MockPwm, MockPwmError, Recorder, Write};
 pub use sim::{Simulation, Stalled, VirtualDelay};

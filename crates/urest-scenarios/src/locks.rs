@@ -23,7 +23,8 @@ use urest_mock::interleaving::find_interleaving;
 use urest_mock::Simulation;
 
 use crate::check::{ensure, ensure_eq, ensure_legs, Failure};
-use crate::rig::{at, desired, led, ms, play, recorder, settle, shape, ScenarioEntropy, MAX_DUTY};
+use crate::rig::{at, desired, led, ms, play, recorder, settle, shape, MAX_DUTY};
+use urest_mock::MockEntropy;
 
 /// Idempotency keys each scenario's coordinator remembers: two is all any
 /// of them uses, and each key costs about 100 bytes of stack.
@@ -47,8 +48,8 @@ fn coordinator() -> Shared {
     RefCell::new(Coordinator::new(CoordConfig::default()))
 }
 
-fn token_source(seed: u64) -> Result<TokenSource<ScenarioEntropy>, Failure> {
-    TokenSource::new(ScenarioEntropy::new(seed))
+fn token_source(seed: u64) -> Result<TokenSource<MockEntropy>, Failure> {
+    TokenSource::new(MockEntropy::new(seed))
         .map_err(|error| Failure::new(format_args!("no token source: {error}")))
 }
 

@@ -9,7 +9,6 @@ use embassy_futures::select::{select, Either};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use urest_core::attributes::{Attributes, Value};
 use urest_core::controller::{Policy, RampConfig, RampShape};
-use urest_core::coord::{Entropy, EntropyError};
 use urest_core::nouns::PwmLed;
 use urest_core::ramp::Easing;
 use urest_core::time::{Clock, Instant};
@@ -132,37 +131,5 @@ impl XorShift {
         x ^= x << 5;
         self.0 = x;
         x % bound.max(1)
-    }
-}
-
-/// Bytes for lock tokens in scenarios, and in scenarios only.
-///
-/// A deterministic generator (xorshift64) so every run of a scenario is
-/// the same run, on the host and under QEMU. Predictable bytes make
-/// guessable tokens: a board passes its hardware RNG to
-/// [`TokenSource::new`](urest_core::coord::TokenSource::new) instead.
-pub struct ScenarioEntropy(u64);
-
-impl ScenarioEntropy {
-    /// A generator from `seed` (zero is replaced, as xorshift needs a set bit).
-    pub fn new(seed: u64) -> ScenarioEntropy {
-        ScenarioEntropy(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
-    }
-}
-
-impl Entropy for ScenarioEntropy {
-    fn fill(&mut self, bytes: &mut [u8]) -> Result<(), EntropyError> {
-        for byte in bytes {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            // The high byte: xorshift's low bits are its weakest.
-            *byte = (self.0 >> 56) as u8;
-        }
-        Ok(())
     }
 }

@@ -18,14 +18,16 @@ use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use urest_core::attributes::{Attributes, DecodeError};
 use urest_core::controller::{Policy, RampConfig, RampShape};
 use urest_core::coord::{
-    Change, CoordConfig, Coordinator, Entropy, EntropyError, LockInfo, LockToken, Refused, Reply,
-    Request as CoordRequest, TokenSource,
+    Change, CoordConfig, Coordinator, LockInfo, LockToken, Refused, Reply, Request as CoordRequest,
+    TokenSource,
 };
 use urest_core::nouns::PwmLed;
 use urest_core::ramp::Easing;
 use urest_core::resource::{Error, Outcome, Resource};
 use urest_core::time::{Clock, Instant};
-use urest_mock::{MockPwm, MockPwmError, Recorder, Simulation, Stalled, VirtualClock, Write};
+use urest_mock::{
+    MockEntropy, MockPwm, MockPwmError, Recorder, Simulation, Stalled, VirtualClock, Write,
+};
 
 use urest_mock::naive;
 
@@ -375,23 +377,6 @@ impl LockedRecording {
     }
 }
 
-/// Bytes for the story's lock token, and only for that: a fixed-seed
-/// xorshift, so the figure is the same on every run. A board passes its
-/// hardware RNG to [`TokenSource::new`] instead.
-struct FigureEntropy(u64);
-
-impl Entropy for FigureEntropy {
-    fn fill(&mut self, bytes: &mut [u8]) -> Result<(), EntropyError> {
-        for byte in bytes {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            *byte = (self.0 >> 56) as u8;
-        }
-        Ok(())
-    }
-}
-
 /// Two clients take turns under a lock, against a Fifo [`PwmLed`] through
 /// its [`Coordinator`]. A locks at 0 s, sets on, off and on
 /// ([`LOCKED_CHANGES`]) and releases at [`LOCK_RELEASED`]; B tries to set
@@ -421,7 +406,7 @@ pub fn locked_sequence() -> Result<LockedRecording, ScenarioError> {
         Switch::On => &on,
         Switch::Off => &off,
     };
-    let mut tokens = TokenSource::new(FigureEntropy(0x2545_f491_4f6c_dd1d))
+    let mut tokens = TokenSource::new(MockEntropy::new(0x2545_f491_4f6c_dd1d))
         .map_err(|error| ScenarioError::Refused(Refused::Entropy(error)))?;
     let coordinator: RefCell<Coordinator<2>> =
         RefCell::new(Coordinator::new(CoordConfig::default()));
