@@ -157,8 +157,7 @@ pub(crate) fn examine(received: &[u8]) -> Examined {
             start,
             end: start.saturating_add(value.len()),
         };
-        fields.take_coordinating(name, span, value);
-        fields.take(name, value)
+        fields.take(name, value, span);
     }) {
         Ok(Some(line)) => Examined::Complete(fields.framing(received, line)),
         Ok(None) => Examined::Partial,
@@ -419,37 +418,19 @@ struct Fields {
 }
 
 impl Fields {
-    /// Keep where the first values of the headers that coordinate clients
-    /// lie (`If-Match`, `If-None-Match`, `Lock-Token`, `Idempotency-Key`),
-    /// and the first `wait` preference of `Prefer`.
-    fn take_coordinating(&mut self, name: &[u8], value: Span, bytes: &[u8]) {
-        match name.len() {
-            10 if self.lock_token.is_none() && name.eq_ignore_ascii_case(b"lock-token") => {
-                self.lock_token = Some(value);
-            }
-            15 if self.idempotency_key.is_none()
-                && name.eq_ignore_ascii_case(b"idempotency-key") =>
-            {
-                self.idempotency_key = Some(value);
-            }
-            6 if self.prefer_wait.is_none() && name.eq_ignore_ascii_case(b"prefer") => {
-                self.prefer_wait = wait_preference(bytes);
-            }
-            8 if self.if_match.is_none() && name.eq_ignore_ascii_case(b"if-match") => {
-                self.if_match = Some(value);
-            }
-            13 if self.if_none_match.is_none() && name.eq_ignore_ascii_case(b"if-none-match") => {
-                self.if_none_match = Some(value);
-            }
-            _ => {}
-        }
-    }
-
-    /// Take one header into account.
-    fn take(&mut self, name: &[u8], value: &[u8]) {
-        // The length first: most names are told apart by it alone.
-        match name.len() {
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
+    /// Take one header into account: `value` lies at `span` in the head.
+    ///
+    /// Names are told apart by their length and first letter before any
+    /// is compared whole, so the headers the server ignores (most of a
+    /// typical request) cost no comparison at all.
+    fn take(&mut self, name: &[u8], value: &[u8], span: Span) {
+        let Some(&first) = name.first() else {
+            return;
+        };
+        // Setting bit 5 lowers an ASCII capital; any other byte it maps
+        // onto a letter is still compared whole below.
+        match (name.len(), first | 0x20) {
+            (14, b'c') if is_name(name, b"content-length") => {
                 let Some(parsed) = parse_decimal(value.trim_ascii()) else {
                     self.length = Length::Invalid;
                     return;
@@ -461,20 +442,9 @@ impl Fields {
                     _ => Length::Invalid,
                 };
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => self.encoded = true,
-            10 if name.eq_ignore_ascii_case(b"connection") => {
-                for token in value.split(|&byte| byte == b',') {
-                    let token = token.trim_ascii();
-                    self.close |= token.eq_ignore_ascii_case(b"close");
-                    self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
-                }
-            }
-            6 if name.eq_ignore_ascii_case(b"expect") => {
-                self.expects_continue |= value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
-            }
             // The first Content-Type counts.
-            12 if self.content_type == ContentType::Absent
-                && name.eq_ignore_ascii_case(b"content-type") =>
+            (12, b'c')
+                if self.content_type == ContentType::Absent && is_name(name, b"content-type") =>
             {
                 // Parameters such as `; charset=utf-8` do not change the media type.
                 let media_type = value
@@ -487,6 +457,33 @@ impl Fields {
                 } else {
                     ContentType::Other
                 };
+            }
+            (17, b't') if is_name(name, b"transfer-encoding") => self.encoded = true,
+            (10, b'c') if is_name(name, b"connection") => {
+                for token in value.split(|&byte| byte == b',') {
+                    let token = token.trim_ascii();
+                    self.close |= token.eq_ignore_ascii_case(b"close");
+                    self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+                }
+            }
+            (6, b'e') if is_name(name, b"expect") => {
+                self.expects_continue |= value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
+            }
+            // The headers that coordinate clients: the first of each counts.
+            (10, b'l') if self.lock_token.is_none() && is_name(name, b"lock-token") => {
+                self.lock_token = Some(span);
+            }
+            (15, b'i') if self.idempotency_key.is_none() && is_name(name, b"idempotency-key") => {
+                self.idempotency_key = Some(span);
+            }
+            (6, b'p') if self.prefer_wait.is_none() && is_name(name, b"prefer") => {
+                self.prefer_wait = wait_preference(value);
+            }
+            (8, b'i') if self.if_match.is_none() && is_name(name, b"if-match") => {
+                self.if_match = Some(span);
+            }
+            (13, b'i') if self.if_none_match.is_none() && is_name(name, b"if-none-match") => {
+                self.if_none_match = Some(span);
             }
             _ => {}
         }
@@ -516,6 +513,45 @@ impl Fields {
             prefer_wait: self.prefer_wait,
         }
     }
+}
+
+/// Whether the header `name` (a token, as the parser has checked) is
+/// `lower`, a name of letters and dashes written in lower case, ignoring
+/// case.
+///
+/// Compared eight bytes at a time: setting bit 5 of every byte lowers a
+/// capital letter, and among token bytes only a letter's two cases land on
+/// a lower-case letter and only `-` lands on `-` (CR, its other source, is
+/// no token byte), so the words are equal exactly when the names are.
+fn is_name(name: &[u8], lower: &[u8]) -> bool {
+    const LOWER: u64 = u64::from_le_bytes([0x20; 8]);
+    if name.len() != lower.len() {
+        return false;
+    }
+    let word = |bytes: &[u8], at: usize| {
+        let mut chunk = [0; 8];
+        if let Some(part) = bytes.get(at..at + 8) {
+            chunk.copy_from_slice(part);
+        }
+        u64::from_le_bytes(chunk)
+    };
+    let len = name.len();
+    if len < 8 {
+        return name
+            .iter()
+            .zip(lower)
+            .all(|(&byte, &wanted)| byte | 0x20 == wanted);
+    }
+    // Whole words from the start, then the last eight bytes (overlapping
+    // the word before them) for the rest.
+    let mut at = 0;
+    while at + 8 < len {
+        if word(name, at) | LOWER != word(lower, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(name, len - 8) | LOWER == word(lower, len - 8)
 }
 
 /// The seconds of the `wait` preference in one `Prefer` value (RFC 7240
@@ -709,6 +745,36 @@ mod tests {
         assert_eq!(value(framing.lock_token), Some("<abc>"));
         assert_eq!(value(framing.idempotency_key), Some("\"k-1\""));
         assert_eq!(framing.prefer_wait, Some(12));
+    }
+
+    #[test]
+    fn names_compare_as_eq_ignore_ascii_case_does_on_tokens() {
+        let tokens: std::vec::Vec<u8> = (0..=255u8)
+            .filter(|&byte| TOKEN[usize::from(byte)])
+            .collect();
+        for lower in [
+            &b"expect"[..],
+            b"if-match",
+            b"content-type",
+            b"idempotency-key",
+            b"transfer-encoding",
+        ] {
+            assert!(is_name(lower, lower));
+            assert!(is_name(&lower.to_ascii_uppercase(), lower));
+            assert!(!is_name(&lower[1..], lower));
+            for at in 0..lower.len() {
+                for &byte in &tokens {
+                    let mut name = lower.to_vec();
+                    name[at] = byte;
+                    assert_eq!(
+                        is_name(&name, lower),
+                        name.eq_ignore_ascii_case(lower),
+                        "{:?}",
+                        std::string::String::from_utf8_lossy(&name)
+                    );
+                }
+            }
+        }
     }
 
     #[test]
