@@ -95,34 +95,56 @@ pub(crate) struct Framing {
 }
 
 /// Where some text lies in the request buffer.
+///
+/// In 32 bits, whatever the chip: a head's description is moved several
+/// times on its way from the parser to the answer (it is kept in the
+/// serving future across awaits), and with six spans of two `usize` each
+/// it was too large to move without a call to `memcpy`. [`examine`] reads
+/// no further than [`HEAD_LIMIT`] bytes, so every span it gives is exact.
 #[derive(Copy, Clone, Debug, Default)]
 pub(crate) struct Span {
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
+/// The most bytes of a request buffer that [`examine`] reads: a head must
+/// end within them (more than any buffer a microcontroller has).
+const HEAD_LIMIT: usize = u32::MAX as usize;
+
 impl Span {
-    /// The first `len` bytes of `rest`, the unread end of `received`.
-    fn at(received: &[u8], rest: &[u8], len: usize) -> Span {
-        let start = received.len() - rest.len();
+    /// The `len` bytes from `start`; beyond [`HEAD_LIMIT`], which no span
+    /// of a head reaches, it saturates to an empty span at the limit.
+    fn new(start: usize, len: usize) -> Span {
+        let start = u32::try_from(start).unwrap_or(u32::MAX);
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
         Span {
             start,
-            end: start + len,
+            end: start.saturating_add(len),
         }
+    }
+
+    /// The first `len` bytes of `rest`, the unread end of `received`.
+    fn at(received: &[u8], rest: &[u8], len: usize) -> Span {
+        Span::new(received.len() - rest.len(), len)
+    }
+
+    fn start(self) -> usize {
+        self.start as usize
+    }
+
+    fn end(self) -> usize {
+        self.end as usize
     }
 
     /// The bytes in `bytes` (the head it was taken from).
     pub(crate) fn bytes(self, bytes: &[u8]) -> &[u8] {
-        bytes.get(self.start..self.end).unwrap_or_default()
+        bytes.get(self.start()..self.end()).unwrap_or_default()
     }
 
     /// The text in `bytes` (the head it was taken from); empty if it is not
     /// there.
     pub(crate) fn text(self, bytes: &[u8]) -> &str {
-        bytes
-            .get(self.start..self.end)
-            .and_then(|text| core::str::from_utf8(text).ok())
-            .unwrap_or("")
+        core::str::from_utf8(self.bytes(bytes)).unwrap_or("")
     }
 }
 
@@ -148,15 +170,13 @@ pub(crate) enum Examined {
 /// once by a colon; values hold tabs, visible characters and non-ASCII
 /// bytes. Bytes that break the grammar are refused as soon as they arrive.
 pub(crate) fn examine(received: &[u8]) -> Examined {
+    let received = received.get(..HEAD_LIMIT).unwrap_or(received);
     let mut fields = Fields::default();
     let base = received.as_ptr() as usize;
     match read_head(received, |name, value| {
         // The value lies inside `received`: its offset gives its span.
         let start = (value.as_ptr() as usize).wrapping_sub(base);
-        let span = Span {
-            start,
-            end: start.saturating_add(value.len()),
-        };
+        let span = Span::new(start, value.len());
         fields.take(name, value, span);
     }) {
         Ok(Some(line)) => Examined::Complete(fields.framing(received, line)),
@@ -235,7 +255,7 @@ fn read_head<'r>(received: &'r [u8], mut header: impl FnMut(&'r [u8], &'r [u8]))
         Some(more) => more,
         None => return Ok(None),
     };
-    if let Some(target) = received.get(target_at.start..target_at.end) {
+    if let Some(target) = received.get(target_at.start()..target_at.end()) {
         if !target.is_ascii() && core::str::from_utf8(target).is_err() {
             return Err(Error::Token);
         }
@@ -303,7 +323,7 @@ fn line_end(rest: &[u8], error: httparse::Error) -> Reading<&[u8]> {
 /// After the method or target: one space must follow a non-empty `word`;
 /// what comes after it.
 fn word_end(received: &[u8], word: Span) -> Reading<&[u8]> {
-    match received.get(word.end..).unwrap_or_default() {
+    match received.get(word.end()..).unwrap_or_default() {
         [] => Ok(None),
         [b' ', more @ ..] if word.end > word.start => Ok(Some(more)),
         _ => Err(httparse::Error::Token),
@@ -491,10 +511,9 @@ impl Fields {
 
     fn framing(&self, received: &[u8], line: Line) -> Framing {
         let minor_version = line.minor_version;
-        let method = received.get(line.method_at.start..line.method_at.end);
         Framing {
             head_len: line.head_len,
-            method: Method::parse(method.unwrap_or_default()),
+            method: Method::parse(line.method_at.bytes(received)),
             minor_version,
             length: if self.encoded {
                 Length::Encoded
