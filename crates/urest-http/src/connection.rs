@@ -3,8 +3,9 @@
 //!
 //! The request buffer holds what has been received and not yet answered:
 //! the current request's head and body, then any bytes of the next
-//! (pipelined) request, which are moved to the front once the current one is
-//! answered.
+//! (pipelined) request. Answered bytes are passed over, not moved out of
+//! the way: the unanswered ones are moved to the front of the buffer only
+//! when more must be read after them.
 
 use core::net::IpAddr;
 use core::ops::Range;
@@ -135,10 +136,10 @@ impl<'a, C: Clock> Server<'a, C> {
         if buffers.request.is_empty() || buffers.response.len() < Buffers::MIN_RESPONSE {
             return Err(ConnectionError::BuffersTooSmall);
         }
-        let mut filled = 0;
+        let mut unanswered = Unanswered::default();
         loop {
             if self
-                .exchange(connection, delay, buffers, &mut filled, peer, slot)
+                .exchange(connection, delay, buffers, &mut unanswered, peer, slot)
                 .await?
                 == After::Close
             {
@@ -147,23 +148,43 @@ impl<'a, C: Clock> Server<'a, C> {
         }
     }
 
-    /// Receive one request and answer it. `filled` counts the bytes at the
-    /// start of the request buffer that have arrived and are not answered.
+    /// Receive one request and answer it; `unanswered` is kept up to date
+    /// as long as the connection may carry on.
     async fn exchange<T: Read + Write, D: DelayNs, S: Slot>(
         &self,
         connection: &mut T,
         delay: &mut D,
         buffers: &mut Buffers<'_>,
-        filled: &mut usize,
+        unanswered: &mut Unanswered,
         peer: Option<IpAddr>,
         slot: &S,
     ) -> Served<T::Error> {
         let Some(mut request) = self
-            .receive_head(connection, delay, buffers, filled, slot)
+            .receive_head(connection, delay, buffers, unanswered, slot)
             .await?
         else {
             return Ok(After::Close);
         };
+        // The rest of a request that has not arrived whole is read after
+        // it, with all the room the buffer has. The head's spans count
+        // from its start, so they hold wherever it lies.
+        if unanswered.start > 0 && unanswered.len() < request.framing.len_with_body() {
+            unanswered.move_to_front(buffers.request);
+        }
+        let mut window = Buffers {
+            request: buffers
+                .request
+                .get_mut(unanswered.start..)
+                .unwrap_or_default(),
+            scratch: &mut *buffers.scratch,
+            response: &mut *buffers.response,
+        };
+        let start = unanswered.start;
+        let mut filled = unanswered.len();
+        let filled = &mut filled;
+        // From here on the window is the request buffer: the request at
+        // its start, `filled` bytes of it received.
+        let buffers = &mut window;
         slot.busy();
         if slot.close_after_answer() {
             // A client waits for this slot: this answer is the last.
@@ -189,9 +210,12 @@ impl<'a, C: Clock> Server<'a, C> {
         let needed = match request.framing.head_len.checked_add(body_len) {
             Some(needed) if needed <= buffers.request.len() => needed,
             _ => {
-                return self
+                let after = self
                     .refuse_large_body(connection, delay, buffers, filled, &request, body_len)
-                    .await
+                    .await?;
+                // What follows the refused body lies at the front of the window.
+                unanswered.end = start.saturating_add(*filled);
+                return Ok(after);
             }
         };
         if *filled < needed && request.framing.expects_continue {
@@ -220,7 +244,14 @@ impl<'a, C: Clock> Server<'a, C> {
         };
         self.transmit(connection, delay, buffers.response, prepared, head_only)
             .await?;
-        consume(buffers.request, filled, needed);
+        // The next request starts after this one: passed over, not moved.
+        *unanswered = Unanswered {
+            start: start.saturating_add(needed),
+            end: start.saturating_add(*filled),
+        };
+        if unanswered.len() == 0 {
+            *unanswered = Unanswered::default();
+        }
         Ok(After::from(persistence))
     }
 
@@ -278,18 +309,18 @@ impl<'a, C: Clock> Server<'a, C> {
         connection: &mut T,
         delay: &mut D,
         buffers: &mut Buffers<'_>,
-        filled: &mut usize,
+        unanswered: &mut Unanswered,
         slot: &S,
     ) -> Result<Option<Started>, ConnectionError<T::Error>> {
         let waiting_since = self.clock.now();
-        let mut since = (*filled > 0).then_some(waiting_since);
+        let mut since = (unanswered.len() > 0).then_some(waiting_since);
         if since.is_some() {
             slot.head_started();
         } else {
             slot.idle();
         }
         loop {
-            match self.look_for_head(buffers, *filled, since.unwrap_or(waiting_since)) {
+            match self.look_for_head(buffers, unanswered, since.unwrap_or(waiting_since)) {
                 HeadSearch::Found(request) => return Ok(Some(request)),
                 HeadSearch::Refused(refusal) => {
                     self.transmit(connection, delay, buffers.response, refusal, false)
@@ -302,7 +333,12 @@ impl<'a, C: Clock> Server<'a, C> {
                 Some(since) => since + self.config.head_allowance(),
                 None => waiting_since + self.config.read_timeout,
             };
-            let free = buffers.request.get_mut(*filled..).unwrap_or_default();
+            // Read with all the room the buffer has.
+            unanswered.move_to_front(buffers.request);
+            let free = buffers
+                .request
+                .get_mut(unanswered.end..)
+                .unwrap_or_default();
             let received = self.receive_or_make_way(connection, delay, free, deadline, slot);
             match received.await? {
                 Received::Data(len) => {
@@ -310,9 +346,9 @@ impl<'a, C: Clock> Server<'a, C> {
                         since = Some(self.clock.now());
                         slot.head_started();
                     }
-                    *filled += len;
+                    unanswered.end += len;
                 }
-                Received::Eof if *filled == 0 => return Ok(None),
+                Received::Eof if unanswered.len() == 0 => return Ok(None),
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
                 // An idle keep-alive connection is just closed.
                 Received::TimedOut | Received::MakeWay if since.is_none() => return Ok(None),
@@ -332,15 +368,18 @@ impl<'a, C: Clock> Server<'a, C> {
         }
     }
 
-    /// Whether the first `filled` bytes of the request buffer hold a whole
+    /// Whether the unanswered bytes of the request buffer hold a whole
     /// head, one that can never be valid, or not enough yet.
     fn look_for_head(
         &self,
         buffers: &mut Buffers<'_>,
-        filled: usize,
+        unanswered: &Unanswered,
         since: Instant,
     ) -> HeadSearch<'a> {
-        let received = buffers.request.get(..filled).unwrap_or_default();
+        let received = buffers
+            .request
+            .get(unanswered.start..unanswered.end)
+            .unwrap_or_default();
         match head::examine(received) {
             Examined::Complete(framing) => {
                 let persistence = match (framing.keep_alive, framing.minor_version) {
@@ -354,7 +393,10 @@ impl<'a, C: Clock> Server<'a, C> {
                     persistence,
                 })
             }
-            Examined::Partial if filled < buffers.request.len() => HeadSearch::Incomplete,
+            // A head is too long only once it fills the whole buffer.
+            Examined::Partial if unanswered.start > 0 || unanswered.end < buffers.request.len() => {
+                HeadSearch::Incomplete
+            }
             refused => HeadSearch::Refused(self.refuse_head(refused, buffers)),
         }
     }
@@ -945,6 +987,34 @@ fn too_large_for(room: usize, body_len: usize) -> Problem {
         &room,
         " bytes this server can take after this request's head"
     )
+}
+
+/// Where the bytes that have arrived and are not answered lie in the
+/// request buffer.
+#[derive(Default)]
+struct Unanswered {
+    start: usize,
+    end: usize,
+}
+
+impl Unanswered {
+    fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Move the bytes to the front of `buffer`, to make room after them.
+    fn move_to_front(&mut self, buffer: &mut [u8]) {
+        if self.start == 0 {
+            return;
+        }
+        let len = self.len();
+        if buffer.get(self.start..self.end).is_some() {
+            buffer.copy_within(self.start..self.end, 0);
+            *self = Unanswered { start: 0, end: len };
+        } else {
+            *self = Unanswered::default();
+        }
+    }
 }
 
 /// Drop the first `used` of the `filled` bytes at the start of `buffer`,

@@ -94,6 +94,18 @@ pub(crate) struct Framing {
     pub prefer_wait: Option<u32>,
 }
 
+impl Framing {
+    /// The bytes of the whole request: its head and the body its
+    /// `Content-Length` announces (saturating; a body that cannot be
+    /// framed has none to read).
+    pub(crate) fn len_with_body(&self) -> usize {
+        match self.length {
+            Length::Exactly(len) => self.head_len.saturating_add(len),
+            _ => self.head_len,
+        }
+    }
+}
+
 /// Where some text lies in the request buffer.
 ///
 /// In 32 bits, whatever the chip: a head's description is moved several
