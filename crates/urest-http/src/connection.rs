@@ -71,9 +71,18 @@ struct Started {
     /// When its first byte was seen (or, if it was pipelined, when its turn came).
     since: Instant,
     persistence: Persistence,
+    /// Where it starts in the request buffer: its head's spans, and the
+    /// counts of its bytes received, are from here.
+    at: usize,
 }
 
 impl Started {
+    /// The request's head in `request_buffer`.
+    fn head<'b>(&self, request_buffer: &'b [u8]) -> &'b [u8] {
+        let end = self.at.saturating_add(self.framing.head_len);
+        request_buffer.get(self.at..end).unwrap_or_default()
+    }
+
     fn head_only(&self) -> bool {
         self.framing.method == Method::Head
     }
@@ -170,21 +179,11 @@ impl<'a, C: Clock> Server<'a, C> {
         // from its start, so they hold wherever it lies.
         if unanswered.start > 0 && unanswered.len() < request.framing.len_with_body() {
             unanswered.move_to_front(buffers.request);
+            request.at = 0;
         }
-        let mut window = Buffers {
-            request: buffers
-                .request
-                .get_mut(unanswered.start..)
-                .unwrap_or_default(),
-            scratch: &mut *buffers.scratch,
-            response: &mut *buffers.response,
-        };
-        let start = unanswered.start;
+        // The bytes received from the request's start on.
         let mut filled = unanswered.len();
         let filled = &mut filled;
-        // From here on the window is the request buffer: the request at
-        // its start, `filled` bytes of it received.
-        let buffers = &mut window;
         slot.busy();
         if slot.close_after_answer() {
             // A client waits for this slot: this answer is the last.
@@ -208,13 +207,16 @@ impl<'a, C: Clock> Server<'a, C> {
             }
         };
         let needed = match request.framing.head_len.checked_add(body_len) {
-            Some(needed) if needed <= buffers.request.len() => needed,
+            Some(needed) if needed <= buffers.request.len().saturating_sub(request.at) => needed,
             _ => {
                 let after = self
                     .refuse_large_body(connection, delay, buffers, filled, &request, body_len)
                     .await?;
-                // What follows the refused body lies at the front of the window.
-                unanswered.end = start.saturating_add(*filled);
+                // What follows the refused body lies at the front of the buffer.
+                *unanswered = Unanswered {
+                    start: 0,
+                    end: *filled,
+                };
                 return Ok(after);
             }
         };
@@ -223,7 +225,10 @@ impl<'a, C: Clock> Server<'a, C> {
         }
         let deadline = request.since + self.config.read_timeout;
         while *filled < needed {
-            let free = buffers.request.get_mut(*filled..).unwrap_or_default();
+            let free = buffers
+                .request
+                .get_mut(request.at.saturating_add(*filled)..)
+                .unwrap_or_default();
             match self.receive(connection, delay, free, deadline).await? {
                 Received::Data(len) => *filled += len,
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
@@ -246,8 +251,8 @@ impl<'a, C: Clock> Server<'a, C> {
             .await?;
         // The next request starts after this one: passed over, not moved.
         *unanswered = Unanswered {
-            start: start.saturating_add(needed),
-            end: start.saturating_add(*filled),
+            start: request.at.saturating_add(needed),
+            end: request.at.saturating_add(*filled),
         };
         if unanswered.len() == 0 {
             *unanswered = Unanswered::default();
@@ -281,10 +286,7 @@ impl<'a, C: Clock> Server<'a, C> {
         request: &Started,
         peer: Option<IpAddr>,
     ) -> Result<Admitted<'a>, Prepared<'a>> {
-        let head = buffers
-            .request
-            .get(..request.framing.head_len)
-            .unwrap_or_default();
+        let head = request.head(buffers.request);
         match self.admit(head, request.framing.method, peer) {
             Verdict::Admit(admitted) => Ok(admitted),
             Verdict::Refuse(refused) => {
@@ -391,6 +393,7 @@ impl<'a, C: Clock> Server<'a, C> {
                     framing,
                     since,
                     persistence,
+                    at: unanswered.start,
                 })
             }
             // A head is too long only once it fills the whole buffer.
@@ -449,13 +452,16 @@ impl<'a, C: Clock> Server<'a, C> {
         let waiting_for_go_ahead = request.framing.expects_continue && arrived == 0;
         if waiting_for_go_ahead || unread > MAX_DRAIN {
             let refusal =
-                self.refuse_started(buffers, request, too_large(buffers, head_len, body_len));
+                self.refuse_started(buffers, request, too_large(buffers, request, body_len));
             self.transmit(connection, delay, buffers.response, refusal, head_only)
                 .await?;
             return Ok(After::Close);
         }
-        self.observe_head(buffers.request.get(..head_len).unwrap_or_default());
-        let room = buffers.request.len().saturating_sub(head_len);
+        self.observe_head(request.head(buffers.request));
+        let room = buffers
+            .request
+            .len()
+            .saturating_sub(request.at.saturating_add(head_len));
         // The request is refused whole: its bytes make room for the rest of
         // its body, and what follows the body is the next request.
         *filled = 0;
@@ -525,11 +531,7 @@ impl<'a, C: Clock> Server<'a, C> {
         request: &Started,
         problem: Problem,
     ) -> Prepared<'a> {
-        let head = buffers
-            .request
-            .get(..request.framing.head_len)
-            .unwrap_or_default();
-        self.observe_head(head);
+        self.observe_head(request.head(buffers.request));
         self.refusal(problem, buffers.response, request.head_only())
     }
 
@@ -556,8 +558,11 @@ impl<'a, C: Clock> Server<'a, C> {
             response,
         } = buffers;
         let framing = &request.framing;
-        let head = received.get(..framing.head_len).unwrap_or_default();
-        let body = received.get(framing.head_len..needed).unwrap_or_default();
+        let head = request.head(received);
+        let body_start = request.at.saturating_add(framing.head_len);
+        let body = received
+            .get(body_start..request.at.saturating_add(needed))
+            .unwrap_or_default();
         self.observe_request(head, body);
         let reply = if admitted.preflight {
             Reply::Preflight
@@ -973,8 +978,9 @@ fn scrub_lock_token(sent: &mut [u8]) {
     }
 }
 
-fn too_large(buffers: &Buffers<'_>, head_len: usize, body_len: usize) -> Problem {
-    too_large_for(buffers.request.len().saturating_sub(head_len), body_len)
+fn too_large(buffers: &Buffers<'_>, request: &Started, body_len: usize) -> Problem {
+    let head_end = request.at.saturating_add(request.framing.head_len);
+    too_large_for(buffers.request.len().saturating_sub(head_end), body_len)
 }
 
 #[inline(never)]
