@@ -519,13 +519,20 @@ impl Fields {
             (12, b'c')
                 if self.content_type == ContentType::Absent && is_name(name, b"content-type") =>
             {
-                // Parameters such as `; charset=utf-8` do not change the media type.
-                let media_type = value
-                    .split(|&byte| byte == b';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim_ascii();
-                self.content_type = if media_type.eq_ignore_ascii_case(b"application/json") {
+                // Parameters such as `; charset=utf-8` do not change the media
+                // type. Most values are the media type alone: that is looked
+                // at first, without splitting or trimming.
+                let json = b"application/json";
+                let media_type = || {
+                    value
+                        .split(|&byte| byte == b';')
+                        .next()
+                        .unwrap_or_default()
+                        .trim_ascii()
+                };
+                self.content_type = if value.eq_ignore_ascii_case(json)
+                    || media_type().eq_ignore_ascii_case(json)
+                {
                     ContentType::Json
                 } else {
                     ContentType::Other
