@@ -495,7 +495,9 @@ impl Fields {
     ///
     /// Names are told apart by their length and first letter before any
     /// is compared whole, so the headers the server ignores (most of a
-    /// typical request) cost no comparison at all.
+    /// typical request) cost no comparison at all. `value` comes trimmed:
+    /// the parser skips the spaces and tabs before it and leaves out those
+    /// after it, and it holds no other white space (no CR, LF or form feed).
     fn take(&mut self, name: &[u8], value: &[u8], span: Span) {
         let Some(&first) = name.first() else {
             return;
@@ -504,7 +506,7 @@ impl Fields {
         // onto a letter is still compared whole below.
         match (name.len(), first | 0x20) {
             (14, b'c') if is_name(name, b"content-length") => {
-                let Some(parsed) = parse_decimal(value.trim_ascii()) else {
+                let Some(parsed) = parse_decimal(value) else {
                     self.length = Length::Invalid;
                     return;
                 };
@@ -547,7 +549,7 @@ impl Fields {
                 }
             }
             (6, b'e') if is_name(name, b"expect") => {
-                self.expects_continue |= value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
+                self.expects_continue |= value.eq_ignore_ascii_case(b"100-continue");
             }
             // The headers that coordinate clients: the first of each counts.
             (10, b'l') if self.lock_token.is_none() && is_name(name, b"lock-token") => {
@@ -799,6 +801,19 @@ mod tests {
         assert!(!framing.expects_continue);
         assert_eq!(framing.method, Method::Post);
         assert!(framing.if_match.is_none() && framing.if_none_match.is_none());
+    }
+
+    #[test]
+    fn values_are_read_without_the_spaces_and_tabs_around_them() {
+        let Examined::Complete(framing) = examine(
+            b"PUT /led HTTP/1.1\r\nContent-Length: \t 9 \t\r\nContent-Type:\tapplication/JSON \r\n\
+              Expect:  100-Continue\t\r\n\r\n",
+        ) else {
+            panic!("a complete head");
+        };
+        assert_eq!(framing.length, Length::Exactly(9));
+        assert_eq!(framing.content_type, ContentType::Json);
+        assert!(framing.expects_continue);
     }
 
     #[test]
