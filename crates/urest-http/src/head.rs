@@ -532,8 +532,9 @@ impl Fields {
                         .unwrap_or_default()
                         .trim_ascii()
                 };
+                // A value shorter than the media type cannot hold it.
                 self.content_type = if value.eq_ignore_ascii_case(json)
-                    || media_type().eq_ignore_ascii_case(json)
+                    || (value.len() > json.len() && media_type().eq_ignore_ascii_case(json))
                 {
                     ContentType::Json
                 } else {
