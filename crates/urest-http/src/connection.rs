@@ -168,10 +168,13 @@ impl<'a, C: Clock> Server<'a, C> {
         peer: Option<IpAddr>,
         slot: &S,
     ) -> Served<T::Error> {
-        let Some(mut request) = self
-            .receive_head(connection, delay, buffers, unanswered, slot)
-            .await?
-        else {
+        // The head's description is written here by the parser's caller,
+        // not handed back through each await: it is some hundred bytes,
+        // and every hand-over was a copy.
+        let mut found = None;
+        self.receive_head(connection, delay, buffers, unanswered, slot, &mut found)
+            .await?;
+        let Some(request) = found.as_mut() else {
             return Ok(After::Close);
         };
         // The rest of a request that has not arrived whole is read after
@@ -190,7 +193,7 @@ impl<'a, C: Clock> Server<'a, C> {
             request.persistence = Persistence::Close;
         }
         let head_only = request.head_only();
-        let admitted = match self.screen(buffers, &request, peer) {
+        let admitted = match self.screen(buffers, request, peer) {
             Ok(admitted) => admitted,
             Err(refusal) => {
                 self.transmit(connection, delay, buffers.response, refusal, head_only)
@@ -198,7 +201,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 return Ok(After::Close);
             }
         };
-        let body_len = match self.body_length(&request, buffers) {
+        let body_len = match self.body_length(request, buffers) {
             Ok(len) => len,
             Err(refusal) => {
                 self.transmit(connection, delay, buffers.response, refusal, head_only)
@@ -210,7 +213,7 @@ impl<'a, C: Clock> Server<'a, C> {
             Some(needed) if needed <= buffers.request.len().saturating_sub(request.at) => needed,
             _ => {
                 let after = self
-                    .refuse_large_body(connection, delay, buffers, filled, &request, body_len)
+                    .refuse_large_body(connection, delay, buffers, filled, request, body_len)
                     .await?;
                 // What follows the refused body lies at the front of the buffer.
                 *unanswered = Unanswered {
@@ -233,14 +236,14 @@ impl<'a, C: Clock> Server<'a, C> {
                 Received::Data(len) => *filled += len,
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
                 Received::TimedOut | Received::MakeWay => {
-                    let refusal = self.refuse_started(buffers, &request, self.timed_out());
+                    let refusal = self.refuse_started(buffers, request, self.timed_out());
                     self.transmit(connection, delay, buffers.response, refusal, head_only)
                         .await?;
                     return Ok(After::Close);
                 }
             }
         }
-        let (prepared, persistence) = match self.answer(buffers, &request, needed, admitted) {
+        let (prepared, persistence) = match self.answer(buffers, request, needed, admitted) {
             Answer::Ready(prepared, persistence) => (prepared, persistence),
             Answer::Wait(waiting) => {
                 self.wait_then_answer(delay, buffers.response, waiting)
@@ -303,9 +306,9 @@ impl<'a, C: Clock> Server<'a, C> {
         }
     }
 
-    /// Read until a whole request head is in the buffer. `None` when the
-    /// connection ended between requests, or the head was refused (and
-    /// answered).
+    /// Read until a whole request head is in the buffer, and describe it
+    /// in `found`. It stays `None` when the connection ended between
+    /// requests, or the head was refused (and answered).
     async fn receive_head<T: Read + Write, D: DelayNs, S: Slot>(
         &self,
         connection: &mut T,
@@ -313,7 +316,8 @@ impl<'a, C: Clock> Server<'a, C> {
         buffers: &mut Buffers<'_>,
         unanswered: &mut Unanswered,
         slot: &S,
-    ) -> Result<Option<Started>, ConnectionError<T::Error>> {
+        found: &mut Option<Started>,
+    ) -> Result<(), ConnectionError<T::Error>> {
         let waiting_since = self.clock.now();
         let mut since = (unanswered.len() > 0).then_some(waiting_since);
         if since.is_some() {
@@ -322,12 +326,13 @@ impl<'a, C: Clock> Server<'a, C> {
             slot.idle();
         }
         loop {
-            match self.look_for_head(buffers, unanswered, since.unwrap_or(waiting_since)) {
-                HeadSearch::Found(request) => return Ok(Some(request)),
+            let since_or_now = since.unwrap_or(waiting_since);
+            match self.look_for_head(buffers, unanswered, since_or_now, found) {
+                HeadSearch::Found => return Ok(()),
                 HeadSearch::Refused(refusal) => {
                     self.transmit(connection, delay, buffers.response, refusal, false)
                         .await?;
-                    return Ok(None);
+                    return Ok(());
                 }
                 HeadSearch::Incomplete => {}
             }
@@ -350,33 +355,35 @@ impl<'a, C: Clock> Server<'a, C> {
                     }
                     unanswered.end += len;
                 }
-                Received::Eof if unanswered.len() == 0 => return Ok(None),
+                Received::Eof if unanswered.len() == 0 => return Ok(()),
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
                 // An idle keep-alive connection is just closed.
-                Received::TimedOut | Received::MakeWay if since.is_none() => return Ok(None),
+                Received::TimedOut | Received::MakeWay if since.is_none() => return Ok(()),
                 Received::MakeWay => {
                     let refusal = self.refusal(self.made_way(), buffers.response, false);
                     self.transmit(connection, delay, buffers.response, refusal, false)
                         .await?;
-                    return Ok(None);
+                    return Ok(());
                 }
                 Received::TimedOut => {
                     let refusal = self.refusal(self.head_timed_out(), buffers.response, false);
                     self.transmit(connection, delay, buffers.response, refusal, false)
                         .await?;
-                    return Ok(None);
+                    return Ok(());
                 }
             }
         }
     }
 
     /// Whether the unanswered bytes of the request buffer hold a whole
-    /// head, one that can never be valid, or not enough yet.
+    /// head (described in `found`), one that can never be valid, or not
+    /// enough yet.
     fn look_for_head(
         &self,
         buffers: &mut Buffers<'_>,
         unanswered: &Unanswered,
         since: Instant,
+        found: &mut Option<Started>,
     ) -> HeadSearch<'a> {
         let received = buffers
             .request
@@ -389,12 +396,13 @@ impl<'a, C: Clock> Server<'a, C> {
                     (true, 0) => Persistence::KeepAliveConfirmed,
                     (true, _) => Persistence::KeepAlive,
                 };
-                HeadSearch::Found(Started {
+                *found = Some(Started {
                     framing,
                     since,
                     persistence,
                     at: unanswered.start,
-                })
+                });
+                HeadSearch::Found
             }
             // A head is too long only once it fills the whole buffer.
             Examined::Partial if unanswered.start > 0 || unanswered.end < buffers.request.len() => {
@@ -923,7 +931,8 @@ impl<'a, C: Clock> Server<'a, C> {
 
 /// What the bytes received so far hold.
 enum HeadSearch<'n> {
-    Found(Started),
+    /// Described where the caller asked.
+    Found,
     Refused(Prepared<'n>),
     Incomplete,
 }
