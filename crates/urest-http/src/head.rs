@@ -272,9 +272,14 @@ fn read_head<'r>(received: &'r [u8], mut header: impl FnMut(&'r [u8], &'r [u8]))
             return Err(Error::Token);
         }
     }
-    let minor_version = match rest.get(..8) {
-        Some(b"HTTP/1.0") => 0,
-        Some(b"HTTP/1.1") => 1,
+    // The version as one word: two comparisons instead of eight of bytes.
+    let version = rest
+        .get(..8)
+        .and_then(|version| <[u8; 8]>::try_from(version).ok())
+        .map(u64::from_le_bytes);
+    let minor_version = match version {
+        Some(word) if word == u64::from_le_bytes(*b"HTTP/1.0") => 0,
+        Some(word) if word == u64::from_le_bytes(*b"HTTP/1.1") => 1,
         Some(_) => return Err(Error::Version),
         None if b"HTTP/1.".starts_with(rest.get(..7).unwrap_or(rest)) => return Ok(None),
         None => return Err(Error::Version),
