@@ -3,8 +3,9 @@
 //!
 //! The request buffer holds what has been received and not yet answered:
 //! the current request's head and body, then any bytes of the next
-//! (pipelined) request, which are moved to the front once the current one is
-//! answered.
+//! (pipelined) request. Answered bytes are passed over, not moved out of
+//! the way: the unanswered ones are moved to the front of the buffer only
+//! when more must be read after them.
 
 use core::net::IpAddr;
 use core::ops::Range;
@@ -70,9 +71,18 @@ struct Started {
     /// When its first byte was seen (or, if it was pipelined, when its turn came).
     since: Instant,
     persistence: Persistence,
+    /// Where it starts in the request buffer: its head's spans, and the
+    /// counts of its bytes received, are from here.
+    at: usize,
 }
 
 impl Started {
+    /// The request's head in `request_buffer`.
+    fn head<'b>(&self, request_buffer: &'b [u8]) -> &'b [u8] {
+        let end = self.at.saturating_add(self.framing.head_len);
+        request_buffer.get(self.at..end).unwrap_or_default()
+    }
+
     fn head_only(&self) -> bool {
         self.framing.method == Method::Head
     }
@@ -135,10 +145,10 @@ impl<'a, C: Clock> Server<'a, C> {
         if buffers.request.is_empty() || buffers.response.len() < Buffers::MIN_RESPONSE {
             return Err(ConnectionError::BuffersTooSmall);
         }
-        let mut filled = 0;
+        let mut unanswered = Unanswered::default();
         loop {
             if self
-                .exchange(connection, delay, buffers, &mut filled, peer, slot)
+                .exchange(connection, delay, buffers, &mut unanswered, peer, slot)
                 .await?
                 == After::Close
             {
@@ -147,30 +157,43 @@ impl<'a, C: Clock> Server<'a, C> {
         }
     }
 
-    /// Receive one request and answer it. `filled` counts the bytes at the
-    /// start of the request buffer that have arrived and are not answered.
+    /// Receive one request and answer it; `unanswered` is kept up to date
+    /// as long as the connection may carry on.
     async fn exchange<T: Read + Write, D: DelayNs, S: Slot>(
         &self,
         connection: &mut T,
         delay: &mut D,
         buffers: &mut Buffers<'_>,
-        filled: &mut usize,
+        unanswered: &mut Unanswered,
         peer: Option<IpAddr>,
         slot: &S,
     ) -> Served<T::Error> {
-        let Some(mut request) = self
-            .receive_head(connection, delay, buffers, filled, slot)
-            .await?
-        else {
+        // The head's description is written here by the parser's caller,
+        // not handed back through each await: it is some hundred bytes,
+        // and every hand-over was a copy.
+        let mut found = None;
+        self.receive_head(connection, delay, buffers, unanswered, slot, &mut found)
+            .await?;
+        let Some(request) = found.as_mut() else {
             return Ok(After::Close);
         };
+        // The rest of a request that has not arrived whole is read after
+        // it, with all the room the buffer has. The head's spans count
+        // from its start, so they hold wherever it lies.
+        if unanswered.start > 0 && unanswered.len() < request.framing.len_with_body() {
+            unanswered.move_to_front(buffers.request);
+            request.at = 0;
+        }
+        // The bytes received from the request's start on.
+        let mut filled = unanswered.len();
+        let filled = &mut filled;
         slot.busy();
         if slot.close_after_answer() {
             // A client waits for this slot: this answer is the last.
             request.persistence = Persistence::Close;
         }
         let head_only = request.head_only();
-        let admitted = match self.screen(buffers, &request, peer) {
+        let admitted = match self.screen(buffers, request, peer) {
             Ok(admitted) => admitted,
             Err(refusal) => {
                 self.transmit(connection, delay, buffers.response, refusal, head_only)
@@ -178,7 +201,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 return Ok(After::Close);
             }
         };
-        let body_len = match self.body_length(&request, buffers) {
+        let body_len = match self.body_length(request, buffers) {
             Ok(len) => len,
             Err(refusal) => {
                 self.transmit(connection, delay, buffers.response, refusal, head_only)
@@ -187,11 +210,17 @@ impl<'a, C: Clock> Server<'a, C> {
             }
         };
         let needed = match request.framing.head_len.checked_add(body_len) {
-            Some(needed) if needed <= buffers.request.len() => needed,
+            Some(needed) if needed <= buffers.request.len().saturating_sub(request.at) => needed,
             _ => {
-                return self
-                    .refuse_large_body(connection, delay, buffers, filled, &request, body_len)
-                    .await
+                let after = self
+                    .refuse_large_body(connection, delay, buffers, filled, request, body_len)
+                    .await?;
+                // What follows the refused body lies at the front of the buffer.
+                *unanswered = Unanswered {
+                    start: 0,
+                    end: *filled,
+                };
+                return Ok(after);
             }
         };
         if *filled < needed && request.framing.expects_continue {
@@ -199,19 +228,22 @@ impl<'a, C: Clock> Server<'a, C> {
         }
         let deadline = request.since + self.config.read_timeout;
         while *filled < needed {
-            let free = buffers.request.get_mut(*filled..).unwrap_or_default();
+            let free = buffers
+                .request
+                .get_mut(request.at.saturating_add(*filled)..)
+                .unwrap_or_default();
             match self.receive(connection, delay, free, deadline).await? {
                 Received::Data(len) => *filled += len,
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
                 Received::TimedOut | Received::MakeWay => {
-                    let refusal = self.refuse_started(buffers, &request, self.timed_out());
+                    let refusal = self.refuse_started(buffers, request, self.timed_out());
                     self.transmit(connection, delay, buffers.response, refusal, head_only)
                         .await?;
                     return Ok(After::Close);
                 }
             }
         }
-        let (prepared, persistence) = match self.answer(buffers, &request, needed, admitted) {
+        let (prepared, persistence) = match self.answer(buffers, request, needed, admitted) {
             Answer::Ready(prepared, persistence) => (prepared, persistence),
             Answer::Wait(waiting) => {
                 self.wait_then_answer(delay, buffers.response, waiting)
@@ -220,7 +252,14 @@ impl<'a, C: Clock> Server<'a, C> {
         };
         self.transmit(connection, delay, buffers.response, prepared, head_only)
             .await?;
-        consume(buffers.request, filled, needed);
+        // The next request starts after this one: passed over, not moved.
+        *unanswered = Unanswered {
+            start: request.at.saturating_add(needed),
+            end: request.at.saturating_add(*filled),
+        };
+        if unanswered.len() == 0 {
+            *unanswered = Unanswered::default();
+        }
         Ok(After::from(persistence))
     }
 
@@ -250,10 +289,7 @@ impl<'a, C: Clock> Server<'a, C> {
         request: &Started,
         peer: Option<IpAddr>,
     ) -> Result<Admitted<'a>, Prepared<'a>> {
-        let head = buffers
-            .request
-            .get(..request.framing.head_len)
-            .unwrap_or_default();
+        let head = request.head(buffers.request);
         match self.admit(head, request.framing.method, peer) {
             Verdict::Admit(admitted) => Ok(admitted),
             Verdict::Refuse(refused) => {
@@ -270,31 +306,33 @@ impl<'a, C: Clock> Server<'a, C> {
         }
     }
 
-    /// Read until a whole request head is in the buffer. `None` when the
-    /// connection ended between requests, or the head was refused (and
-    /// answered).
+    /// Read until a whole request head is in the buffer, and describe it
+    /// in `found`. It stays `None` when the connection ended between
+    /// requests, or the head was refused (and answered).
     async fn receive_head<T: Read + Write, D: DelayNs, S: Slot>(
         &self,
         connection: &mut T,
         delay: &mut D,
         buffers: &mut Buffers<'_>,
-        filled: &mut usize,
+        unanswered: &mut Unanswered,
         slot: &S,
-    ) -> Result<Option<Started>, ConnectionError<T::Error>> {
+        found: &mut Option<Started>,
+    ) -> Result<(), ConnectionError<T::Error>> {
         let waiting_since = self.clock.now();
-        let mut since = (*filled > 0).then_some(waiting_since);
+        let mut since = (unanswered.len() > 0).then_some(waiting_since);
         if since.is_some() {
             slot.head_started();
         } else {
             slot.idle();
         }
         loop {
-            match self.look_for_head(buffers, *filled, since.unwrap_or(waiting_since)) {
-                HeadSearch::Found(request) => return Ok(Some(request)),
+            let since_or_now = since.unwrap_or(waiting_since);
+            match self.look_for_head(buffers, unanswered, since_or_now, found) {
+                HeadSearch::Found => return Ok(()),
                 HeadSearch::Refused(refusal) => {
                     self.transmit(connection, delay, buffers.response, refusal, false)
                         .await?;
-                    return Ok(None);
+                    return Ok(());
                 }
                 HeadSearch::Incomplete => {}
             }
@@ -302,7 +340,12 @@ impl<'a, C: Clock> Server<'a, C> {
                 Some(since) => since + self.config.head_allowance(),
                 None => waiting_since + self.config.read_timeout,
             };
-            let free = buffers.request.get_mut(*filled..).unwrap_or_default();
+            // Read with all the room the buffer has.
+            unanswered.move_to_front(buffers.request);
+            let free = buffers
+                .request
+                .get_mut(unanswered.end..)
+                .unwrap_or_default();
             let received = self.receive_or_make_way(connection, delay, free, deadline, slot);
             match received.await? {
                 Received::Data(len) => {
@@ -310,37 +353,42 @@ impl<'a, C: Clock> Server<'a, C> {
                         since = Some(self.clock.now());
                         slot.head_started();
                     }
-                    *filled += len;
+                    unanswered.end += len;
                 }
-                Received::Eof if *filled == 0 => return Ok(None),
+                Received::Eof if unanswered.len() == 0 => return Ok(()),
                 Received::Eof => return Err(ConnectionError::ClosedMidRequest),
                 // An idle keep-alive connection is just closed.
-                Received::TimedOut | Received::MakeWay if since.is_none() => return Ok(None),
+                Received::TimedOut | Received::MakeWay if since.is_none() => return Ok(()),
                 Received::MakeWay => {
                     let refusal = self.refusal(self.made_way(), buffers.response, false);
                     self.transmit(connection, delay, buffers.response, refusal, false)
                         .await?;
-                    return Ok(None);
+                    return Ok(());
                 }
                 Received::TimedOut => {
                     let refusal = self.refusal(self.head_timed_out(), buffers.response, false);
                     self.transmit(connection, delay, buffers.response, refusal, false)
                         .await?;
-                    return Ok(None);
+                    return Ok(());
                 }
             }
         }
     }
 
-    /// Whether the first `filled` bytes of the request buffer hold a whole
-    /// head, one that can never be valid, or not enough yet.
+    /// Whether the unanswered bytes of the request buffer hold a whole
+    /// head (described in `found`), one that can never be valid, or not
+    /// enough yet.
     fn look_for_head(
         &self,
         buffers: &mut Buffers<'_>,
-        filled: usize,
+        unanswered: &Unanswered,
         since: Instant,
+        found: &mut Option<Started>,
     ) -> HeadSearch<'a> {
-        let received = buffers.request.get(..filled).unwrap_or_default();
+        let received = buffers
+            .request
+            .get(unanswered.start..unanswered.end)
+            .unwrap_or_default();
         match head::examine(received) {
             Examined::Complete(framing) => {
                 let persistence = match (framing.keep_alive, framing.minor_version) {
@@ -348,13 +396,18 @@ impl<'a, C: Clock> Server<'a, C> {
                     (true, 0) => Persistence::KeepAliveConfirmed,
                     (true, _) => Persistence::KeepAlive,
                 };
-                HeadSearch::Found(Started {
+                *found = Some(Started {
                     framing,
                     since,
                     persistence,
-                })
+                    at: unanswered.start,
+                });
+                HeadSearch::Found
             }
-            Examined::Partial if filled < buffers.request.len() => HeadSearch::Incomplete,
+            // A head is too long only once it fills the whole buffer.
+            Examined::Partial if unanswered.start > 0 || unanswered.end < buffers.request.len() => {
+                HeadSearch::Incomplete
+            }
             refused => HeadSearch::Refused(self.refuse_head(refused, buffers)),
         }
     }
@@ -407,13 +460,16 @@ impl<'a, C: Clock> Server<'a, C> {
         let waiting_for_go_ahead = request.framing.expects_continue && arrived == 0;
         if waiting_for_go_ahead || unread > MAX_DRAIN {
             let refusal =
-                self.refuse_started(buffers, request, too_large(buffers, head_len, body_len));
+                self.refuse_started(buffers, request, too_large(buffers, request, body_len));
             self.transmit(connection, delay, buffers.response, refusal, head_only)
                 .await?;
             return Ok(After::Close);
         }
-        self.observe_head(buffers.request.get(..head_len).unwrap_or_default());
-        let room = buffers.request.len().saturating_sub(head_len);
+        self.observe_head(request.head(buffers.request));
+        let room = buffers
+            .request
+            .len()
+            .saturating_sub(request.at.saturating_add(head_len));
         // The request is refused whole: its bytes make room for the rest of
         // its body, and what follows the body is the next request.
         *filled = 0;
@@ -483,11 +539,7 @@ impl<'a, C: Clock> Server<'a, C> {
         request: &Started,
         problem: Problem,
     ) -> Prepared<'a> {
-        let head = buffers
-            .request
-            .get(..request.framing.head_len)
-            .unwrap_or_default();
-        self.observe_head(head);
+        self.observe_head(request.head(buffers.request));
         self.refusal(problem, buffers.response, request.head_only())
     }
 
@@ -514,8 +566,11 @@ impl<'a, C: Clock> Server<'a, C> {
             response,
         } = buffers;
         let framing = &request.framing;
-        let head = received.get(..framing.head_len).unwrap_or_default();
-        let body = received.get(framing.head_len..needed).unwrap_or_default();
+        let head = request.head(received);
+        let body_start = request.at.saturating_add(framing.head_len);
+        let body = received
+            .get(body_start..request.at.saturating_add(needed))
+            .unwrap_or_default();
         self.observe_request(head, body);
         let reply = if admitted.preflight {
             Reply::Preflight
@@ -876,7 +931,8 @@ impl<'a, C: Clock> Server<'a, C> {
 
 /// What the bytes received so far hold.
 enum HeadSearch<'n> {
-    Found(Started),
+    /// Described where the caller asked.
+    Found,
     Refused(Prepared<'n>),
     Incomplete,
 }
@@ -931,8 +987,9 @@ fn scrub_lock_token(sent: &mut [u8]) {
     }
 }
 
-fn too_large(buffers: &Buffers<'_>, head_len: usize, body_len: usize) -> Problem {
-    too_large_for(buffers.request.len().saturating_sub(head_len), body_len)
+fn too_large(buffers: &Buffers<'_>, request: &Started, body_len: usize) -> Problem {
+    let head_end = request.at.saturating_add(request.framing.head_len);
+    too_large_for(buffers.request.len().saturating_sub(head_end), body_len)
 }
 
 #[inline(never)]
@@ -945,6 +1002,34 @@ fn too_large_for(room: usize, body_len: usize) -> Problem {
         &room,
         " bytes this server can take after this request's head"
     )
+}
+
+/// Where the bytes that have arrived and are not answered lie in the
+/// request buffer.
+#[derive(Default)]
+struct Unanswered {
+    start: usize,
+    end: usize,
+}
+
+impl Unanswered {
+    fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Move the bytes to the front of `buffer`, to make room after them.
+    fn move_to_front(&mut self, buffer: &mut [u8]) {
+        if self.start == 0 {
+            return;
+        }
+        let len = self.len();
+        if buffer.get(self.start..self.end).is_some() {
+            buffer.copy_within(self.start..self.end, 0);
+            *self = Unanswered { start: 0, end: len };
+        } else {
+            *self = Unanswered::default();
+        }
+    }
 }
 
 /// Drop the first `used` of the `filled` bytes at the start of `buffer`,

@@ -94,35 +94,69 @@ pub(crate) struct Framing {
     pub prefer_wait: Option<u32>,
 }
 
-/// Where some text lies in the request buffer.
-#[derive(Copy, Clone, Debug, Default)]
-pub(crate) struct Span {
-    start: usize,
-    end: usize,
+impl Framing {
+    /// The bytes of the whole request: its head and the body its
+    /// `Content-Length` announces (saturating; a body that cannot be
+    /// framed has none to read).
+    pub(crate) fn len_with_body(&self) -> usize {
+        match self.length {
+            Length::Exactly(len) => self.head_len.saturating_add(len),
+            _ => self.head_len,
+        }
+    }
 }
 
+/// Where some text lies in the request buffer.
+///
+/// In 32 bits, whatever the chip: a head's description is moved several
+/// times on its way from the parser to the answer (it is kept in the
+/// serving future across awaits), and with six spans of two `usize` each
+/// it was too large to move without a call to `memcpy`. [`examine`] reads
+/// no further than [`HEAD_LIMIT`] bytes, so every span it gives is exact.
+#[derive(Copy, Clone, Debug, Default)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+/// The most bytes of a request buffer that [`examine`] reads: a head must
+/// end within them (more than any buffer a microcontroller has).
+const HEAD_LIMIT: usize = u32::MAX as usize;
+
 impl Span {
-    /// The first `len` bytes of `rest`, the unread end of `received`.
-    fn at(received: &[u8], rest: &[u8], len: usize) -> Span {
-        let start = received.len() - rest.len();
+    /// The `len` bytes from `start`; beyond [`HEAD_LIMIT`], which no span
+    /// of a head reaches, it saturates to an empty span at the limit.
+    fn new(start: usize, len: usize) -> Span {
+        let start = u32::try_from(start).unwrap_or(u32::MAX);
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
         Span {
             start,
-            end: start + len,
+            end: start.saturating_add(len),
         }
+    }
+
+    /// The first `len` bytes of `rest`, the unread end of `received`.
+    fn at(received: &[u8], rest: &[u8], len: usize) -> Span {
+        Span::new(received.len() - rest.len(), len)
+    }
+
+    fn start(self) -> usize {
+        self.start as usize
+    }
+
+    fn end(self) -> usize {
+        self.end as usize
     }
 
     /// The bytes in `bytes` (the head it was taken from).
     pub(crate) fn bytes(self, bytes: &[u8]) -> &[u8] {
-        bytes.get(self.start..self.end).unwrap_or_default()
+        bytes.get(self.start()..self.end()).unwrap_or_default()
     }
 
     /// The text in `bytes` (the head it was taken from); empty if it is not
     /// there.
     pub(crate) fn text(self, bytes: &[u8]) -> &str {
-        bytes
-            .get(self.start..self.end)
-            .and_then(|text| core::str::from_utf8(text).ok())
-            .unwrap_or("")
+        core::str::from_utf8(self.bytes(bytes)).unwrap_or("")
     }
 }
 
@@ -148,17 +182,14 @@ pub(crate) enum Examined {
 /// once by a colon; values hold tabs, visible characters and non-ASCII
 /// bytes. Bytes that break the grammar are refused as soon as they arrive.
 pub(crate) fn examine(received: &[u8]) -> Examined {
+    let received = received.get(..HEAD_LIMIT).unwrap_or(received);
     let mut fields = Fields::default();
     let base = received.as_ptr() as usize;
     match read_head(received, |name, value| {
         // The value lies inside `received`: its offset gives its span.
         let start = (value.as_ptr() as usize).wrapping_sub(base);
-        let span = Span {
-            start,
-            end: start.saturating_add(value.len()),
-        };
-        fields.take_coordinating(name, span, value);
-        fields.take(name, value)
+        let span = Span::new(start, value.len());
+        fields.take(name, value, span);
     }) {
         Ok(Some(line)) => Examined::Complete(fields.framing(received, line)),
         Ok(None) => Examined::Partial,
@@ -236,14 +267,19 @@ fn read_head<'r>(received: &'r [u8], mut header: impl FnMut(&'r [u8], &'r [u8]))
         Some(more) => more,
         None => return Ok(None),
     };
-    if let Some(target) = received.get(target_at.start..target_at.end) {
+    if let Some(target) = received.get(target_at.start()..target_at.end()) {
         if !target.is_ascii() && core::str::from_utf8(target).is_err() {
             return Err(Error::Token);
         }
     }
-    let minor_version = match rest.get(..8) {
-        Some(b"HTTP/1.0") => 0,
-        Some(b"HTTP/1.1") => 1,
+    // The version as one word: two comparisons instead of eight of bytes.
+    let version = rest
+        .get(..8)
+        .and_then(|version| <[u8; 8]>::try_from(version).ok())
+        .map(u64::from_le_bytes);
+    let minor_version = match version {
+        Some(word) if word == u64::from_le_bytes(*b"HTTP/1.0") => 0,
+        Some(word) if word == u64::from_le_bytes(*b"HTTP/1.1") => 1,
         Some(_) => return Err(Error::Version),
         None if b"HTTP/1.".starts_with(rest.get(..7).unwrap_or(rest)) => return Ok(None),
         None => return Err(Error::Version),
@@ -265,7 +301,7 @@ fn read_head<'r>(received: &'r [u8], mut header: impl FnMut(&'r [u8], &'r [u8]))
                 minor_version,
             }));
         }
-        let Some((name, more)) = rest.split_at_checked(run(rest, &TOKEN)) else {
+        let Some((name, more)) = rest.split_at_checked(run_name(rest)) else {
             return Ok(None);
         };
         rest = match more {
@@ -304,7 +340,7 @@ fn line_end(rest: &[u8], error: httparse::Error) -> Reading<&[u8]> {
 /// After the method or target: one space must follow a non-empty `word`;
 /// what comes after it.
 fn word_end(received: &[u8], word: Span) -> Reading<&[u8]> {
-    match received.get(word.end..).unwrap_or_default() {
+    match received.get(word.end()..).unwrap_or_default() {
         [] => Ok(None),
         [b' ', more @ ..] if word.end > word.start => Ok(Some(more)),
         _ => Err(httparse::Error::Token),
@@ -317,6 +353,47 @@ fn run(bytes: &[u8], accepted: &[bool; 256]) -> usize {
         .iter()
         .take_while(|&&byte| accepted[usize::from(byte)])
         .count()
+}
+
+/// [`run`] over [`TOKEN`], for header names: a machine word at a time
+/// while its bytes are all letters or `-` (the whole of most names but the
+/// last few bytes), then by the table from the first byte that is not.
+/// A word is what the chip adds in one instruction: 4 bytes on a
+/// Cortex-M, 8 on a 64-bit host. Inline: the header loop scans a name per
+/// header, and a call costs as much as a short name's scan.
+#[inline(always)]
+fn run_name(bytes: &[u8]) -> usize {
+    const WIDTH: usize = core::mem::size_of::<usize>();
+    const ONES: usize = usize::MAX / 0xff;
+    const HIGH: usize = ONES * 0x80;
+    const LOW: usize = !HIGH;
+    let mut chunks = bytes.chunks_exact(WIDTH);
+    let mut len = 0;
+    for chunk in chunks.by_ref() {
+        let Ok(chunk) = <[u8; WIDTH]>::try_from(chunk) else {
+            break;
+        };
+        // Little-endian whatever the chip: the first byte is the lowest.
+        let word = usize::from_le_bytes(chunk);
+        // Each byte's low seven bits with bit 5 set (capitals lowered);
+        // adding to seven bits never carries into the next byte, so each
+        // byte's high bit below answers for that byte alone.
+        let lowered = (word | (ONES * 0x20)) & LOW;
+        let from_a = lowered + ONES * (0x80 - usize::from(b'a'));
+        let past_z = lowered + ONES * (0x80 - usize::from(b'z') - 1);
+        // Letters are ASCII: a byte with its high bit set is none.
+        let letter = from_a & !past_z & !word;
+        let dash = word ^ (ONES * usize::from(b'-'));
+        // High bit clear exactly where `dash` is zero, i.e. the byte is `-`.
+        let not_dash = ((dash & LOW) + LOW) | dash;
+        let stops = !(letter | !not_dash) & HIGH;
+        if stops != 0 {
+            len += (stops.trailing_zeros() / 8) as usize;
+            break;
+        }
+        len += WIDTH;
+    }
+    len + run(bytes.get(len..).unwrap_or_default(), &TOKEN)
 }
 
 /// [`run`] for a table that takes every byte from `least` up but DEL (and
@@ -419,38 +496,22 @@ struct Fields {
 }
 
 impl Fields {
-    /// Keep where the first values of the headers that coordinate clients
-    /// lie (`If-Match`, `If-None-Match`, `Lock-Token`, `Idempotency-Key`),
-    /// and the first `wait` preference of `Prefer`.
-    fn take_coordinating(&mut self, name: &[u8], value: Span, bytes: &[u8]) {
-        match name.len() {
-            10 if self.lock_token.is_none() && name.eq_ignore_ascii_case(b"lock-token") => {
-                self.lock_token = Some(value);
-            }
-            15 if self.idempotency_key.is_none()
-                && name.eq_ignore_ascii_case(b"idempotency-key") =>
-            {
-                self.idempotency_key = Some(value);
-            }
-            6 if self.prefer_wait.is_none() && name.eq_ignore_ascii_case(b"prefer") => {
-                self.prefer_wait = wait_preference(bytes);
-            }
-            8 if self.if_match.is_none() && name.eq_ignore_ascii_case(b"if-match") => {
-                self.if_match = Some(value);
-            }
-            13 if self.if_none_match.is_none() && name.eq_ignore_ascii_case(b"if-none-match") => {
-                self.if_none_match = Some(value);
-            }
-            _ => {}
-        }
-    }
-
-    /// Take one header into account.
-    fn take(&mut self, name: &[u8], value: &[u8]) {
-        // The length first: most names are told apart by it alone.
-        match name.len() {
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
-                let Some(parsed) = parse_decimal(value.trim_ascii()) else {
+    /// Take one header into account: `value` lies at `span` in the head.
+    ///
+    /// Names are told apart by their length and first letter before any
+    /// is compared whole, so the headers the server ignores (most of a
+    /// typical request) cost no comparison at all. `value` comes trimmed:
+    /// the parser skips the spaces and tabs before it and leaves out those
+    /// after it, and it holds no other white space (no CR, LF or form feed).
+    fn take(&mut self, name: &[u8], value: &[u8], span: Span) {
+        let Some(&first) = name.first() else {
+            return;
+        };
+        // Setting bit 5 lowers an ASCII capital; any other byte it maps
+        // onto a letter is still compared whole below.
+        match (name.len(), first | 0x20) {
+            (14, b'c') if is_name(name, b"content-length") => {
+                let Some(parsed) = parse_decimal(value) else {
                     self.length = Length::Invalid;
                     return;
                 };
@@ -461,32 +522,56 @@ impl Fields {
                     _ => Length::Invalid,
                 };
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => self.encoded = true,
-            10 if name.eq_ignore_ascii_case(b"connection") => {
+            // The first Content-Type counts.
+            (12, b'c')
+                if self.content_type == ContentType::Absent && is_name(name, b"content-type") =>
+            {
+                // Parameters such as `; charset=utf-8` do not change the media
+                // type. Most values are the media type alone: that is looked
+                // at first, without splitting or trimming.
+                let json = b"application/json";
+                let media_type = || {
+                    value
+                        .split(|&byte| byte == b';')
+                        .next()
+                        .unwrap_or_default()
+                        .trim_ascii()
+                };
+                // A value shorter than the media type cannot hold it.
+                self.content_type = if value.eq_ignore_ascii_case(json)
+                    || (value.len() > json.len() && media_type().eq_ignore_ascii_case(json))
+                {
+                    ContentType::Json
+                } else {
+                    ContentType::Other
+                };
+            }
+            (17, b't') if is_name(name, b"transfer-encoding") => self.encoded = true,
+            (10, b'c') if is_name(name, b"connection") => {
                 for token in value.split(|&byte| byte == b',') {
                     let token = token.trim_ascii();
                     self.close |= token.eq_ignore_ascii_case(b"close");
                     self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
                 }
             }
-            6 if name.eq_ignore_ascii_case(b"expect") => {
-                self.expects_continue |= value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
+            (6, b'e') if is_name(name, b"expect") => {
+                self.expects_continue |= value.eq_ignore_ascii_case(b"100-continue");
             }
-            // The first Content-Type counts.
-            12 if self.content_type == ContentType::Absent
-                && name.eq_ignore_ascii_case(b"content-type") =>
-            {
-                // Parameters such as `; charset=utf-8` do not change the media type.
-                let media_type = value
-                    .split(|&byte| byte == b';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim_ascii();
-                self.content_type = if media_type.eq_ignore_ascii_case(b"application/json") {
-                    ContentType::Json
-                } else {
-                    ContentType::Other
-                };
+            // The headers that coordinate clients: the first of each counts.
+            (10, b'l') if self.lock_token.is_none() && is_name(name, b"lock-token") => {
+                self.lock_token = Some(span);
+            }
+            (15, b'i') if self.idempotency_key.is_none() && is_name(name, b"idempotency-key") => {
+                self.idempotency_key = Some(span);
+            }
+            (6, b'p') if self.prefer_wait.is_none() && is_name(name, b"prefer") => {
+                self.prefer_wait = wait_preference(value);
+            }
+            (8, b'i') if self.if_match.is_none() && is_name(name, b"if-match") => {
+                self.if_match = Some(span);
+            }
+            (13, b'i') if self.if_none_match.is_none() && is_name(name, b"if-none-match") => {
+                self.if_none_match = Some(span);
             }
             _ => {}
         }
@@ -494,10 +579,9 @@ impl Fields {
 
     fn framing(&self, received: &[u8], line: Line) -> Framing {
         let minor_version = line.minor_version;
-        let method = received.get(line.method_at.start..line.method_at.end);
         Framing {
             head_len: line.head_len,
-            method: Method::parse(method.unwrap_or_default()),
+            method: Method::parse(line.method_at.bytes(received)),
             minor_version,
             length: if self.encoded {
                 Length::Encoded
@@ -516,6 +600,45 @@ impl Fields {
             prefer_wait: self.prefer_wait,
         }
     }
+}
+
+/// Whether the header `name` (a token, as the parser has checked) is
+/// `lower`, a name of letters and dashes written in lower case, ignoring
+/// case.
+///
+/// Compared eight bytes at a time: setting bit 5 of every byte lowers a
+/// capital letter, and among token bytes only a letter's two cases land on
+/// a lower-case letter and only `-` lands on `-` (CR, its other source, is
+/// no token byte), so the words are equal exactly when the names are.
+fn is_name(name: &[u8], lower: &[u8]) -> bool {
+    const LOWER: u64 = u64::from_le_bytes([0x20; 8]);
+    if name.len() != lower.len() {
+        return false;
+    }
+    let word = |bytes: &[u8], at: usize| {
+        let mut chunk = [0; 8];
+        if let Some(part) = bytes.get(at..at + 8) {
+            chunk.copy_from_slice(part);
+        }
+        u64::from_le_bytes(chunk)
+    };
+    let len = name.len();
+    if len < 8 {
+        return name
+            .iter()
+            .zip(lower)
+            .all(|(&byte, &wanted)| byte | 0x20 == wanted);
+    }
+    // Whole words from the start, then the last eight bytes (overlapping
+    // the word before them) for the rest.
+    let mut at = 0;
+    while at + 8 < len {
+        if word(name, at) | LOWER != word(lower, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(name, len - 8) | LOWER == word(lower, len - 8)
 }
 
 /// The seconds of the `wait` preference in one `Prefer` value (RFC 7240
@@ -687,6 +810,19 @@ mod tests {
     }
 
     #[test]
+    fn values_are_read_without_the_spaces_and_tabs_around_them() {
+        let Examined::Complete(framing) = examine(
+            b"PUT /led HTTP/1.1\r\nContent-Length: \t 9 \t\r\nContent-Type:\tapplication/JSON \r\n\
+              Expect:  100-Continue\t\r\n\r\n",
+        ) else {
+            panic!("a complete head");
+        };
+        assert_eq!(framing.length, Length::Exactly(9));
+        assert_eq!(framing.content_type, ContentType::Json);
+        assert!(framing.expects_continue);
+    }
+
+    #[test]
     fn the_first_conditional_headers_are_kept_as_spans() {
         let head = b"GET /led HTTP/1.1\r\nIF-MATCH:  \"a\", \"b\"\r\nIf-None-Match: *\r\n\
               If-Match: \"later\"\r\n\r\n";
@@ -709,6 +845,52 @@ mod tests {
         assert_eq!(value(framing.lock_token), Some("<abc>"));
         assert_eq!(value(framing.idempotency_key), Some("\"k-1\""));
         assert_eq!(framing.prefer_wait, Some(12));
+    }
+
+    #[test]
+    fn names_compare_as_eq_ignore_ascii_case_does_on_tokens() {
+        let tokens: std::vec::Vec<u8> = (0..=255u8)
+            .filter(|&byte| TOKEN[usize::from(byte)])
+            .collect();
+        for lower in [
+            &b"expect"[..],
+            b"if-match",
+            b"content-type",
+            b"idempotency-key",
+            b"transfer-encoding",
+        ] {
+            assert!(is_name(lower, lower));
+            assert!(is_name(&lower.to_ascii_uppercase(), lower));
+            assert!(!is_name(&lower[1..], lower));
+            for at in 0..lower.len() {
+                for &byte in &tokens {
+                    let mut name = lower.to_vec();
+                    name[at] = byte;
+                    assert_eq!(
+                        is_name(&name, lower),
+                        name.eq_ignore_ascii_case(lower),
+                        "{:?}",
+                        std::string::String::from_utf8_lossy(&name)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_scanned_as_the_token_table_says() {
+        let mut name = std::vec::Vec::from(&b"Accept-Encoding-Content-Length: x"[..]);
+        for at in 0..name.len() {
+            for byte in 0..=255u8 {
+                let kept = name[at];
+                name[at] = byte;
+                for start in 0..=name.len() {
+                    let bytes = &name[start..];
+                    assert_eq!(run_name(bytes), run(bytes, &TOKEN), "{bytes:?}");
+                }
+                name[at] = kept;
+            }
+        }
     }
 
     #[test]

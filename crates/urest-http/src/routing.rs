@@ -120,7 +120,9 @@ fn names_match(segment: &[u8], name: &str) -> bool {
             byte
         };
         match wanted.next() {
-            Some(expected) if expected.eq_ignore_ascii_case(&decoded) => {}
+            // Most requests spell a name as it was given: the exact
+            // comparison first, folding case only when it fails.
+            Some(expected) if expected == decoded || expected.eq_ignore_ascii_case(&decoded) => {}
             _ => return false,
         }
     }
