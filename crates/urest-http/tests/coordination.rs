@@ -42,6 +42,11 @@ fn waiting_put(seconds: u32, desired: u8) -> String {
     )
 }
 
+/// `METHOD path`, empty, carrying `Lock-Token: token`.
+fn with_token(method: &str, path: &str, token: &str) -> String {
+    with_headers(method, path, &format!("Lock-Token: {token}\r\n"), "")
+}
+
 fn token_of(response: &Response) -> String {
     response
         .header("lock-token")
@@ -78,12 +83,7 @@ fn a_lock_is_granted_shown_renewed_and_released() {
             ))
             .await;
         let released = client
-            .request(with_headers(
-                "DELETE",
-                "/led/lock",
-                &format!("Lock-Token: {token}\r\n"),
-                "",
-            ))
+            .request(with_token("DELETE", "/led/lock", &token))
             .await;
         let after = client.request(get("/led/lock")).await;
         client.close();
@@ -192,20 +192,10 @@ fn a_lease_that_runs_out_frees_the_noun_and_its_token_is_worthless() {
         rig.sleep_ms(600).await;
         let after = client.request(empty_post("/led")).await;
         let stale_renew = client
-            .request(with_headers(
-                "POST",
-                "/led/lock",
-                &format!("Lock-Token: {token}\r\n"),
-                "",
-            ))
+            .request(with_token("POST", "/led/lock", &token))
             .await;
         let stale_release = client
-            .request(with_headers(
-                "DELETE",
-                "/led/lock",
-                &format!("Lock-Token: {token}\r\n"),
-                "",
-            ))
+            .request(with_token("DELETE", "/led/lock", &token))
             .await;
         client.close();
         (during, after, stale_renew, stale_release)
@@ -234,12 +224,7 @@ fn a_cancel_needs_the_lock_token_while_the_noun_is_locked() {
             .request(request("DELETE", "/green_led0/changes/1", ""))
             .await;
         let cancelled = client
-            .request(with_headers(
-                "DELETE",
-                "/green_led0/changes/1",
-                &format!("Lock-Token: {token}\r\n"),
-                "",
-            ))
+            .request(with_token("DELETE", "/green_led0/changes/1", &token))
             .await;
         client.close();
         (refused, cancelled)
@@ -465,12 +450,7 @@ fn a_read_shows_how_long_the_noun_stays_locked() {
         let head = client.next_response(true).await;
         let token = token_of(&granted);
         client
-            .request(with_headers(
-                "DELETE",
-                "/led/lock",
-                &format!("Lock-Token: {token}\r\n"),
-                "",
-            ))
+            .request(with_token("DELETE", "/led/lock", &token))
             .await;
         let after = client.request(get("/led")).await;
         client.close();
@@ -571,12 +551,7 @@ fn an_observer_never_sees_a_lock_token() {
         let granted = client.request(request("POST", "/led/lock", "")).await;
         let token = token_of(&granted);
         let renewed = client
-            .request(with_headers(
-                "POST",
-                "/led/lock",
-                &format!("Lock-Token: {token}\r\n"),
-                "",
-            ))
+            .request(with_token("POST", "/led/lock", &token))
             .await;
         client.close();
         (granted, renewed)

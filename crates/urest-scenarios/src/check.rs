@@ -66,6 +66,18 @@ pub fn ensure_eq<T: PartialEq + Debug>(actual: T, expected: T, what: &str) -> Re
     }
 }
 
+/// Fail unless `duties` shows no two transitions taking turns on the pin
+/// and its legs of movement end exactly at `expected`, in order: each
+/// change ran whole, one after another.
+pub fn ensure_whole_legs(duties: &[u16], expected: &[u16], what: &str) -> Result<(), Failure> {
+    ensure_eq(
+        urest_mock::interleaving::find_interleaving(duties),
+        None,
+        "no interleaving",
+    )?;
+    ensure_legs(duties, expected, what)
+}
+
 /// Fail unless the legs of movement in `duties` end exactly at `expected`,
 /// in order (see [`leg_ends`]).
 pub fn ensure_legs(duties: &[u16], expected: &[u16], what: &str) -> Result<(), Failure> {

@@ -19,10 +19,9 @@ use urest_core::coord::{
 };
 use urest_core::resource::{Outcome, Resource};
 use urest_core::time::{Clock, Instant};
-use urest_mock::interleaving::find_interleaving;
 use urest_mock::Simulation;
 
-use crate::check::{ensure, ensure_eq, ensure_legs, Failure};
+use crate::check::{ensure, ensure_eq, ensure_legs, ensure_whole_legs, Failure};
 use crate::rig::{at, desired, led, ms, play, recorder, settle, shape, MAX_DUTY};
 use urest_mock::MockEntropy;
 
@@ -272,8 +271,7 @@ pub fn lock_keeps_a_sequence_whole(sim: &'static Simulation) -> Result<(), Failu
         "until B gets in, the pin shows A's on, off, on whole",
     )?;
     let duties = rec.duties();
-    ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_legs(
+    ensure_whole_legs(
         &duties,
         &[MAX_DUTY, 0, MAX_DUTY, 0],
         "then B's off, after A's sequence",
@@ -332,8 +330,7 @@ pub fn lease_frees_a_dead_holders_lock(sim: &'static Simulation) -> Result<(), F
         "A's token from the lapsed lock opens nothing",
     )?;
     let duties = rec.duties();
-    ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_legs(&duties, &[MAX_DUTY, 0], "A's on, then B's off")
+    ensure_whole_legs(&duties, &[MAX_DUTY, 0], "A's on, then B's off")
 }
 
 /// Fifo: a change queued before a lock was taken keeps its place. B sets
@@ -407,8 +404,7 @@ pub fn lock_keeps_changes_queued_before_it(sim: &'static Simulation) -> Result<(
         "A's on ran after B's off",
     )?;
     let duties = rec.duties();
-    ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_legs(
+    ensure_whole_legs(
         &duties,
         &[MAX_DUTY, 0, MAX_DUTY],
         "B's on, B's off, A's on: in the order accepted",

@@ -19,7 +19,7 @@ use urest_mock::naive::{slow_off, slow_on};
 use urest_mock::pin::PinLevel;
 use urest_mock::{MockPin, MockPwm, Simulation};
 
-use crate::check::{ensure, ensure_eq, ensure_legs, Failure};
+use crate::check::{ensure, ensure_eq, ensure_whole_legs, Failure};
 use crate::rig::{
     at, desired, led, ms, play, recorder, settle, shape, XorShift, MAX_DUTY, TEN_SECOND_FADE,
 };
@@ -270,8 +270,7 @@ pub fn fifo_in_arrival_order(
     }
     let duties = rec.duties();
     ensure_eq(rec.dropped(), 0, "recording kept every write")?;
-    ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_legs(
+    ensure_whole_legs(
         &duties,
         &expected_ends,
         "each accepted change runs to its end, in arrival order",
@@ -317,8 +316,7 @@ fn reject_reports_busy(sim: &'static Simulation) -> Result<(), Failure> {
     ensure_eq(before, after, "the refusal changed nothing")?;
     ensure(accepted(&b_retry).is_some(), "client B's retry is accepted")?;
     let duties = rec.duties();
-    ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_legs(
+    ensure_whole_legs(
         &duties,
         &[MAX_DUTY, 0],
         "a full on-ramp, then (after the retry) the off-ramp",
@@ -414,8 +412,7 @@ fn delete_mid_ramp(sim: &'static Simulation) -> Result<(), Failure> {
         "after delete: turning off, nothing waiting",
     )?;
     let duties = rec.duties();
-    ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_legs(
+    ensure_whole_legs(
         &duties,
         &[linear_duty(4, 10), 0],
         "up to the level at 4.2 s, then straight down",
@@ -470,8 +467,7 @@ fn queue_full(sim: &'static Simulation) -> Result<(), Failure> {
         "the retry gets the freed place",
     )?;
     let duties = rec.duties();
-    ensure_eq(find_interleaving(&duties), None, "no interleaving")?;
-    ensure_legs(
+    ensure_whole_legs(
         &duties,
         &[MAX_DUTY, 0, MAX_DUTY, 0],
         "all four changes applied in order",
