@@ -17,8 +17,8 @@ use crate::head::{ContentType, Method, Span};
 use crate::json::{millis_up, ChangeBody};
 use crate::locking::{idempotency_key, lock_token, refused_problem};
 use crate::response::{
-    allow_for, Accepts, Detail, Piece, Problem, Reply, ALLOW_CHANGE, ALLOW_CHANGES, ALLOW_INDEX,
-    ALLOW_NOUN,
+    allow_for, Accepts, Detail, LockShown, Piece, Problem, Reply, ALLOW_CHANGE, ALLOW_CHANGES,
+    ALLOW_INDEX, ALLOW_NOUN,
 };
 use crate::routing::{route, Route};
 use crate::{Noun, Server};
@@ -218,13 +218,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 if let Some(refused) = self.precondition(resource, request, now) {
                     return refused;
                 }
-                let read = state_of(resource, &description, now);
-                return match (read, self.lock_shown(noun, now)) {
-                    (Reply::State(state, etag, _), Some(lock)) => {
-                        Reply::State(state, etag, Some(lock))
-                    }
-                    (read, _) => read,
-                };
+                return state_of(resource, &description, now, self.lock_shown(noun, now));
             }
             (Method::Delete, _) => Change::Delete,
             (Method::Put, Some(patch)) => Change::Put(patch),
@@ -295,7 +289,7 @@ impl<'a, C: Clock> Server<'a, C> {
     ) -> Reply<'a> {
         let resource = noun.resource;
         match outcome {
-            Ok(Outcome::Done) => state_of(resource, description, now),
+            Ok(Outcome::Done) => state_of(resource, description, now, None),
             Ok(Outcome::Accepted {
                 ticket,
                 position,
@@ -492,11 +486,17 @@ fn without(mut verbs: Verbs, method: Method) -> Verbs {
 }
 
 /// `200` with the state of `resource` (which `description` describes) at
-/// `now` and its entity tag, read once: the tag is the body's.
-fn state_of<'a>(resource: &dyn Resource, description: &Description, now: Instant) -> Reply<'a> {
+/// `now` and its entity tag, read once: the tag is the body's; and, for a
+/// read of a locked noun, how long it stays locked.
+fn state_of<'a>(
+    resource: &dyn Resource,
+    description: &Description,
+    now: Instant,
+    lock: Option<LockShown>,
+) -> Reply<'a> {
     let state = resource.get(now);
     let etag = Validator::strong_of(description, &state).0;
-    Reply::State(state, etag, None)
+    Reply::State(state, etag, lock)
 }
 
 /// A `404` for the changes of a noun that keeps none.
