@@ -147,7 +147,7 @@ pub(crate) const PREFLIGHT_HEADERS: &str =
 /// The response headers a page from a listed origin may read beyond the
 /// safelisted ones (the Fetch standard hides all others from scripts).
 pub(crate) const EXPOSED_HEADERS: &str =
-    "ETag, Location, Retry-After, Lock-Token, Preference-Applied";
+    "ETag, Location, Retry-After, Lock-Token, Lock-Info, Preference-Applied";
 
 /// Who may use a [`Server`]: its tokens, the names it answers to, the
 /// origins whose pages may call it, and how fast wrong tokens may be tried.
