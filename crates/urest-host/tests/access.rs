@@ -198,6 +198,10 @@ fn cross_site_changes_are_403_and_listed_origins_get_cors() {
         ON,
     );
     assert_eq!(status(&from_dashboard), 200, "{from_dashboard}");
+    // A page's script may read the headers that coordinate clients.
+    assert!(from_dashboard.contains(
+        "\r\nAccess-Control-Expose-Headers: ETag, Location, Retry-After, Lock-Token, Lock-Info, Preference-Applied\r\n"
+    ));
     assert!(from_dashboard.contains(&format!("\r\nAccess-Control-Allow-Origin: {ORIGIN}\r\n")));
     assert_eq!(host.probe().is_high("led0"), Some(true));
 }
