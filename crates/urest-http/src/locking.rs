@@ -133,6 +133,14 @@ impl<'a, C: Clock> Server<'a, C> {
                     Some(token) => coordination
                         .renew(index, &token, ttl, now)
                         .map(|info| (token, info, false)),
+                    // A `Lock-Token` that is no token asks to renew a lock
+                    // it cannot hold: never a new lock in its place.
+                    None if request.lock_token.is_some() => {
+                        Err(match coordination.permit(index, None, now) {
+                            Err(refused) => refused,
+                            Ok(()) => Refused::NotLocked,
+                        })
+                    }
                     None => {
                         let owner = body.get("owner").and_then(|owner| owner.as_str());
                         coordination

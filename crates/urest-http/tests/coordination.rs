@@ -182,29 +182,35 @@ fn a_lease_that_runs_out_frees_the_noun_and_its_token_is_worthless() {
     let rig = Rig::new(Policy::Fifo);
     let coord = coordination(CoordConfig::default());
     let server = coordinated(&rig, coord, Config::default());
-    let (_, (during, after, stale_renew, stale_release)) = rig.serve(&server, async |client| {
-        let granted = client
-            .request(request("POST", "/led/lock", r#"{"ttl_ms": 2000}"#))
-            .await;
-        let token = token_of(&granted);
-        rig.sleep_ms(1_500).await;
-        let during = client.request(empty_post("/led")).await;
-        rig.sleep_ms(600).await;
-        let after = client.request(empty_post("/led")).await;
-        let stale_renew = client
-            .request(with_token("POST", "/led/lock", &token))
-            .await;
-        let stale_release = client
-            .request(with_token("DELETE", "/led/lock", &token))
-            .await;
-        client.close();
-        (during, after, stale_renew, stale_release)
-    });
+    let (_, (during, after, stale_renew, stale_release, garbled)) =
+        rig.serve(&server, async |client| {
+            let granted = client
+                .request(request("POST", "/led/lock", r#"{"ttl_ms": 2000}"#))
+                .await;
+            let token = token_of(&granted);
+            rig.sleep_ms(1_500).await;
+            let during = client.request(empty_post("/led")).await;
+            rig.sleep_ms(600).await;
+            let after = client.request(empty_post("/led")).await;
+            let stale_renew = client
+                .request(with_token("POST", "/led/lock", &token))
+                .await;
+            let stale_release = client
+                .request(with_token("DELETE", "/led/lock", &token))
+                .await;
+            let garbled = client
+                .request(with_token("POST", "/led/lock", "not-a-token"))
+                .await;
+            client.close();
+            (during, after, stale_renew, stale_release, garbled)
+        });
     during.assert_problem(423);
     assert_eq!(during.header("retry-after"), Some("1"));
     assert_eq!(after.status, 200, "{after:#?}");
     stale_renew.assert_problem(409);
     stale_release.assert_problem(409);
+    // A Lock-Token that is no token renews nothing and takes no new lock.
+    garbled.assert_problem(409);
 }
 
 #[test]
