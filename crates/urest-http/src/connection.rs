@@ -13,15 +13,15 @@ use core::ops::Range;
 use embassy_futures::select::{select, Either};
 use embedded_hal_async::delay::DelayNs;
 use embedded_io_async::{Read, Write};
-use urest_core::controller::{Status, Ticket};
-use urest_core::coord::{wait_deadline, wait_for, Validator};
+use urest_core::controller::{ChangeStatus, Status, Ticket};
+use urest_core::coord::{wait_deadline, wait_for};
 use urest_core::time::{Clock, Instant};
 
 use crate::access::{AccessHeaders, Admitted, Verdict};
-use crate::dispatch::Incoming;
+use crate::dispatch::{accepted, state_of, Incoming};
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
-use crate::json::{Listing, Overflow};
-use crate::response::{compose_with, Persistence, Problem, Reply, Timeout};
+use crate::json::{ChangeBody, Listing, Overflow};
+use crate::response::{compose_with, Persistence, Problem, Reply, StateNote, Timeout};
 use crate::slots::Slot;
 use crate::{Buffers, ConnectionError, Noun, RequestInfo, Server};
 
@@ -623,10 +623,6 @@ impl<'a, C: Clock> Server<'a, C> {
         if self.config.max_wait.is_zero() {
             return None;
         }
-        let noun = self
-            .nouns
-            .iter()
-            .find(|served| core::ptr::eq(served.name, *noun))?;
         let asked = core::time::Duration::from_secs(u64::from(seconds));
         Some(Waiting {
             noun,
@@ -942,27 +938,21 @@ enum HeadSearch<'n> {
 /// the wait (`None`: the noun no longer remembers it, so it finished long
 /// ago).
 #[inline(never)]
-fn after_wait<'n>(
-    noun: &'n Noun<'n>,
-    change: Option<urest_core::controller::ChangeStatus>,
-    now: Instant,
-) -> Reply<'n> {
+fn after_wait<'n>(noun: &'n Noun<'n>, change: Option<ChangeStatus>, now: Instant) -> Reply<'n> {
     let description = noun.resource.describe();
-    let state = noun.resource.get(now);
-    let etag = Validator::strong_of(&description, &state).0;
     match change {
-        Some(change) if !change.status.is_finished() => Reply::Accepted {
-            state,
-            etag,
-            noun: noun.name,
-            ticket: change.ticket.number(),
-            position: change.position,
-            eta_ms: crate::json::millis_up(change.eta(now)),
-        },
+        Some(change) if !change.status.is_finished() => accepted(
+            noun,
+            &description,
+            change.ticket,
+            change.position,
+            change.eta(now),
+            now,
+        ),
         Some(change) if change.status != Status::Done => {
-            Reply::Change(crate::json::ChangeBody::of(&change, now))
+            Reply::Change(ChangeBody::of(&change, now))
         }
-        _ => Reply::Waited(state, etag),
+        _ => state_of(noun.resource, &description, now, StateNote::Waited),
     }
 }
 

@@ -3,6 +3,8 @@
 //! Everything here is synchronous and runs after the whole request is in,
 //! so a verb is never called on half a body.
 
+use core::time::Duration;
+
 use urest_core::attributes::{
     AttributeSpec, Attributes, DecodeError, Kind, Problem as AttributeProblem,
 };
@@ -17,7 +19,7 @@ use crate::head::{ContentType, Method, Span};
 use crate::json::{millis_up, ChangeBody};
 use crate::locking::{idempotency_key, lock_token, refused_problem};
 use crate::response::{
-    allow_for, Accepts, Detail, LockShown, Piece, Problem, Reply, ALLOW_CHANGE, ALLOW_CHANGES,
+    allow_for, Accepts, Detail, Piece, Problem, Reply, StateNote, ALLOW_CHANGE, ALLOW_CHANGES,
     ALLOW_INDEX, ALLOW_NOUN,
 };
 use crate::routing::{route, Route};
@@ -218,7 +220,10 @@ impl<'a, C: Clock> Server<'a, C> {
                 if let Some(refused) = self.precondition(resource, request, now) {
                     return refused;
                 }
-                return state_of(resource, &description, now, self.lock_shown(noun, now));
+                let note = self
+                    .lock_shown(noun, now)
+                    .map_or(StateNote::Plain, StateNote::Locked);
+                return state_of(resource, &description, now, note);
             }
             (Method::Delete, _) => Change::Delete,
             (Method::Put, Some(patch)) => Change::Put(patch),
@@ -243,13 +248,6 @@ impl<'a, C: Clock> Server<'a, C> {
         now: Instant,
     ) -> Reply<'a> {
         let resource = noun.resource;
-        let Some((coordination, index)) = self.coordinator_of(noun) else {
-            if let Some(refused) = self.precondition(resource, request, now) {
-                return refused;
-            }
-            let outcome = change.apply(resource, now);
-            return self.changed(noun, description, outcome, request, now);
-        };
         let token = lock_token(request);
         let coordinated = CoordRequest {
             change,
@@ -257,25 +255,33 @@ impl<'a, C: Clock> Server<'a, C> {
             key: idempotency_key(request),
             if_match: None,
         };
-        match coordination.admit(index, resource, &coordinated, now) {
-            Err(refused) => Reply::Problem(refused_problem(&refused, noun, request)),
-            Ok(Admission::Replay(outcome)) => self.changed(
-                noun,
-                description,
-                Ok(replayed(resource, outcome, now)),
-                request,
-                now,
-            ),
-            Ok(Admission::Apply) => {
-                if let Some(refused) = self.precondition(resource, request, now) {
-                    coordination.abandon(index, &coordinated);
-                    return refused;
+        // Admitted by the coordination rules, if the server has them.
+        let admitted = match self.coordinator_of(noun) {
+            None => None,
+            Some((coordination, index)) => {
+                match coordination.admit(index, resource, &coordinated, now) {
+                    Err(refused) => {
+                        return Reply::Problem(refused_problem(&refused, noun, request))
+                    }
+                    Ok(Admission::Replay(outcome)) => {
+                        let outcome = Ok(replayed(resource, outcome, now));
+                        return self.changed(noun, description, outcome, request, now);
+                    }
+                    Ok(Admission::Apply) => Some((coordination, index)),
                 }
-                let outcome = change.apply(resource, now);
-                coordination.finish(index, &coordinated, &outcome, now);
-                self.changed(noun, description, outcome, request, now)
             }
+        };
+        if let Some(refused) = self.precondition(resource, request, now) {
+            if let Some((coordination, index)) = admitted {
+                coordination.abandon(index, &coordinated);
+            }
+            return refused;
         }
+        let outcome = change.apply(resource, now);
+        if let Some((coordination, index)) = admitted {
+            coordination.finish(index, &coordinated, &outcome, now);
+        }
+        self.changed(noun, description, outcome, request, now)
     }
 
     /// The answer to a change made (or replayed) with `outcome`.
@@ -289,23 +295,19 @@ impl<'a, C: Clock> Server<'a, C> {
     ) -> Reply<'a> {
         let resource = noun.resource;
         match outcome {
-            Ok(Outcome::Done) => state_of(resource, description, now, None),
+            Ok(Outcome::Done) => state_of(resource, description, now, StateNote::Plain),
             Ok(Outcome::Accepted {
                 ticket,
                 position,
                 completes_at,
-            }) => {
-                let eta = completes_at.duration_since(now);
-                let state = resource.get(now);
-                Reply::Accepted {
-                    etag: Validator::strong_of(description, &state).0,
-                    state,
-                    noun: noun.name,
-                    ticket: ticket.number(),
-                    position,
-                    eta_ms: millis_up(eta),
-                }
-            }
+            }) => accepted(
+                noun,
+                description,
+                ticket,
+                position,
+                completes_at.duration_since(now),
+                now,
+            ),
             Err(error) => Reply::Problem(problem_of(&error, noun, request)),
         }
     }
@@ -488,19 +490,41 @@ fn without(mut verbs: Verbs, method: Method) -> Verbs {
 /// `200` with the state of `resource` (which `description` describes) at
 /// `now` and its entity tag, read once: the tag is the body's; and, for a
 /// read of a locked noun, how long it stays locked.
-fn state_of<'a>(
+pub(crate) fn state_of<'a>(
     resource: &dyn Resource,
     description: &Description,
     now: Instant,
-    lock: Option<LockShown>,
+    note: StateNote,
 ) -> Reply<'a> {
     let state = resource.get(now);
     let etag = Validator::strong_of(description, &state).0;
-    Reply::State(state, etag, lock)
+    Reply::State(state, etag, note)
+}
+
+/// `202` with the state of `noun` (which `description` describes) at `now`
+/// and where the change `ticket` stands: `position` in the queue, `eta`
+/// until it is expected to complete.
+pub(crate) fn accepted<'a>(
+    noun: &'a Noun<'a>,
+    description: &Description,
+    ticket: Ticket,
+    position: u16,
+    eta: Duration,
+    now: Instant,
+) -> Reply<'a> {
+    let state = noun.resource.get(now);
+    Reply::Accepted {
+        etag: Validator::strong_of(description, &state).0,
+        state,
+        noun,
+        ticket: ticket.number(),
+        position,
+        eta_ms: millis_up(eta),
+    }
 }
 
 /// A `404` for the changes of a noun that keeps none.
-fn keeps_no_changes(noun: &Noun<'_>) -> Problem {
+pub(crate) fn keeps_no_changes(noun: &Noun<'_>) -> Problem {
     problem!(
         404,
         &noun.name,

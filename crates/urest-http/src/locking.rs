@@ -12,7 +12,7 @@ use urest_core::coord::{LockToken, Refused, KEY_MAX, OWNER_MAX};
 use urest_core::time::{Clock, Instant};
 
 use crate::coordination::Coordinate;
-use crate::dispatch::{body_problem, decode_body, Incoming};
+use crate::dispatch::{body_problem, decode_body, keeps_no_changes, Incoming};
 use crate::head::Method;
 use crate::json::IndexLocks;
 use crate::response::{LockShown, Problem, Reply, ALLOW_LOCK};
@@ -229,20 +229,13 @@ pub(crate) fn refused_problem(
             412,
             "If-Match: the state has changed; its entity tag is no longer one of those sent, and nothing was changed"
         ),
-        Refused::NoChanges => problem!(
-            404,
-            &noun.name,
-            " keeps no changes: its changes are complete when they are answered"
-        ),
-        Refused::Cancel(CancelError::Unknown) => problem!(
-            404,
-            &noun.name,
-            " has no such change; GET /",
-            &noun.name,
-            "/changes lists the changes it remembers"
-        ),
-        Refused::Cancel(error @ CancelError::Finished(_)) => {
-            problem!(409, &noun.name, ": ", error.to_string_lossy())
+        Refused::NoChanges => keeps_no_changes(noun),
+        Refused::Cancel(error) => {
+            let status = match error {
+                CancelError::Unknown => 404,
+                CancelError::Finished(_) => 409,
+            };
+            problem!(status, &noun.name, ": ", error.to_string_lossy())
         }
         Refused::Noun(error) => crate::dispatch::problem_of(error, noun, request),
         // Refusals this version does not know yet.

@@ -417,12 +417,9 @@ impl Piece for DecodeError {
 /// What to answer one request with.
 #[derive(Clone, Debug)]
 pub(crate) enum Reply<'n> {
-    /// `200` with a noun's state and its strong validator, for `ETag`;
-    /// on a read of a locked noun, how long it stays locked, for `Lock-Info`.
-    State(Attributes, u64, Option<LockShown>),
-    /// `200` with a noun's state after waiting for the change asked for
-    /// (`Prefer: wait`), with `Preference-Applied: wait`.
-    Waited(Attributes, u64),
+    /// `200` with a noun's state, its strong validator for `ETag`, and what
+    /// else its head says.
+    State(Attributes, u64, StateNote),
     /// `201` with a lock just granted (`Lock-Token` and `Location` name
     /// it), or `200` with a lock renewed; the body carries the token.
     Lock {
@@ -441,7 +438,7 @@ pub(crate) enum Reply<'n> {
     Accepted {
         state: Attributes,
         etag: u64,
-        noun: &'n str,
+        noun: &'n Noun<'n>,
         ticket: u32,
         position: u16,
         eta_ms: u64,
@@ -511,12 +508,8 @@ impl<'n> Reply<'n> {
     /// alone (a problem never has a validator), or `ETag` with `Location`.
     fn extra(&self) -> Extra<'n> {
         match self {
-            Reply::State(_, etag, None) | Reply::NotModified { etag } => Extra::Etag(*etag),
-            Reply::State(_, etag, Some(lock)) => Extra::EtagLocked {
-                etag: *etag,
-                lock: *lock,
-            },
-            Reply::Waited(_, etag) => Extra::Waited(*etag),
+            Reply::State(_, etag, note) => Extra::Etag(*etag, *note),
+            Reply::NotModified { etag } => Extra::Etag(*etag, StateNote::Plain),
             Reply::Lock {
                 noun,
                 token,
@@ -530,7 +523,7 @@ impl<'n> Reply<'n> {
                 etag, noun, ticket, ..
             } => Extra::Located {
                 etag: *etag,
-                noun,
+                noun: noun.name,
                 ticket: *ticket,
             },
             Reply::Problem(Problem {
@@ -553,9 +546,7 @@ impl<'n> Reply<'n> {
     /// Write the body at the start of `out`, returning its length.
     pub(crate) fn write_body(&self, nouns: &[Noun<'_>], out: &mut [u8]) -> Result<usize, Overflow> {
         match self {
-            Reply::State(state, ..) | Reply::Waited(state, _) => {
-                state.encode(out).map_err(|_| Overflow)
-            }
+            Reply::State(state, ..) => state.encode(out).map_err(|_| Overflow),
             Reply::Lock {
                 token, info, now, ..
             } => json::write(
@@ -639,6 +630,18 @@ impl<'n> Reply<'n> {
     }
 }
 
+/// What a state's response head says besides its `ETag`.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum StateNote {
+    /// Nothing more.
+    Plain,
+    /// On a read of a locked noun: `Lock-Info`, how long it stays locked.
+    Locked(LockShown),
+    /// After waiting for the change asked for (`Prefer: wait`):
+    /// `Preference-Applied: wait`.
+    Waited,
+}
+
 /// How long a noun stays locked, as a read of the noun shows it in
 /// `Lock-Info` (an RFC 8941 dictionary: `expires_in_ms=12000`; who holds
 /// it is at `/{noun}/lock`). Small, so a response head stays small.
@@ -674,20 +677,13 @@ pub(crate) enum Extra<'h> {
     None,
     /// `Retry-After` in whole seconds.
     RetryAfter(u32),
-    /// `ETag`, the strong validator.
-    Etag(u64),
+    /// `ETag`, the strong validator, and what else a state's head says.
+    Etag(u64, StateNote),
     /// `ETag` and `Location: /{noun}/changes/{ticket}`.
     Located {
         etag: u64,
         noun: &'h str,
         ticket: u32,
-    },
-    /// `ETag` and `Preference-Applied: wait`.
-    Waited(u64),
-    /// `ETag` and `Lock-Info`, on a read of a locked noun.
-    EtagLocked {
-        etag: u64,
-        lock: LockShown,
     },
     /// `Lock-Token`, and `Location: /{noun}/lock` for a new lock.
     Lock {
@@ -765,28 +761,23 @@ impl ResponseHead<'_> {
                 w.put(b"\r\nRetry-After: ");
                 w.put(Digits::new(u64::from(seconds)).as_bytes());
             }
-            Extra::Etag(etag) => {
-                w.put(b"\r\nETag: ");
-                w.put(&etag::render(etag));
+            Extra::Etag(etag, note) => {
+                put_etag(w, etag);
+                match note {
+                    StateNote::Plain => {}
+                    StateNote::Locked(lock) => {
+                        w.put(b"\r\nLock-Info: expires_in_ms=");
+                        w.put(Digits::new(u64::from(lock.expires_in_ms)).as_bytes());
+                    }
+                    StateNote::Waited => w.put(b"\r\nPreference-Applied: wait"),
+                }
             }
             Extra::Located { etag, noun, ticket } => {
-                w.put(b"\r\nETag: ");
-                w.put(&etag::render(etag));
+                put_etag(w, etag);
                 w.put(b"\r\nLocation: /");
                 put_segment(w, noun);
                 w.put(b"/changes/");
                 w.put(Digits::new(u64::from(ticket)).as_bytes());
-            }
-            Extra::EtagLocked { etag, lock } => {
-                w.put(b"\r\nETag: ");
-                w.put(&etag::render(etag));
-                w.put(b"\r\nLock-Info: expires_in_ms=");
-                w.put(Digits::new(u64::from(lock.expires_in_ms)).as_bytes());
-            }
-            Extra::Waited(etag) => {
-                w.put(b"\r\nETag: ");
-                w.put(&etag::render(etag));
-                w.put(b"\r\nPreference-Applied: wait");
             }
             Extra::Lock { token, noun } => {
                 w.put(b"\r\nLock-Token: ");
@@ -835,6 +826,12 @@ impl ResponseHead<'_> {
             w.put(b"Vary: Origin\r\n");
         }
     }
+}
+
+/// `ETag: "…"`, on a line of its own.
+fn put_etag(w: &mut Sink<'_>, etag: u64) {
+    w.put(b"\r\nETag: ");
+    w.put(&etag::render(etag));
 }
 
 /// `segment` as a path segment: bytes a segment may hold as they are

@@ -520,48 +520,10 @@ impl Rig {
         first: impl AsyncFnOnce(&Client<'_>) -> R1,
         second: impl AsyncFnOnce(&Client<'_>) -> R2,
     ) -> (R1, R2) {
-        let pipes = [Pipe::new(), Pipe::new(), Pipe::new(), Pipe::new()];
-        let [to_first, from_first, to_second, from_second] = &pipes;
-        let one = async {
-            let client = Client::new(to_first, from_first);
-            let mut end = ServerEnd {
-                inbound: to_first,
-                outbound: from_first,
-            };
-            let (mut request, mut response) = (vec![0u8; 1024], vec![0u8; 2048]);
-            let mut buffers = Buffers::new(&mut request, &mut response);
-            let mut delay = self.sim.delay();
-            let serving = async {
-                let _ = server.serve(&mut end, &mut delay, &mut buffers).await;
-                from_first.close();
-            };
-            let script = async {
-                let result = first(&client).await;
-                client.close();
-                result
-            };
-            join(serving, script).await.1
-        };
-        let two = async {
-            let client = Client::new(to_second, from_second);
-            let mut end = ServerEnd {
-                inbound: to_second,
-                outbound: from_second,
-            };
-            let (mut request, mut response) = (vec![0u8; 1024], vec![0u8; 2048]);
-            let mut buffers = Buffers::new(&mut request, &mut response);
-            let mut delay = self.sim.delay();
-            let serving = async {
-                let _ = server.serve(&mut end, &mut delay, &mut buffers).await;
-                from_second.close();
-            };
-            let script = async {
-                let result = second(&client).await;
-                client.close();
-                result
-            };
-            join(serving, script).await.1
-        };
+        let (to_first, from_first) = (Pipe::new(), Pipe::new());
+        let (to_second, from_second) = (Pipe::new(), Pipe::new());
+        let one = self.connection(server, &to_first, &from_first, first);
+        let two = self.connection(server, &to_second, &from_second, second);
         match self
             .sim
             .run(TIME_LIMIT, select(join(one, two), self.runner()))
@@ -570,6 +532,36 @@ impl Rig {
             Ok(Either::Second(never)) => panic!("the runner stopped: {never:?}"),
             Err(stalled) => panic!("simulation stalled: {stalled:?}"),
         }
+    }
+
+    /// One connection to `server` over the two pipes, played by `script`
+    /// with 1 KiB + 2 KiB buffers; ends when the script's client closes it
+    /// (or the script ends).
+    async fn connection<R>(
+        &self,
+        server: &Server<'_, Clock>,
+        to_server: &Pipe,
+        to_client: &Pipe,
+        script: impl AsyncFnOnce(&Client<'_>) -> R,
+    ) -> R {
+        let client = Client::new(to_server, to_client);
+        let mut end = ServerEnd {
+            inbound: to_server,
+            outbound: to_client,
+        };
+        let (mut request, mut response) = (vec![0u8; 1024], vec![0u8; 2048]);
+        let mut buffers = Buffers::new(&mut request, &mut response);
+        let mut delay = self.sim.delay();
+        let serving = async {
+            let _ = server.serve(&mut end, &mut delay, &mut buffers).await;
+            to_client.close();
+        };
+        let played = async {
+            let result = script(&client).await;
+            client.close();
+            result
+        };
+        join(serving, played).await.1
     }
 
     /// The PWM LED's runner, which returns only on a PWM error.
