@@ -70,9 +70,20 @@ impl<'a, C: Clock> Server<'a, C> {
             .position(|served| core::ptr::eq(served, noun))
     }
 
+    /// The coordination, if the server has one. Without the feature it
+    /// never has: the compiler, seeing that, leaves out of the firmware
+    /// every route, check and refusal that would use it.
+    fn coordination(&self) -> Option<&'a dyn Coordinate> {
+        if cfg!(feature = "coordination") {
+            self.coordination
+        } else {
+            None
+        }
+    }
+
     /// The coordination and this noun's place in it, if the server has one.
     pub(crate) fn coordinator_of(&self, noun: &Noun<'_>) -> Option<(&'a dyn Coordinate, usize)> {
-        let coordination = self.coordination?;
+        let coordination = self.coordination()?;
         let index = self.index_of(noun)?;
         (index < coordination.places()).then_some((coordination, index))
     }
@@ -88,7 +99,7 @@ impl<'a, C: Clock> Server<'a, C> {
     /// What the index needs to show each noun's lock, as of now.
     pub(crate) fn index_locks(&self) -> Option<IndexLocks<'a>> {
         Some(IndexLocks {
-            coordination: self.coordination?,
+            coordination: self.coordination()?,
             now: self.clock.now(),
         })
     }
