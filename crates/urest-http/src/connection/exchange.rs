@@ -23,7 +23,7 @@ use urest_core::controller::{ChangeStatus, Status, Ticket};
 use urest_core::coord::{wait_deadline, wait_step, WaitStep};
 use urest_core::time::{Clock, Instant};
 
-use crate::access::{AccessHeaders, Admitted, Verdict};
+use crate::access::{AccessHeaders, Admitted, Refused, Verdict};
 use crate::dispatch::{accepted, state_of, Incoming};
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{ChangeBody, Listing, Overflow, Piece};
@@ -369,7 +369,7 @@ impl<'a, C: Clock> Server<'a, C> {
                             return Io::End(Err(ConnectionError::ClosedMidRequest))
                         }
                         Some(Received::TimedOut | Received::MakeWay) => {
-                            let refusal = self.refuse_started(buffers, request, self.timed_out());
+                            let refusal = self.body_timed_out(buffers, request, true);
                             *phase = Phase::refuse(refusal, head_only);
                             continue;
                         }
@@ -422,8 +422,8 @@ impl<'a, C: Clock> Server<'a, C> {
                             return Io::End(Err(ConnectionError::ClosedMidRequest))
                         }
                         Some(Received::TimedOut | Received::MakeWay) => {
-                            let refusal =
-                                self.refusal(self.timed_out(), buffers.response, head_only);
+                            // Its head was shown to the observer before the drain.
+                            let refusal = self.body_timed_out(buffers, request, false);
                             *phase = Phase::refuse(refusal, head_only);
                             continue;
                         }
@@ -441,9 +441,10 @@ impl<'a, C: Clock> Server<'a, C> {
                         start: 0,
                         end: *filled,
                     };
-                    let prepared = self.prepare(
-                        &Reply::Problem(too_large_for(*room, *body_len)),
+                    let prepared = self.drained(
                         buffers.response,
+                        *room,
+                        *body_len,
                         head_only,
                         request.persistence,
                     );
@@ -491,12 +492,10 @@ impl<'a, C: Clock> Server<'a, C> {
                 return HeadStep::Next(Io::End(Ok(())))
             }
             Some(Received::MakeWay) => {
-                let refusal = self.refusal(self.made_way(), buffers.response, false);
-                return HeadStep::Refused(refusal);
+                return HeadStep::Refused(self.head_cut_short(buffers.response, true));
             }
             Some(Received::TimedOut) => {
-                let refusal = self.refusal(self.head_timed_out(), buffers.response, false);
-                return HeadStep::Refused(refusal);
+                return HeadStep::Refused(self.head_cut_short(buffers.response, false));
             }
             None => {}
         }
@@ -525,6 +524,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// A request whose head is in: screened, framed, and then its body
     /// read, drained or refused.
+    #[inline(never)]
     fn begin(
         &self,
         buffers: &mut Buffers<'_>,
@@ -577,14 +577,37 @@ impl<'a, C: Clock> Server<'a, C> {
         buffers: &mut Buffers<'_>,
     ) -> Result<usize, Prepared<'a>> {
         let framing = &request.framing;
-        let problem = match framing.length {
-            Length::Exactly(len) => return Ok(len),
-            Length::Absent if framing.method != Method::Put => return Ok(0),
-            Length::Absent => problem!(411, "PUT needs a JSON body sent with a Content-Length header"),
+        match framing.length {
+            Length::Exactly(len) => Ok(len),
+            Length::Absent if framing.method != Method::Put => Ok(0),
+            _ => Err(self.refuse_unframed(buffers, request)),
+        }
+    }
+
+    /// The refusal of a request whose body cannot be framed.
+    #[inline(never)]
+    fn refuse_unframed(&self, buffers: &mut Buffers<'_>, request: &Started) -> Prepared<'a> {
+        let problem = match request.framing.length {
             Length::Encoded => problem!(411, "send the body with a Content-Length header; Transfer-Encoding (such as chunked) is not accepted"),
             Length::Invalid => problem!(400, "Content-Length must be a single decimal number of bytes"),
+            _ => problem!(411, "PUT needs a JSON body sent with a Content-Length header"),
         };
-        Err(self.refuse_started(buffers, request, problem))
+        self.refuse_started(buffers, request, problem)
+    }
+
+    /// The `413` for a body drained because it did not fit the `room` after
+    /// its head; the connection carries on as the request asked.
+    #[inline(never)]
+    fn drained(
+        &self,
+        response: &mut [u8],
+        room: usize,
+        body_len: usize,
+        head_only: bool,
+        persistence: Persistence,
+    ) -> Prepared<'a> {
+        let reply = Reply::Problem(too_large_for(room, body_len));
+        self.prepare(&reply, response, head_only, persistence)
     }
 
     /// Apply the access rules to a request whose head is in; a refusal is
@@ -598,22 +621,32 @@ impl<'a, C: Clock> Server<'a, C> {
         let head = request.head(buffers.request);
         match self.admit(head, request.framing.method, peer) {
             Verdict::Admit(admitted) => Ok(admitted),
-            Verdict::Refuse(refused) => {
-                self.observe_head(head);
-                let reply = Reply::Problem(refused.problem.closing());
-                Err(self.prepare_with(
-                    &reply,
-                    buffers.response,
-                    request.head_only(),
-                    Persistence::Close,
-                    refused.headers,
-                ))
-            }
+            Verdict::Refuse(refused) => Err(self.refuse_screened(buffers, request, refused)),
         }
+    }
+
+    /// The answer to a request the access rules refuse, closing.
+    #[inline(never)]
+    fn refuse_screened(
+        &self,
+        buffers: &mut Buffers<'_>,
+        request: &Started,
+        refused: Refused<'a>,
+    ) -> Prepared<'a> {
+        self.observe_head(request.head(buffers.request));
+        let reply = Reply::Problem(refused.problem.closing());
+        self.prepare_with(
+            &reply,
+            buffers.response,
+            request.head_only(),
+            Persistence::Close,
+            refused.headers,
+        )
     }
 
     /// Whether the unanswered bytes of the request buffer hold a whole
     /// head, one that can never be valid, or not enough yet.
+    #[inline(never)]
     fn look_for_head(
         &self,
         buffers: &mut Buffers<'_>,
@@ -713,30 +746,46 @@ impl<'a, C: Clock> Server<'a, C> {
         }
     }
 
+    /// The `408` for a request whose head is in and whose body did not
+    /// arrive in time, telling the observer of its head first if `observe`.
+    // Out of line, as are the other refusals, and returning only where the
+    // response lies: a problem is some 300 bytes, and one built in the
+    // machine's own frame would deepen every request's stack.
     #[inline(never)]
-    fn timed_out(&self) -> Problem {
-        problem!(
+    fn body_timed_out(
+        &self,
+        buffers: &mut Buffers<'_>,
+        request: &Started,
+        observe: bool,
+    ) -> Prepared<'a> {
+        if observe {
+            self.observe_head(request.head(buffers.request));
+        }
+        let problem = problem!(
             408,
             "the request did not arrive whole within ",
             &Timeout(self.config.read_timeout)
-        )
+        );
+        self.refusal(problem, buffers.response, request.head_only())
     }
 
+    /// The `408` for a head still arriving when its time ran out, or when
+    /// the slot was asked to make way (`made_way`).
     #[inline(never)]
-    fn head_timed_out(&self) -> Problem {
-        problem!(
-            408,
-            "the request head did not arrive whole within ",
-            &Timeout(self.config.head_allowance())
-        )
-    }
-
-    #[inline(never)]
-    fn made_way(&self) -> Problem {
-        problem!(
-            408,
-            "the request head was still arriving when another client needed this connection slot"
-        )
+    fn head_cut_short(&self, response: &mut [u8], made_way: bool) -> Prepared<'a> {
+        let problem = if made_way {
+            problem!(
+                408,
+                "the request head was still arriving when another client needed this connection slot"
+            )
+        } else {
+            problem!(
+                408,
+                "the request head did not arrive whole within ",
+                &Timeout(self.config.head_allowance())
+            )
+        };
+        self.refusal(problem, response, false)
     }
 
     /// Refuse a request whose head is in, telling the observer of it first.
@@ -761,6 +810,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// The response to a request that has arrived whole (the first `needed`
     /// bytes of the request buffer), and whether the connection carries on.
+    #[inline(never)]
     fn answer(
         &self,
         buffers: &mut Buffers<'_>,
@@ -848,6 +898,7 @@ impl<'a, C: Clock> Server<'a, C> {
     /// it is done, `200` with the change if it ended otherwise (cancelled,
     /// superseded), or the usual `202` if it is still under way when the
     /// wait is over.
+    #[inline(never)]
     fn wait_step(&self, response: &mut [u8], waiting: &Waiting<'a>) -> Result<Phase<'a>, u32> {
         let status = match waiting.noun.resource.changes() {
             Some(changes) => match wait_step(
@@ -862,14 +913,7 @@ impl<'a, C: Clock> Server<'a, C> {
             },
             None => None,
         };
-        let reply = after_wait(waiting.noun, status, self.clock.now());
-        let prepared = self.prepare_with(
-            &reply,
-            response,
-            waiting.head_only,
-            waiting.persistence,
-            waiting.access,
-        );
+        let prepared = self.waited(response, waiting, status);
         Ok(Phase::send(
             prepared,
             waiting.head_only,
@@ -877,8 +921,28 @@ impl<'a, C: Clock> Server<'a, C> {
         ))
     }
 
+    /// The answer to a change waited for, from where it stands at the end
+    /// of the wait.
+    #[inline(never)]
+    fn waited(
+        &self,
+        response: &mut [u8],
+        waiting: &Waiting<'a>,
+        status: Option<ChangeStatus>,
+    ) -> Prepared<'a> {
+        let reply = after_wait(waiting.noun, status, self.clock.now());
+        self.prepare_with(
+            &reply,
+            response,
+            waiting.head_only,
+            waiting.persistence,
+            waiting.access,
+        )
+    }
+
     /// The next write of a response, or `None` once it is all sent (and
     /// the observer told).
+    #[inline(never)]
     fn send_step(&self, response: &mut [u8], sending: &mut Sending<'a>) -> Option<Io> {
         let first = !sending.begun;
         sending.begun = true;
