@@ -382,7 +382,7 @@ impl<'a, C: Clock> Server<'a, C> {
                     if *filled < *needed {
                         return Io::Read {
                             from: request.at.saturating_add(*filled),
-                            deadline: request.since + self.config.read_timeout,
+                            deadline: later(request.since, self.config.read_timeout),
                             make_way: false,
                         };
                     }
@@ -432,7 +432,7 @@ impl<'a, C: Clock> Server<'a, C> {
                     if *unread > 0 {
                         return Io::Read {
                             from: 0,
-                            deadline: request.since + self.config.read_timeout,
+                            deadline: later(request.since, self.config.read_timeout),
                             make_way: false,
                         };
                     }
@@ -506,8 +506,8 @@ impl<'a, C: Clock> Server<'a, C> {
             HeadSearch::Incomplete => {}
         }
         let deadline = match *since {
-            Some(since) => since + self.config.head_allowance(),
-            None => waiting_since + self.config.read_timeout,
+            Some(since) => later(since, self.config.head_allowance()),
+            None => later(waiting_since, self.config.read_timeout),
         };
         // Read with all the room the buffer has.
         unanswered.move_to_front(buffers.request);
@@ -994,7 +994,7 @@ impl<'a, C: Clock> Server<'a, C> {
         Io::Write {
             what,
             flush,
-            deadline: self.clock.now() + self.config.read_timeout,
+            deadline: later(self.clock.now(), self.config.read_timeout),
         }
     }
 
@@ -1061,7 +1061,8 @@ impl<'a, C: Clock> Server<'a, C> {
                 sent: composed.sent,
                 body: composed.body,
                 status: reply.status(),
-                secret: reply.carries_lock_token(),
+                // Only coordination hands out lock tokens.
+                secret: cfg!(feature = "coordination") && reply.carries_lock_token(),
             };
         }
         if let Some(listing) = reply.listing(self.nouns) {
@@ -1102,6 +1103,14 @@ impl<'a, C: Clock> Server<'a, C> {
             Err(Overflow) => Prepared::Unsendable,
         }
     }
+}
+
+/// `wait` after `from`. Out of line: a duration becomes microseconds by
+/// 64-bit multiplication and division, which a Cortex-M0 does in software,
+/// and each deadline would carry its own copy.
+#[inline(never)]
+fn later(from: Instant, wait: core::time::Duration) -> Instant {
+    from + wait
 }
 
 /// The reply to a change waited for, from where it stands at the end of
