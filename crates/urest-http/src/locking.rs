@@ -40,8 +40,12 @@ static LOCK_BODY: [AttributeSpec; 2] = [
 
 /// The `Lock-Token` a request carries: 32 hex digits, bare or in angle
 /// brackets (the Coded-URL form of RFC 4918 §10.5). Anything else is no
-/// token, so it matches no lock.
+/// token, so it matches no lock. Never one without coordination: only its
+/// rules read it.
 pub(crate) fn lock_token(request: &Incoming<'_>) -> Option<LockToken> {
+    if !cfg!(feature = "coordination") {
+        return None;
+    }
     let text = request.lock_token?.text(request.head).trim();
     let text = text
         .strip_prefix('<')
@@ -52,8 +56,11 @@ pub(crate) fn lock_token(request: &Incoming<'_>) -> Option<LockToken> {
 
 /// The `Idempotency-Key` a request carries, as the key itself: the draft
 /// sends it as a structured-field string (`"…"`); a bare value is taken as
-/// it is.
+/// it is. Never one without coordination: only its rules read it.
 pub(crate) fn idempotency_key<'r>(request: &Incoming<'r>) -> Option<&'r str> {
+    if !cfg!(feature = "coordination") {
+        return None;
+    }
     let text = request.idempotency_key?.text(request.head).trim();
     Some(
         text.strip_prefix('"')
