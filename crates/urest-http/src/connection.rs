@@ -137,17 +137,22 @@ impl<C: Clock> Server<'_, C> {
     /// Sleep until the clock reads `deadline`. Delays longer than a `u32` of
     /// microseconds (71 minutes) are slept in parts.
     async fn sleep_until<D: DelayNs>(&self, delay: &mut D, deadline: Instant) {
-        loop {
-            let now = self.clock.now();
-            if now >= deadline {
-                return;
-            }
-            // In 64 bits: `Duration::as_micros` is a `u128`.
-            let wait = deadline.as_micros().saturating_sub(now.as_micros());
-            delay
-                .delay_us(u32::try_from(wait).unwrap_or(u32::MAX))
-                .await;
+        while let Some(micros) = self.micros_until(deadline) {
+            delay.delay_us(micros).await;
         }
+    }
+
+    /// How long to sleep before the clock reads `deadline`, if it does not
+    /// yet. Out of line: the sleeps that race reads and writes share it.
+    #[inline(never)]
+    fn micros_until(&self, deadline: Instant) -> Option<u32> {
+        let now = self.clock.now();
+        if now >= deadline {
+            return None;
+        }
+        // In 64 bits: `Duration::as_micros` is a `u128`.
+        let wait = deadline.as_micros().saturating_sub(now.as_micros());
+        Some(u32::try_from(wait).unwrap_or(u32::MAX))
     }
 }
 
