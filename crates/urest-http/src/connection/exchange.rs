@@ -989,7 +989,9 @@ impl<'a, C: Clock> Server<'a, C> {
         }
     }
 
-    /// A write of `what`, given the read timeout from now.
+    /// A write of `what`, given the read timeout from now. Out of line: a
+    /// response sent in pieces asks for several.
+    #[inline(never)]
     fn write(&self, what: Outgoing, flush: bool) -> Io {
         Io::Write {
             what,
