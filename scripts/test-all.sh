@@ -23,10 +23,15 @@ fi
 
 echo "== host tests (every crate but the board adapters: scripts/build-boards.sh)"
 cargo test --locked
+# urest-http without access rules and coordination (its default features),
+# as a lean firmware builds it. Doc tests are left out: their examples
+# attach the rules.
+cargo test --locked -p urest-http --no-default-features --lib --tests
 
 echo "== no_std builds"
 for target in thumbv6m-none-eabi thumbv7em-none-eabihf; do
   cargo build --locked -p urest-core -p urest-mock -p urest-http -p urest-scenarios -p urest-embassy --target "$target"
+  cargo build --locked -p urest-http --no-default-features --target "$target"
   cargo build --locked -p urest --features embassy,defmt --target "$target"
 done
 

@@ -32,11 +32,11 @@ pub const RESPONSE_HEAD_ROOM: usize = 256;
 ///   in one write.
 ///
 /// Nothing else grows with traffic and no heap is used. The future that
-/// [`Server::serve`](crate::Server::serve) returns is 688 bytes on a
+/// [`Server::serve`](crate::Server::serve) returns is 416 bytes on a
 /// Cortex-M0+ (`thumbv6m-none-eabi`, measured by `scripts/measure.sh`)
-/// plus the connection's and delay's own futures, and a little over 1 KiB on a
+/// plus the connection's and delay's own futures, and about 620 bytes on a
 /// 64-bit host; the request being answered and its reply are composed
-/// before any await, so they live on the stack only briefly (mostly a
+/// between reads and writes, so they live on the stack only briefly (mostly a
 /// noun's state, and the request's headers when an observer or access
 /// rules read them). Measured on Cortex-M in release, a whole
 /// program serving a `PUT` under embassy peaks at about 6 KiB of stack

@@ -120,7 +120,7 @@ impl<'n> Listing<'n> {
         core::iter::successors(first, move |piece| self.after(*piece))
     }
 
-    fn after(&self, piece: Piece) -> Option<Piece> {
+    pub(crate) fn after(&self, piece: Piece) -> Option<Piece> {
         match piece {
             Piece::Open => self.noun_from(0),
             Piece::Noun(noun) => Some(self.attribute_from(noun, 0)),

@@ -91,10 +91,15 @@ macro_rules! problem {
     }};
 }
 
+// Without their features, access rules and coordination are still
+// compiled (the server's code is the same either way) but cannot be
+// reached from outside, and left out of the firmware.
+#[cfg_attr(not(feature = "access"), allow(dead_code, unused_imports))]
 mod access;
 mod buffers;
 mod config;
 mod connection;
+#[cfg_attr(not(feature = "coordination"), allow(dead_code))]
 mod coordination;
 mod digits;
 mod dispatch;
@@ -113,9 +118,11 @@ pub mod slots;
 #[doc = include_str!("../http-api.md")]
 pub mod api_reference {}
 
+#[cfg(feature = "access")]
 pub use access::{constant_time_eq, Access, Limit, Scope, Token, FAILURE_TABLE_LEN};
 pub use buffers::{Buffers, RESPONSE_HEAD_ROOM, SCRATCH_LEN};
 pub use config::Config;
+#[cfg(feature = "coordination")]
 pub use coordination::{Coordination, TooFewPlaces};
 pub use error::ConnectionError;
 pub use head_end::HeadEnd;

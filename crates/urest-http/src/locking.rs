@@ -40,8 +40,12 @@ static LOCK_BODY: [AttributeSpec; 2] = [
 
 /// The `Lock-Token` a request carries: 32 hex digits, bare or in angle
 /// brackets (the Coded-URL form of RFC 4918 §10.5). Anything else is no
-/// token, so it matches no lock.
+/// token, so it matches no lock. Never one without coordination: only its
+/// rules read it.
 pub(crate) fn lock_token(request: &Incoming<'_>) -> Option<LockToken> {
+    if !cfg!(feature = "coordination") {
+        return None;
+    }
     let text = request.lock_token?.text(request.head).trim();
     let text = text
         .strip_prefix('<')
@@ -52,8 +56,11 @@ pub(crate) fn lock_token(request: &Incoming<'_>) -> Option<LockToken> {
 
 /// The `Idempotency-Key` a request carries, as the key itself: the draft
 /// sends it as a structured-field string (`"…"`); a bare value is taken as
-/// it is.
+/// it is. Never one without coordination: only its rules read it.
 pub(crate) fn idempotency_key<'r>(request: &Incoming<'r>) -> Option<&'r str> {
+    if !cfg!(feature = "coordination") {
+        return None;
+    }
     let text = request.idempotency_key?.text(request.head).trim();
     Some(
         text.strip_prefix('"')
@@ -70,9 +77,20 @@ impl<'a, C: Clock> Server<'a, C> {
             .position(|served| core::ptr::eq(served, noun))
     }
 
+    /// The coordination, if the server has one. Without the feature it
+    /// never has: the compiler, seeing that, leaves out of the firmware
+    /// every route, check and refusal that would use it.
+    fn coordination(&self) -> Option<&'a dyn Coordinate> {
+        if cfg!(feature = "coordination") {
+            self.coordination
+        } else {
+            None
+        }
+    }
+
     /// The coordination and this noun's place in it, if the server has one.
     pub(crate) fn coordinator_of(&self, noun: &Noun<'_>) -> Option<(&'a dyn Coordinate, usize)> {
-        let coordination = self.coordination?;
+        let coordination = self.coordination()?;
         let index = self.index_of(noun)?;
         (index < coordination.places()).then_some((coordination, index))
     }
@@ -88,7 +106,7 @@ impl<'a, C: Clock> Server<'a, C> {
     /// What the index needs to show each noun's lock, as of now.
     pub(crate) fn index_locks(&self) -> Option<IndexLocks<'a>> {
         Some(IndexLocks {
-            coordination: self.coordination?,
+            coordination: self.coordination()?,
             now: self.clock.now(),
         })
     }

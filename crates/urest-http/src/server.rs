@@ -8,11 +8,11 @@ use embedded_io_async::{Read, Write};
 use urest_core::resource::Resource;
 use urest_core::time::Clock;
 
+use crate::access::Access;
 use crate::coordination::Coordinate;
 use crate::routing::find_clash;
 use crate::slots::{Slot, Unshared};
-use crate::{Access, Buffers, Config, ConnectionError, Coordination, NameClash, TooFewPlaces};
-use urest_core::coord::Entropy;
+use crate::{Buffers, Config, ConnectionError, NameClash};
 
 /// A noun as served: the path segment it answers to and the resource
 /// behind it.
@@ -211,15 +211,16 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     /// The same server, with client locks and idempotency keys for its
-    /// nouns (see [`Coordination`] and the [`api_reference`](crate::api_reference)):
+    /// nouns (see [`Coordination`](crate::Coordination) and the [`api_reference`](crate::api_reference)):
     /// `/{noun}/lock`, `Lock-Token` and `Idempotency-Key` work only with
     /// one. Refused if `coordination` has fewer places than there are nouns.
-    pub fn with_coordination<E: Entropy, const N: usize, const K: usize>(
+    #[cfg(feature = "coordination")]
+    pub fn with_coordination<E: urest_core::coord::Entropy, const N: usize, const K: usize>(
         self,
-        coordination: &'a Coordination<E, N, K>,
-    ) -> Result<Self, TooFewPlaces> {
+        coordination: &'a crate::Coordination<E, N, K>,
+    ) -> Result<Self, crate::TooFewPlaces> {
         if N < self.nouns.len() {
-            return Err(TooFewPlaces {
+            return Err(crate::TooFewPlaces {
                 places: N,
                 nouns: self.nouns.len(),
             });
@@ -262,7 +263,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// [`serve`](Self::serve) a connection from `peer`, the address at the
     /// other end: the same, but wrong tokens from `peer` count towards its
-    /// guessing limit (see [`Access`] and [`Limit`](crate::Limit)). With
+    /// guessing limit (see `Access` and its `Limit`, with the `access` feature). With
     /// `serve`, the peer is unknown and wrong tokens are refused but not
     /// counted, so guessing is not slowed down: a program that knows its
     /// peers' addresses should call this instead.

@@ -2,6 +2,8 @@
 //! guessing limit (429) in virtual time, the Host check against DNS
 //! rebinding (421), cross-site requests and CORS preflights.
 
+#![cfg(feature = "access")]
+
 mod support;
 
 use std::net::{IpAddr, Ipv4Addr};

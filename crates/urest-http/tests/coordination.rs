@@ -2,6 +2,8 @@
 //! `Lock-Token`, `423`), `Idempotency-Key` replays and `Prefer: wait`,
 //! over the in-memory rig in virtual time.
 
+#![cfg(feature = "coordination")]
+
 mod support;
 
 use core::time::Duration;

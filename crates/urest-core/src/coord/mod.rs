@@ -32,7 +32,7 @@ pub use idempotency::{Fingerprint, KeyConfig, Keys, Recall, KEY_MAX};
 pub use lease::{Granted, Lease, LeaseConfig, LockInfo, Owner, OWNER_MAX};
 pub use token::{Entropy, EntropyError, LockToken, NoEntropy, TokenSource, TOKEN_BYTES};
 pub use validators::{Validator, Validators};
-pub use wait::{wait_deadline, wait_for};
+pub use wait::{wait_deadline, wait_for, wait_step, WaitStep};
 
 use crate::attributes::Attributes;
 use crate::controller::{CancelError, ChangeStatus, Ticket};
