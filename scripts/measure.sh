@@ -5,7 +5,7 @@
 #
 # - Instructions per request: crates/urest-http/examples/count_requests
 #   serves N requests (the bytes `hey` sends) from memory through
-#   `Server::serve`, under callgrind, counting only inside `block_on`; run
+#   `Server::serve`, under callgrind, counting only inside its `serve_all`; run
 #   for 1,000 and 2,000 requests, the difference divided by 1,000 is one
 #   request, keep-alive.
 # - Flash and RAM: examples/size-probe, urest-core and urest-http serving
@@ -26,11 +26,11 @@ if ! command -v valgrind >/dev/null 2>&1; then
   apt-get install -y valgrind >/dev/null
 fi
 
-echo "== instructions per request (callgrind, inside block_on; x86_64 host, release)"
+echo "== instructions per request (callgrind, inside serve_all; x86_64 host, release)"
 cargo build --release --locked --quiet -p urest-http --example count_requests
 counter="$host_target/release/examples/count_requests"
 collected() {
-  valgrind --tool=callgrind --toggle-collect='*block_on*' \
+  valgrind --tool=callgrind --toggle-collect='*serve_all*' \
     --callgrind-out-file=/dev/null "$counter" "$1" "$2" 2>&1 |
     sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
 }
