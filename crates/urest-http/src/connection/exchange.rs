@@ -328,7 +328,10 @@ impl<'a, C: Clock> Server<'a, C> {
                 Done::Received(received) => Some(received),
                 _ => None,
             };
-            let next = match phase {
+            // Each new phase is written where it is kept, not built aside
+            // and moved there: a phase is some 180 bytes, and a move of
+            // one is a call to `memcpy`.
+            match phase {
                 Phase::Between => {
                     let now = self.clock.now();
                     let since = (unanswered.len() > 0).then_some(now);
@@ -337,10 +340,10 @@ impl<'a, C: Clock> Server<'a, C> {
                     } else {
                         slot.idle();
                     }
-                    Phase::Head {
+                    *phase = Phase::Head {
                         waiting_since: now,
                         since,
-                    }
+                    };
                 }
                 Phase::Head {
                     waiting_since,
@@ -350,9 +353,9 @@ impl<'a, C: Clock> Server<'a, C> {
                     {
                         HeadStep::Next(io) => return io,
                         HeadStep::Found(request) => {
-                            self.begin(buffers, unanswered, request, *peer, slot)
+                            *phase = self.begin(buffers, unanswered, request, *peer, slot);
                         }
-                        HeadStep::Refused(refusal) => Phase::refuse(refusal, false),
+                        HeadStep::Refused(refusal) => *phase = Phase::refuse(refusal, false),
                     }
                 }
                 Phase::Body {
@@ -396,12 +399,12 @@ impl<'a, C: Clock> Server<'a, C> {
                     if unanswered.len() == 0 {
                         *unanswered = Unanswered::default();
                     }
-                    match answer {
+                    *phase = match answer {
                         Answer::Ready(prepared, persistence) => {
                             Phase::send(prepared, head_only, After::from(persistence))
                         }
                         Answer::Wait(waiting) => Phase::Wait(waiting),
-                    }
+                    };
                 }
                 Phase::Drain {
                     request,
@@ -448,19 +451,18 @@ impl<'a, C: Clock> Server<'a, C> {
                         head_only,
                         request.persistence,
                     );
-                    Phase::send(prepared, head_only, After::from(request.persistence))
+                    *phase = Phase::send(prepared, head_only, After::from(request.persistence));
                 }
                 Phase::Wait(waiting) => match self.wait_step(buffers.response, waiting) {
-                    Ok(sending) => sending,
+                    Ok(sending) => *phase = sending,
                     Err(micros) => return Io::Pause(micros),
                 },
                 Phase::Send(sending) => match self.send_step(buffers.response, sending) {
                     Some(io) => return io,
                     None if sending.then == After::Close => return Io::End(Ok(())),
-                    None => Phase::Between,
+                    None => *phase = Phase::Between,
                 },
-            };
-            *phase = next;
+            }
         }
     }
 
