@@ -186,6 +186,9 @@ pub(crate) fn examine(received: &[u8]) -> Examined {
     let mut fields = Fields::default();
     let base = received.as_ptr() as usize;
     match read_head(received, |name, value| {
+        if !Fields::may_take(name) {
+            return;
+        }
         // The value lies inside `received`: its offset gives its span.
         let start = (value.as_ptr() as usize).wrapping_sub(base);
         let span = Span::new(start, value.len());
@@ -290,8 +293,19 @@ fn read_head<'r>(received: &'r [u8], mut header: impl FnMut(&'r [u8], &'r [u8]))
     };
     let mut count = 0;
     loop {
-        if let [b'\r' | b'\n', ..] | [] = rest {
-            let Some(more) = line_end(rest, Error::NewLine)? else {
+        // Each header line is read by offsets into it, each byte looked at
+        // once; a line that does not start with a name is looked at again
+        // only then, for the blank line that ends the head.
+        let line = rest;
+        let name_len = run_name(line);
+        let Some(&after_name) = line.get(name_len) else {
+            return Ok(None);
+        };
+        if after_name != b':' || name_len == 0 {
+            if name_len > 0 || !matches!(after_name, b'\r' | b'\n') {
+                return Err(Error::HeaderName);
+            }
+            let Some(more) = line_end(line, Error::NewLine)? else {
                 return Ok(None);
             };
             return Ok(Some(Line {
@@ -301,28 +315,23 @@ fn read_head<'r>(received: &'r [u8], mut header: impl FnMut(&'r [u8], &'r [u8]))
                 minor_version,
             }));
         }
-        let Some((name, more)) = rest.split_at_checked(run_name(rest)) else {
-            return Ok(None);
-        };
-        rest = match more {
-            [b':', more @ ..] if !name.is_empty() => more,
-            [] => return Ok(None),
-            _ => return Err(Error::HeaderName),
-        };
-        while let [b' ' | b'\t', more @ ..] = rest {
-            rest = more;
+        let mut value_start = name_len + 1;
+        while let Some(b' ' | b'\t') = line.get(value_start) {
+            value_start += 1;
         }
-        let Some((value, more)) = rest.split_at_checked(run_visible(rest, b' ', &VALUE)) else {
-            return Ok(None);
-        };
-        rest = match line_end(more, Error::HeaderValue)? {
-            Some(more) => more,
-            None => return Ok(None),
+        let from_value = line.get(value_start..).unwrap_or_default();
+        let value_len = run_visible(from_value, b' ', &VALUE);
+        let (value, after_value) = from_value.split_at_checked(value_len).unwrap_or_default();
+        rest = match after_value {
+            [b'\r', b'\n', more @ ..] | [b'\n', more @ ..] => more,
+            [] | [b'\r'] => return Ok(None),
+            _ => return Err(Error::HeaderValue),
         };
         count += 1;
         if count > MAX_HEADERS {
             return Err(Error::TooManyHeaders);
         }
+        let name = line.get(..name_len).unwrap_or_default();
         header(name, value.trim_ascii_end());
     }
 }
@@ -495,7 +504,48 @@ struct Fields {
     prefer_wait: Option<u32>,
 }
 
+/// The names [`Fields::take`] reads, by length: for each, a bit for the
+/// first letter (`a` is bit 0) of each name of that length it reads.
+static TAKEN_NAMES: [u32; 18] = {
+    let names: [&[u8]; 10] = [
+        b"content-length",
+        b"content-type",
+        b"transfer-encoding",
+        b"connection",
+        b"expect",
+        b"lock-token",
+        b"idempotency-key",
+        b"prefer",
+        b"if-match",
+        b"if-none-match",
+    ];
+    let mut table = [0u32; 18];
+    let mut index = 0;
+    while index < names.len() {
+        let name = names[index];
+        table[name.len()] |= 1 << (name[0] - b'a');
+        index += 1;
+    }
+    table
+};
+
 impl Fields {
+    /// Whether [`take`](Self::take) may read the header `name`: false for
+    /// most of the headers a request carries (`Host`, `User-Agent`,
+    /// `Accept`…), told by its length and first letter with one look at a
+    /// table, so that they cost no call. Inline: it runs for every header.
+    #[inline(always)]
+    fn may_take(name: &[u8]) -> bool {
+        let Some(&first) = name.first() else {
+            return false;
+        };
+        // Setting bit 5 lowers an ASCII capital; a byte that is no letter
+        // then lands outside `a..=z`, or on a letter `take` tells apart.
+        let letter = u32::from(first | 0x20).wrapping_sub(u32::from(b'a'));
+        let names = TAKEN_NAMES.get(name.len()).copied().unwrap_or(0);
+        letter < 26 && names & (1 << letter) != 0
+    }
+
     /// Take one header into account: `value` lies at `span` in the head.
     ///
     /// Names are told apart by their length and first letter before any
@@ -503,6 +553,11 @@ impl Fields {
     /// typical request) cost no comparison at all. `value` comes trimmed:
     /// the parser skips the spaces and tabs before it and leaves out those
     /// after it, and it holds no other white space (no CR, LF or form feed).
+    ///
+    /// Out of line, so that the header loop keeps only the look at
+    /// [`may_take`](Self::may_take) and calls this for the few headers
+    /// that pass it.
+    #[inline(never)]
     fn take(&mut self, name: &[u8], value: &[u8], span: Span) {
         let Some(&first) = name.first() else {
             return;
