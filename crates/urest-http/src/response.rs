@@ -731,25 +731,21 @@ impl ResponseHead<'_> {
     }
 
     fn emit(&self, w: &mut Sink<'_>) {
-        match status_line(self.status) {
-            Some(line) => w.put(line.as_bytes()),
-            None => {
-                w.put(b"HTTP/1.1 ");
-                w.put(Digits::new(u64::from(self.status)).as_bytes());
-                w.put(b" ");
-                w.put(reason(self.status).as_bytes());
+        // The heads of states and changes start alike: their first lines
+        // in one piece rather than three.
+        match (self.status, self.content_type) {
+            (200, Some(Media::Json)) => {
+                w.put(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ");
             }
-        }
-        match self.content_type {
-            Some(Media::Json) => w.put(b"\r\nContent-Type: application/json"),
-            Some(Media::ProblemJson) => w.put(b"\r\nContent-Type: application/problem+json"),
-            None => {}
+            (202, Some(Media::Json)) => w.put(
+                b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: ",
+            ),
+            _ => self.emit_opening(w),
         }
         // A 204 has no content and must not say how long it is; a 304's
         // length would be that of the 200 it stands for, so none is sent.
         if !matches!(self.status, 204 | 304) {
-            w.put(b"\r\nContent-Length: ");
-            w.put(Digits::new(self.content_length as u64).as_bytes());
+            w.put_decimal(self.content_length as u64);
         }
         if let Some(allow) = self.allow {
             w.put(b"\r\nAllow: ");
@@ -789,6 +785,11 @@ impl ResponseHead<'_> {
                 }
             }
         }
+        if self.connection == Persistence::KeepAlive && adds_nothing(&self.access) {
+            // Most heads end here: both line breaks in one piece.
+            w.put(b"\r\n\r\n");
+            return;
+        }
         w.put(b"\r\n");
         self.emit_access(w);
         match self.connection {
@@ -797,6 +798,29 @@ impl ResponseHead<'_> {
             Persistence::Close => w.put(b"Connection: close\r\n"),
         }
         w.put(b"\r\n");
+    }
+
+    /// The status line, the `Content-Type` if any and the name of the
+    /// `Content-Length` if the status has one, for the heads
+    /// [`emit`](Self::emit) does not write in one piece.
+    fn emit_opening(&self, w: &mut Sink<'_>) {
+        match status_line(self.status) {
+            Some(line) => w.put(line.as_bytes()),
+            None => {
+                w.put(b"HTTP/1.1 ");
+                w.put(Digits::new(u64::from(self.status)).as_bytes());
+                w.put(b" ");
+                w.put(reason(self.status).as_bytes());
+            }
+        }
+        match self.content_type {
+            Some(Media::Json) => w.put(b"\r\nContent-Type: application/json"),
+            Some(Media::ProblemJson) => w.put(b"\r\nContent-Type: application/problem+json"),
+            None => {}
+        }
+        if !matches!(self.status, 204 | 304) {
+            w.put(b"\r\nContent-Length: ");
+        }
     }
 
     fn emit_access(&self, w: &mut Sink<'_>) {
@@ -826,6 +850,18 @@ impl ResponseHead<'_> {
             w.put(b"Vary: Origin\r\n");
         }
     }
+}
+
+/// Whether an access decision adds no header. Every field is named, so
+/// that a header added to [`AccessHeaders`] cannot be left out here.
+fn adds_nothing(access: &AccessHeaders<'_>) -> bool {
+    let AccessHeaders {
+        challenge,
+        allow_origin,
+        vary_origin,
+        preflight,
+    } = access;
+    challenge.is_none() && allow_origin.is_none() && !vary_origin && !preflight
 }
 
 /// `ETag: "…"`, on a line of its own.
@@ -875,6 +911,42 @@ impl Sink<'_> {
         // second arm: the writing sink's common case tests nothing more.
         match self.out.get_mut(self.len..end) {
             Some(into) => into.copy_from_slice(bytes),
+            None => self.overflow |= !self.counting,
+        }
+        self.len = end;
+    }
+
+    /// `number` in decimal: its digits counted first, then written in
+    /// place from the last, rather than copied from a scratch array.
+    fn put_decimal(&mut self, number: u64) {
+        // Counted by comparison, not division: a Cortex-M0 has no divider.
+        let mut len = 1;
+        let mut bound = 10u64;
+        while len < 20 && number >= bound {
+            len += 1;
+            bound = bound.wrapping_mul(10);
+        }
+        let end = self.len.saturating_add(len);
+        match self.out.get_mut(self.len..end) {
+            Some(into) => {
+                // 32-bit division where the number fits, cheaper on small
+                // chips; most numbers do.
+                match u32::try_from(number) {
+                    Ok(mut rest) => {
+                        for slot in into.iter_mut().rev() {
+                            *slot = b'0' + (rest % 10) as u8;
+                            rest /= 10;
+                        }
+                    }
+                    Err(_) => {
+                        let mut rest = number;
+                        for slot in into.iter_mut().rev() {
+                            *slot = b'0' + (rest % 10) as u8;
+                            rest /= 10;
+                        }
+                    }
+                }
+            }
             None => self.overflow |= !self.counting,
         }
         self.len = end;
@@ -1170,6 +1242,45 @@ mod tests {
             "{text}"
         );
         assert_eq!(head.measure(), Ok(len));
+    }
+
+    #[test]
+    fn numbers_are_put_as_their_digits() {
+        let mut power = 1u64;
+        for _ in 0..20 {
+            for number in [power - 1, power, power + 1, u64::MAX] {
+                let digits = Digits::new(number);
+                let mut out = [0u8; 24];
+                let mut sink = Sink {
+                    out: &mut out,
+                    len: 1,
+                    counting: false,
+                    overflow: false,
+                };
+                sink.put_decimal(number);
+                let len = sink.finish().unwrap();
+                assert_eq!(&out[1..len], digits.as_bytes());
+                let mut counter = Sink {
+                    out: &mut [],
+                    len: 0,
+                    counting: true,
+                    overflow: false,
+                };
+                counter.put_decimal(number);
+                assert_eq!(counter.finish(), Ok(len - 1));
+                // One byte short of room overflows.
+                let mut short = [0u8; 24];
+                let mut sink = Sink {
+                    out: &mut short[..len - 1],
+                    len: 1,
+                    counting: false,
+                    overflow: false,
+                };
+                sink.put_decimal(number);
+                assert!(sink.finish().is_err());
+            }
+            power = power.saturating_mul(10);
+        }
     }
 
     #[test]
