@@ -135,9 +135,10 @@ impl Span {
         }
     }
 
-    /// The first `len` bytes of `rest`, the unread end of `received`.
-    fn at(received: &[u8], rest: &[u8], len: usize) -> Span {
-        Span::new(received.len() - rest.len(), len)
+    /// The bytes from `start` up to `end`, offsets into a head (which
+    /// [`examine`] keeps within [`HEAD_LIMIT`]).
+    fn between(start: usize, end: usize) -> Span {
+        Span::new(start, end.saturating_sub(start))
     }
 
     fn start(self) -> usize {
@@ -184,11 +185,7 @@ pub(crate) enum Examined {
 pub(crate) fn examine(received: &[u8]) -> Examined {
     let received = received.get(..HEAD_LIMIT).unwrap_or(received);
     let mut fields = Fields::default();
-    let base = received.as_ptr() as usize;
-    match read_head(received, Fields::may_take, |name, value| {
-        // The value lies inside `received`: its offset gives its span.
-        let start = (value.as_ptr() as usize).wrapping_sub(base);
-        let span = Span::new(start, value.len());
+    match read_head(received, Fields::may_take, |name, value, span| {
         fields.take(name, value, span);
     }) {
         Ok(Some(line)) => Examined::Complete(fields.framing(received, line)),
@@ -214,14 +211,18 @@ pub(crate) fn parse_with_headers<'r>(
     storage: &'r mut [Header<'r>; MAX_HEADERS],
 ) -> Option<Parsed<'r>> {
     let mut count = 0;
-    let line = read_head(head, |_| true, |name, value| {
-        if let Some(slot) = storage.get_mut(count) {
-            // Names are tokens, so ASCII.
-            let name = core::str::from_utf8(name).unwrap_or("");
-            *slot = Header { name, value };
-            count += 1;
-        }
-    });
+    let line = read_head(
+        head,
+        |_| true,
+        |name, value, _| {
+            if let Some(slot) = storage.get_mut(count) {
+                // Names are tokens, so ASCII.
+                let name = core::str::from_utf8(name).unwrap_or("");
+                *slot = Header { name, value };
+                count += 1;
+            }
+        },
+    );
     let line = line.ok()??;
     Some(Parsed {
         method: line.method_at.text(head),
@@ -243,150 +244,174 @@ struct Line {
 }
 
 /// Read the head at the start of `received`, handing each header (name,
-/// value) that `wanted` picks by its name to `header` as it is read.
-/// `wanted` is asked inline for every header, `header` only for those it
-/// picks: most of a request's headers then cost no call.
+/// value and where the value lies) that `wanted` picks by its name to
+/// `header` as it is read. `wanted` is asked inline for every header,
+/// `header` only for those it picks: most of a request's headers then
+/// cost no call.
+///
+/// The head is read by offsets into `received`, each byte looked at once,
+/// so that the loop over headers keeps a few numbers rather than slices;
+/// a line that does not start with a name is looked at again only then,
+/// for the blank line that ends the head.
 fn read_head<'r>(
     received: &'r [u8],
     wanted: impl Fn(&[u8]) -> bool,
-    mut header: impl FnMut(&'r [u8], &'r [u8]),
+    mut header: impl FnMut(&'r [u8], &'r [u8], Span),
 ) -> Reading<Line> {
     use httparse::Error;
-    let mut rest = received;
+    let byte = |at: usize| received.get(at).copied();
+    let mut at = 0;
     // Empty lines before the request line are ignored (RFC 9112 §2.2).
     loop {
-        rest = match rest {
-            [b'\n', more @ ..] | [b'\r', b'\n', more @ ..] => more,
-            [] | [b'\r'] => return Ok(None),
-            [b'\r', ..] => return Err(Error::NewLine),
+        at = match (byte(at), byte(at + 1)) {
+            (Some(b'\n'), _) => at + 1,
+            (Some(b'\r'), Some(b'\n')) => at + 2,
+            (None, _) | (Some(b'\r'), None) => return Ok(None),
+            (Some(b'\r'), _) => return Err(Error::NewLine),
             _ => break,
         };
     }
-    let method_at = Span::at(received, rest, run(rest, &TOKEN));
-    rest = match word_end(received, method_at)? {
-        Some(more) => more,
-        None => return Ok(None),
+    let method_start = at;
+    // The commonest methods by one comparison rather than a byte at a
+    // time; what follows them is checked below as for any other.
+    let method_end = match received.get(at..at + 4) {
+        Some(b"GET " | b"PUT ") => at + 3,
+        _ => token_end(received, at),
     };
-    let target_len = run_visible(rest, b'!', &URI);
-    let target_at = Span::at(received, rest, target_len);
-    rest = match word_end(received, target_at)? {
-        Some(more) => more,
-        None => return Ok(None),
+    let target_start = word_end(received, method_start, method_end)?;
+    let Some(target_start) = target_start else {
+        return Ok(None);
     };
-    if let Some(target) = received.get(target_at.start()..target_at.end()) {
-        if !target.is_ascii() && core::str::from_utf8(target).is_err() {
+    let target_end = visible_end(received, target_start, b'!', &URI);
+    let version_start = word_end(received, target_start, target_end)?;
+    let Some(version_start) = version_start else {
+        return Ok(None);
+    };
+    if let Some(target) = received.get(target_start..target_end) {
+        // Most targets are short and ASCII: a byte loop, not a call.
+        if !target.iter().all(u8::is_ascii) && core::str::from_utf8(target).is_err() {
             return Err(Error::Token);
         }
     }
     // The version as one word: two comparisons instead of eight of bytes.
-    let version = rest
-        .get(..8)
+    let version = received
+        .get(version_start..version_start + 8)
         .and_then(|version| <[u8; 8]>::try_from(version).ok())
         .map(u64::from_le_bytes);
     let minor_version = match version {
         Some(word) if word == u64::from_le_bytes(*b"HTTP/1.0") => 0,
         Some(word) if word == u64::from_le_bytes(*b"HTTP/1.1") => 1,
         Some(_) => return Err(Error::Version),
-        None if b"HTTP/1.".starts_with(rest.get(..7).unwrap_or(rest)) => return Ok(None),
-        None => return Err(Error::Version),
+        None => {
+            let rest = received.get(version_start..).unwrap_or_default();
+            if b"HTTP/1.".starts_with(rest.get(..7).unwrap_or(rest)) {
+                return Ok(None);
+            }
+            return Err(Error::Version);
+        }
     };
-    rest = match line_end(rest.get(8..).unwrap_or_default(), Error::NewLine)? {
-        Some(more) => more,
-        None => return Ok(None),
+    at = version_start + 8;
+    at = match (byte(at), byte(at + 1)) {
+        (Some(b'\n'), _) => at + 1,
+        (Some(b'\r'), Some(b'\n')) => at + 2,
+        (None, _) | (Some(b'\r'), None) => return Ok(None),
+        _ => return Err(Error::NewLine),
     };
+    let method_at = Span::between(method_start, method_end);
+    let target_at = Span::between(target_start, target_end);
     let mut count = 0;
     loop {
-        // Each header line is read by offsets into it, each byte looked at
-        // once; a line that does not start with a name is looked at again
-        // only then, for the blank line that ends the head.
-        let line = rest;
-        let name_len = run_name(line);
-        let Some(&after_name) = line.get(name_len) else {
-            return Ok(None);
-        };
-        if after_name != b':' || name_len == 0 {
-            if name_len > 0 || !matches!(after_name, b'\r' | b'\n') {
-                return Err(Error::HeaderName);
+        let name_end = name_end(received, at);
+        match byte(name_end) {
+            Some(b':') if name_end > at => {}
+            None => return Ok(None),
+            Some(b'\r' | b'\n') if name_end == at => {
+                let head_len = match (byte(at), byte(at + 1)) {
+                    (Some(b'\n'), _) => at + 1,
+                    (Some(b'\r'), Some(b'\n')) => at + 2,
+                    (Some(b'\r'), None) => return Ok(None),
+                    _ => return Err(Error::NewLine),
+                };
+                return Ok(Some(Line {
+                    head_len,
+                    method_at,
+                    target_at,
+                    minor_version,
+                }));
             }
-            let Some(more) = line_end(line, Error::NewLine)? else {
-                return Ok(None);
-            };
-            return Ok(Some(Line {
-                head_len: received.len() - more.len(),
-                method_at,
-                target_at,
-                minor_version,
-            }));
+            Some(_) => return Err(Error::HeaderName),
         }
-        let mut value_start = name_len + 1;
-        while let Some(b' ' | b'\t') = line.get(value_start) {
+        let mut value_start = name_end + 1;
+        while let Some(b' ' | b'\t') = byte(value_start) {
             value_start += 1;
         }
-        let from_value = line.get(value_start..).unwrap_or_default();
-        let value_len = run_visible(from_value, b' ', &VALUE);
-        let (value, after_value) = from_value.split_at_checked(value_len).unwrap_or_default();
-        rest = match after_value {
-            [b'\r', b'\n', more @ ..] | [b'\n', more @ ..] => more,
-            [] | [b'\r'] => return Ok(None),
+        let value_end = visible_end(received, value_start, b' ', &VALUE);
+        let next = match (byte(value_end), byte(value_end + 1)) {
+            (Some(b'\n'), _) => value_end + 1,
+            (Some(b'\r'), Some(b'\n')) => value_end + 2,
+            (None, _) | (Some(b'\r'), None) => return Ok(None),
             _ => return Err(Error::HeaderValue),
         };
         count += 1;
         if count > MAX_HEADERS {
             return Err(Error::TooManyHeaders);
         }
-        let name = line.get(..name_len).unwrap_or_default();
+        let name = received.get(at..name_end).unwrap_or_default();
         if wanted(name) {
-            header(name, value.trim_ascii_end());
+            let value = received.get(value_start..value_end).unwrap_or_default();
+            let value = value.trim_ascii_end();
+            let span = Span::between(value_start, value_start + value.len());
+            header(name, value, span);
         }
+        at = next;
     }
 }
 
-/// What follows the line break that starts `rest`, which must be CRLF or
-/// LF; `Ok(None)` if it has not arrived whole.
-fn line_end(rest: &[u8], error: httparse::Error) -> Reading<&[u8]> {
-    match rest {
-        [b'\n', more @ ..] | [b'\r', b'\n', more @ ..] => Ok(Some(more)),
-        [] | [b'\r'] => Ok(None),
-        _ => Err(error),
-    }
-}
-
-/// After the method or target: one space must follow a non-empty `word`;
-/// what comes after it.
-fn word_end(received: &[u8], word: Span) -> Reading<&[u8]> {
-    match received.get(word.end()..).unwrap_or_default() {
-        [] => Ok(None),
-        [b' ', more @ ..] if word.end > word.start => Ok(Some(more)),
+/// After the method or target (`start..end` in `received`): one space
+/// must follow a non-empty word; where what comes after it starts.
+fn word_end(received: &[u8], start: usize, end: usize) -> Reading<usize> {
+    match received.get(end) {
+        None => Ok(None),
+        Some(b' ') if end > start => Ok(Some(end + 1)),
         _ => Err(httparse::Error::Token),
     }
 }
 
-/// How many bytes at the start of `bytes` `accepted` takes.
-fn run(bytes: &[u8], accepted: &[bool; 256]) -> usize {
-    bytes
-        .iter()
-        .take_while(|&&byte| accepted[usize::from(byte)])
-        .count()
+/// Where the run of bytes that `accepted` takes, from `start` in `bytes`,
+/// ends.
+fn run_end(bytes: &[u8], start: usize, accepted: &[bool; 256]) -> usize {
+    let mut at = start;
+    while let Some(&byte) = bytes.get(at) {
+        if !accepted[usize::from(byte)] {
+            break;
+        }
+        at += 1;
+    }
+    at
 }
 
-/// [`run`] over [`TOKEN`], for header names: a machine word at a time
+/// [`run_end`] over [`TOKEN`], for methods.
+fn token_end(bytes: &[u8], start: usize) -> usize {
+    run_end(bytes, start, &TOKEN)
+}
+
+/// [`run_end`] over [`TOKEN`], for header names: a machine word at a time
 /// while its bytes are all letters or `-` (the whole of most names but the
 /// last few bytes), then by the table from the first byte that is not.
 /// A word is what the chip adds in one instruction: 4 bytes on a
 /// Cortex-M, 8 on a 64-bit host. Inline: the header loop scans a name per
 /// header, and a call costs as much as a short name's scan.
 #[inline(always)]
-fn run_name(bytes: &[u8]) -> usize {
+fn name_end(bytes: &[u8], start: usize) -> usize {
     const WIDTH: usize = core::mem::size_of::<usize>();
     const ONES: usize = usize::MAX / 0xff;
     const HIGH: usize = ONES * 0x80;
     const LOW: usize = !HIGH;
-    let mut chunks = bytes.chunks_exact(WIDTH);
-    let mut len = 0;
-    for chunk in chunks.by_ref() {
-        let Ok(chunk) = <[u8; WIDTH]>::try_from(chunk) else {
-            break;
-        };
+    let mut at = start;
+    while let Some(chunk) = bytes
+        .get(at..at + WIDTH)
+        .and_then(|chunk| <[u8; WIDTH]>::try_from(chunk).ok())
+    {
         // Little-endian whatever the chip: the first byte is the lowest.
         let word = usize::from_le_bytes(chunk);
         // Each byte's low seven bits with bit 5 set (capitals lowered);
@@ -402,29 +427,32 @@ fn run_name(bytes: &[u8]) -> usize {
         let not_dash = ((dash & LOW) + LOW) | dash;
         let stops = !(letter | !not_dash) & HIGH;
         if stops != 0 {
-            len += (stops.trailing_zeros() / 8) as usize;
+            at += (stops.trailing_zeros() / 8) as usize;
+            // Most names stop at their colon, which no table takes.
+            if bytes.get(at) == Some(&b':') {
+                return at;
+            }
             break;
         }
-        len += WIDTH;
+        at += WIDTH;
     }
-    len + run(bytes.get(len..).unwrap_or_default(), &TOKEN)
+    run_end(bytes, at, &TOKEN)
 }
 
-/// [`run`] for a table that takes every byte from `least` up but DEL (and
-/// perhaps a few more): eight bytes at a time up to the first that is below
-/// `least` or DEL, then byte by byte from there. Inline: it runs for the
-/// target and every header value, and a call cost as much as a short
+/// [`run_end`] for a table that takes every byte from `least` up but DEL
+/// (and perhaps a few more): eight bytes at a time up to the first that is
+/// below `least` or DEL, then byte by byte from there. Inline: it runs for
+/// the target and every header value, and a call cost as much as a short
 /// value's scan.
 #[inline(always)]
-fn run_visible(bytes: &[u8], least: u8, accepted: &[bool; 256]) -> usize {
+fn visible_end(bytes: &[u8], start: usize, least: u8, accepted: &[bool; 256]) -> usize {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
-    let mut chunks = bytes.chunks_exact(8);
-    let mut len = 0;
-    for chunk in chunks.by_ref() {
-        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
+    let mut at = start;
+    while let Some(chunk) = bytes
+        .get(at..at + 8)
+        .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
+    {
         // Little-endian whatever the chip: the first byte is the lowest.
         let word = u64::from_le_bytes(chunk);
         // A byte below `least` (at most 0x80), or equal to DEL, sets its
@@ -437,12 +465,12 @@ fn run_visible(bytes: &[u8], least: u8, accepted: &[bool; 256]) -> usize {
         let is_del = del.wrapping_sub(ONES) & !del;
         let stops = (below | is_del) & HIGH;
         if stops != 0 {
-            len += (stops.trailing_zeros() / 8) as usize;
+            at += (stops.trailing_zeros() / 8) as usize;
             break;
         }
-        len += 8;
+        at += 8;
     }
-    len + run(bytes.get(len..).unwrap_or_default(), accepted)
+    run_end(bytes, at, accepted)
 }
 
 /// The bytes `$byte` for which `$accepted` holds, as a table.
@@ -949,7 +977,7 @@ mod tests {
                 name[at] = byte;
                 for start in 0..=name.len() {
                     let bytes = &name[start..];
-                    assert_eq!(run_name(bytes), run(bytes, &TOKEN), "{bytes:?}");
+                    assert_eq!(name_end(bytes, 0), token_end(bytes, 0), "{bytes:?}");
                 }
                 name[at] = kept;
             }
