@@ -487,35 +487,36 @@ fn without(mut verbs: Verbs, method: Method) -> Verbs {
     verbs
 }
 
-/// `200` with the state of `resource` (which `description` describes) at
-/// `now` and its entity tag, read once: the tag is the body's; and, for a
-/// read of a locked noun, how long it stays locked.
+/// `200` with the state of `resource` at `now`, read once (its entity tag
+/// is worked out from the state the reply holds, so the tag is the
+/// body's); and, for a read of a locked noun, how long it stays locked.
+/// `_description` is the noun's, which the tag no longer needs.
 pub(crate) fn state_of<'a>(
     resource: &dyn Resource,
-    description: &Description,
+    _description: &Description,
     now: Instant,
     note: StateNote,
 ) -> Reply<'a> {
-    let state = resource.get(now);
-    let etag = Validator::strong_of(description, &state).0;
-    Reply::State(state, etag, note)
+    // Nothing but the state read goes into the reply here: the noun then
+    // writes its state straight into the reply, where a state read into a
+    // local first (to hash it) was copied, some 600 bytes, into the reply.
+    Reply::State(resource.get(now), note)
 }
 
-/// `202` with the state of `noun` (which `description` describes) at `now`
-/// and where the change `ticket` stands: `position` in the queue, `eta`
-/// until it is expected to complete.
+/// `202` with the state of `noun` at `now` (its entity tag worked out, as
+/// for [`state_of`], from the state the reply holds) and where the change
+/// `ticket` stands: `position` in the queue, `eta` until it is expected to
+/// complete. `_description` is the noun's, which the tag no longer needs.
 pub(crate) fn accepted<'a>(
     noun: &'a Noun<'a>,
-    description: &Description,
+    _description: &Description,
     ticket: Ticket,
     position: u16,
     eta: Duration,
     now: Instant,
 ) -> Reply<'a> {
-    let state = noun.resource.get(now);
     Reply::Accepted {
-        etag: Validator::strong_of(description, &state).0,
-        state,
+        state: noun.resource.get(now),
         noun,
         ticket: ticket.number(),
         position,

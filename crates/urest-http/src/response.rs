@@ -7,7 +7,7 @@ use heapless::String;
 use urest_core::attributes::{
     AttributeError, Attributes, DecodeError, Kind, Problem as AttributeProblem, MAX_KEY,
 };
-use urest_core::coord::{LockInfo, LockToken};
+use urest_core::coord::{LockInfo, LockToken, Validator};
 use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, Verbs};
 use urest_core::time::Instant;
@@ -417,9 +417,9 @@ impl Piece for DecodeError {
 /// What to answer one request with.
 #[derive(Clone, Debug)]
 pub(crate) enum Reply<'n> {
-    /// `200` with a noun's state, its strong validator for `ETag`, and what
-    /// else its head says.
-    State(Attributes, u64, StateNote),
+    /// `200` with a noun's state (whose strong validator is its `ETag`) and
+    /// what else its head says.
+    State(Attributes, StateNote),
     /// `201` with a lock just granted (`Lock-Token` and `Location` name
     /// it), or `200` with a lock renewed; the body carries the token.
     Lock {
@@ -433,11 +433,10 @@ pub(crate) enum Reply<'n> {
     LockHeld { info: LockInfo, now: Instant },
     /// `204` with no body: done, nothing to say.
     NoContent,
-    /// `202` with a noun's state and where the change stands; `Location`
-    /// names the change.
+    /// `202` with a noun's state (whose strong validator is its `ETag`) and
+    /// where the change stands; `Location` names the change.
     Accepted {
         state: Attributes,
-        etag: u64,
         noun: &'n Noun<'n>,
         ticket: u32,
         position: u16,
@@ -508,7 +507,7 @@ impl<'n> Reply<'n> {
     /// alone (a problem never has a validator), or `ETag` with `Location`.
     fn extra(&self) -> Extra<'n> {
         match self {
-            Reply::State(_, etag, note) => Extra::Etag(*etag, *note),
+            Reply::State(state, note) => Extra::Etag(Validator::of_attributes(state).0, *note),
             Reply::NotModified { etag } => Extra::Etag(*etag, StateNote::Plain),
             Reply::Lock {
                 noun,
@@ -520,9 +519,12 @@ impl<'n> Reply<'n> {
                 noun: created.then_some(*noun),
             },
             Reply::Accepted {
-                etag, noun, ticket, ..
+                state,
+                noun,
+                ticket,
+                ..
             } => Extra::Located {
-                etag: *etag,
+                etag: Validator::of_attributes(state).0,
                 noun: noun.name,
                 ticket: *ticket,
             },

@@ -39,6 +39,23 @@ impl Validator {
     /// only ever compared with tags of the same noun (RFC 9110 §8.8.1), whose
     /// kind never changes, and hashing it cost as much as the state.
     pub fn strong_of(_about: &Description, state: &Attributes) -> Validator {
+        Validator::of_attributes(state)
+    }
+
+    /// The strong validator of `state`: [`strong_of`](Self::strong_of)
+    /// for a caller that holds the state but not its noun's description.
+    ///
+    /// ```
+    /// use urest_core::attributes::{Attributes, Value};
+    /// use urest_core::coord::Validator;
+    /// use urest_core::resource::{Description, Verbs};
+    ///
+    /// let about = Description { kind: "fixed", policy: None, attributes: &[], verbs: Verbs::READ_ONLY };
+    /// let mut state = Attributes::new();
+    /// state.set("x", Value::Int(1)).unwrap();
+    /// assert_eq!(Validator::of_attributes(&state), Validator::strong_of(&about, &state));
+    /// ```
+    pub fn of_attributes(state: &Attributes) -> Validator {
         let mut strong = Fnv::new();
         for (key, value) in state.iter() {
             strong.entry(key, value);
