@@ -243,21 +243,19 @@ struct Line {
     minor_version: u8,
 }
 
-/// Read the head at the start of `received`, handing each header (name,
-/// value and where the value lies) that `wanted` picks by its name to
-/// `header` as it is read. `wanted` is asked inline for every header,
-/// `header` only for those it picks: most of a request's headers then
-/// cost no call.
-///
-/// The head is read by offsets into `received`, each byte looked at once,
-/// so that the loop over headers keeps a few numbers rather than slices;
-/// a line that does not start with a name is looked at again only then,
-/// for the blank line that ends the head.
-fn read_head<'r>(
-    received: &'r [u8],
-    wanted: impl Fn(&[u8]) -> bool,
-    mut header: impl FnMut(&'r [u8], &'r [u8], Span),
-) -> Reading<Line> {
+/// Where the request line's parts lie, and where the headers start.
+struct RequestLine {
+    method_at: Span,
+    target_at: Span,
+    minor_version: u8,
+    headers_at: usize,
+}
+
+/// Read the request line at the start of `received` (after any empty
+/// lines). Out of line, apart from the header loop: each is compiled with
+/// the registers to itself.
+#[inline(never)]
+fn read_request_line(received: &[u8]) -> Reading<RequestLine> {
     use httparse::Error;
     let byte = |at: usize| received.get(at).copied();
     let mut at = 0;
@@ -317,8 +315,41 @@ fn read_head<'r>(
         (None, _) | (Some(b'\r'), None) => return Ok(None),
         _ => return Err(Error::NewLine),
     };
-    let method_at = Span::between(method_start, method_end);
-    let target_at = Span::between(target_start, target_end);
+    Ok(Some(RequestLine {
+        method_at: Span::between(method_start, method_end),
+        target_at: Span::between(target_start, target_end),
+        minor_version,
+        headers_at: at,
+    }))
+}
+
+/// Read the head at the start of `received`, handing each header (name,
+/// value and where the value lies) that `wanted` picks by its name to
+/// `header` as it is read. `wanted` is asked inline for every header,
+/// `header` only for those it picks: most of a request's headers then
+/// cost no call.
+///
+/// The head is read by offsets into `received`, each byte looked at once,
+/// so that the loop over headers keeps a few numbers rather than slices;
+/// a line that does not start with a name is looked at again only then,
+/// for the blank line that ends the head.
+fn read_head<'r>(
+    received: &'r [u8],
+    wanted: impl Fn(&[u8]) -> bool,
+    mut header: impl FnMut(&'r [u8], &'r [u8], Span),
+) -> Reading<Line> {
+    use httparse::Error;
+    let byte = |at: usize| received.get(at).copied();
+    let Some(RequestLine {
+        method_at,
+        target_at,
+        minor_version,
+        headers_at,
+    }) = read_request_line(received)?
+    else {
+        return Ok(None);
+    };
+    let mut at = headers_at;
     let mut count = 0;
     loop {
         let name_end = name_end(received, at);
