@@ -162,9 +162,9 @@ pub(crate) fn fingerprint(verb: &str, patch: Option<&Attributes>) -> Fingerprint
 /// Every step `(hash ^ word) * PRIME` is a bijection of the hash for a
 /// given word and of the word for a given hash (the prime is odd), so two
 /// sequences of words that differ in one word always hash apart. Each
-/// piece of text is fed as its length and then its bytes, so the sequence
-/// of words says where every piece ends, and two different states never
-/// give the same sequence.
+/// piece of text is fed with its length (see [`bytes`](Fnv::bytes)), so
+/// the sequence of words says where every piece ends, and two different
+/// states never give the same sequence.
 struct Fnv(u64);
 
 impl Fnv {
@@ -175,9 +175,16 @@ impl Fnv {
         Fnv(Self::OFFSET)
     }
 
-    /// The length of `bytes`, then their words (little-endian, the last
-    /// one padded with zeros, which the length tells apart).
+    /// A text of fewer than eight bytes (most keys) as one word: its bytes
+    /// (little-endian, padded with zeros) and its length in the top byte,
+    /// which none of its bytes reaches. A longer one as its length, whose
+    /// top byte is zero, then its words, the last one padded with zeros.
+    /// The first word says which form follows, and how many words.
     fn bytes(&mut self, bytes: &[u8]) {
+        if bytes.len() < 8 {
+            self.word(tail_word(bytes) | ((bytes.len() as u64) << 56));
+            return;
+        }
         self.word(bytes.len() as u64);
         let mut rest = bytes;
         while let Some((chunk, more)) = rest.split_first_chunk::<8>() {
@@ -312,6 +319,9 @@ mod tests {
         assert_ne!(hash_of_keys(&["abcdefgh"]), hash_of_keys(&["abcdefgh\0"]));
         assert_ne!(hash_of_text("abcdefghi"), hash_of_text("abcdefgh"));
         assert_ne!(hash_of_text(""), hash_of_text("\0"));
+        // A long text's length word against a short text's one word.
+        assert_ne!(hash_of_text("abcdefgh"), hash_of_text("\u{8}"));
+        assert_ne!(hash_of_keys(&["\0\0\0\0\0\0\0\0"]), hash_of_keys(&[""]));
     }
 
     #[test]
