@@ -188,7 +188,7 @@ pub(crate) fn examine(received: &[u8]) -> Examined {
     match read_head(received, Fields::may_take, |name, value, span| {
         fields.take(name, value, span);
     }) {
-        Ok(Some(line)) => Examined::Complete(fields.framing(received, line)),
+        Ok(Some(line)) => Examined::Complete(fields.framing(line)),
         Ok(None) => Examined::Partial,
         Err(httparse::Error::TooManyHeaders) => Examined::TooManyHeaders,
         Err(error) => Examined::Invalid(error),
@@ -238,6 +238,7 @@ type Reading<T> = Result<Option<T>, httparse::Error>;
 /// Where the request line's parts lie, and the head's length.
 struct Line {
     head_len: usize,
+    method: Method,
     method_at: Span,
     target_at: Span,
     minor_version: u8,
@@ -245,6 +246,7 @@ struct Line {
 
 /// Where the request line's parts lie, and where the headers start.
 struct RequestLine {
+    method: Method,
     method_at: Span,
     target_at: Span,
     minor_version: u8,
@@ -272,9 +274,10 @@ fn read_request_line(received: &[u8]) -> Reading<RequestLine> {
     let method_start = at;
     // The commonest methods by one comparison rather than a byte at a
     // time; what follows them is checked below as for any other.
-    let method_end = match received.get(at..at + 4) {
-        Some(b"GET " | b"PUT ") => at + 3,
-        _ => token_end(received, at),
+    let (known, method_end) = match received.get(at..at + 4) {
+        Some(b"GET ") => (Some(Method::Get), at + 3),
+        Some(b"PUT ") => (Some(Method::Put), at + 3),
+        _ => (None, token_end(received, at)),
     };
     let target_start = word_end(received, method_start, method_end)?;
     let Some(target_start) = target_start else {
@@ -316,6 +319,9 @@ fn read_request_line(received: &[u8]) -> Reading<RequestLine> {
         _ => return Err(Error::NewLine),
     };
     Ok(Some(RequestLine {
+        method: known.unwrap_or_else(|| {
+            Method::parse(received.get(method_start..method_end).unwrap_or_default())
+        }),
         method_at: Span::between(method_start, method_end),
         target_at: Span::between(target_start, target_end),
         minor_version,
@@ -341,6 +347,7 @@ fn read_head<'r>(
     use httparse::Error;
     let byte = |at: usize| received.get(at).copied();
     let Some(RequestLine {
+        method,
         method_at,
         target_at,
         minor_version,
@@ -365,6 +372,7 @@ fn read_head<'r>(
                 };
                 return Ok(Some(Line {
                     head_len,
+                    method,
                     method_at,
                     target_at,
                     minor_version,
@@ -703,11 +711,11 @@ impl Fields {
         }
     }
 
-    fn framing(&self, received: &[u8], line: Line) -> Framing {
+    fn framing(&self, line: Line) -> Framing {
         let minor_version = line.minor_version;
         Framing {
             head_len: line.head_len,
-            method: Method::parse(line.method_at.bytes(received)),
+            method: line.method,
             minor_version,
             length: if self.encoded {
                 Length::Encoded
