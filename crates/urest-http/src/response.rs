@@ -610,7 +610,10 @@ impl<'n> Reply<'n> {
     }
 
     /// The status line and headers for a body of `body_len` bytes, with
-    /// the headers an access decision adds.
+    /// the headers an access decision adds. Inline: composing a response
+    /// then fills in the head's description in place, rather than through
+    /// a call that builds and returns it.
+    #[inline(always)]
     pub(crate) fn head_with<'h>(
         &self,
         body_len: usize,
