@@ -124,21 +124,14 @@ pub(crate) struct Span {
 const HEAD_LIMIT: usize = u32::MAX as usize;
 
 impl Span {
-    /// The `len` bytes from `start`; beyond [`HEAD_LIMIT`], which no span
-    /// of a head reaches, it saturates to an empty span at the limit.
-    fn new(start: usize, len: usize) -> Span {
-        let start = u32::try_from(start).unwrap_or(u32::MAX);
-        let len = u32::try_from(len).unwrap_or(u32::MAX);
-        Span {
-            start,
-            end: start.saturating_add(len),
-        }
-    }
-
     /// The bytes from `start` up to `end`, offsets into a head (which
-    /// [`examine`] keeps within [`HEAD_LIMIT`]).
+    /// [`examine`] keeps within [`HEAD_LIMIT`], so they fit); an offset
+    /// beyond the limit, which no head reaches, saturates to it.
     fn between(start: usize, end: usize) -> Span {
-        Span::new(start, end.saturating_sub(start))
+        Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+        }
     }
 
     fn start(self) -> usize {
