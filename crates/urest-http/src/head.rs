@@ -547,6 +547,21 @@ static URI: [bool; 256] = table!(|byte| matches!(byte, b'!'..=0x7e | 0x80..=0xff
 /// The bytes of a header value: tab, space, visible ASCII, non-ASCII.
 static VALUE: [bool; 256] = table!(|byte| matches!(byte, b'\t' | b' '..=0x7e | 0x80..=0xff));
 
+/// The headers the server reads.
+#[derive(Copy, Clone)]
+enum Field {
+    ContentLength,
+    ContentType,
+    TransferEncoding,
+    Connection,
+    Expect,
+    LockToken,
+    IdempotencyKey,
+    Prefer,
+    IfMatch,
+    IfNoneMatch,
+}
+
 /// What the headers the server reads say, gathered as they are read.
 #[derive(Default)]
 struct Fields {
@@ -620,9 +635,9 @@ impl Fields {
 
     /// Take one header into account: `value` lies at `span` in the head.
     ///
-    /// Names are told apart by their length and first letter before any
-    /// is compared whole, so the headers the server ignores (most of a
-    /// typical request) cost no comparison at all. `value` comes trimmed:
+    /// Names are told apart by their length and first letter, then the one
+    /// name they may be is compared whole, so a header the server ignores
+    /// costs at most one comparison. `value` comes trimmed:
     /// the parser skips the spaces and tabs before it and leaves out those
     /// after it, and it holds no other white space (no CR, LF or form feed).
     ///
@@ -635,9 +650,26 @@ impl Fields {
             return;
         };
         // Setting bit 5 lowers an ASCII capital; any other byte it maps
-        // onto a letter is still compared whole below.
-        match (name.len(), first | 0x20) {
-            (14, b'c') if is_name(name, b"content-length") => {
+        // onto a letter is still compared whole below, once, whichever
+        // name it may be.
+        let (expected, field): (&[u8], Field) = match (name.len(), first | 0x20) {
+            (14, b'c') => (b"content-length", Field::ContentLength),
+            (12, b'c') => (b"content-type", Field::ContentType),
+            (17, b't') => (b"transfer-encoding", Field::TransferEncoding),
+            (10, b'c') => (b"connection", Field::Connection),
+            (6, b'e') => (b"expect", Field::Expect),
+            (10, b'l') => (b"lock-token", Field::LockToken),
+            (15, b'i') => (b"idempotency-key", Field::IdempotencyKey),
+            (6, b'p') => (b"prefer", Field::Prefer),
+            (8, b'i') => (b"if-match", Field::IfMatch),
+            (13, b'i') => (b"if-none-match", Field::IfNoneMatch),
+            _ => return,
+        };
+        if !is_name(name, expected) {
+            return;
+        }
+        match field {
+            Field::ContentLength => {
                 let Some(parsed) = parse_decimal(value) else {
                     self.length = Length::Invalid;
                     return;
@@ -650,9 +682,7 @@ impl Fields {
                 };
             }
             // The first Content-Type counts.
-            (12, b'c')
-                if self.content_type == ContentType::Absent && is_name(name, b"content-type") =>
-            {
+            Field::ContentType if self.content_type == ContentType::Absent => {
                 // Parameters such as `; charset=utf-8` do not change the media
                 // type. Most values are the media type alone: that is looked
                 // at first, without splitting or trimming.
@@ -673,31 +703,27 @@ impl Fields {
                     ContentType::Other
                 };
             }
-            (17, b't') if is_name(name, b"transfer-encoding") => self.encoded = true,
-            (10, b'c') if is_name(name, b"connection") => {
+            Field::TransferEncoding => self.encoded = true,
+            Field::Connection => {
                 for token in value.split(|&byte| byte == b',') {
                     let token = token.trim_ascii();
                     self.close |= token.eq_ignore_ascii_case(b"close");
                     self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
                 }
             }
-            (6, b'e') if is_name(name, b"expect") => {
+            Field::Expect => {
                 self.expects_continue |= value.eq_ignore_ascii_case(b"100-continue");
             }
             // The headers that coordinate clients: the first of each counts.
-            (10, b'l') if self.lock_token.is_none() && is_name(name, b"lock-token") => {
-                self.lock_token = Some(span);
-            }
-            (15, b'i') if self.idempotency_key.is_none() && is_name(name, b"idempotency-key") => {
+            Field::LockToken if self.lock_token.is_none() => self.lock_token = Some(span),
+            Field::IdempotencyKey if self.idempotency_key.is_none() => {
                 self.idempotency_key = Some(span);
             }
-            (6, b'p') if self.prefer_wait.is_none() && is_name(name, b"prefer") => {
+            Field::Prefer if self.prefer_wait.is_none() => {
                 self.prefer_wait = wait_preference(value);
             }
-            (8, b'i') if self.if_match.is_none() && is_name(name, b"if-match") => {
-                self.if_match = Some(span);
-            }
-            (13, b'i') if self.if_none_match.is_none() && is_name(name, b"if-none-match") => {
+            Field::IfMatch if self.if_match.is_none() => self.if_match = Some(span),
+            Field::IfNoneMatch if self.if_none_match.is_none() => {
                 self.if_none_match = Some(span);
             }
             _ => {}
@@ -737,6 +763,8 @@ impl Fields {
 /// capital letter, and among token bytes only a letter's two cases land on
 /// a lower-case letter and only `-` lands on `-` (CR, its other source, is
 /// no token byte), so the words are equal exactly when the names are.
+// Inline: its one caller compares one name, picked at run time.
+#[inline(always)]
 fn is_name(name: &[u8], lower: &[u8]) -> bool {
     const LOWER: u64 = u64::from_le_bytes([0x20; 8]);
     if name.len() != lower.len() {
