@@ -205,7 +205,7 @@ impl Fnv {
 
     // Inline: a state's validator hashes an entry per attribute, and the
     // call cost as much as hashing a short key.
-    #[inline]
+    #[inline(always)]
     fn entry(&mut self, key: &str, value: &Value) {
         self.bytes(key.as_bytes());
         // A marker of the variant, so that 1, true and "1" differ; each
