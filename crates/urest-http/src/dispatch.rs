@@ -152,10 +152,10 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// RFC 9110 §13.2.2: `If-Match` (strong comparison), then
     /// `If-None-Match` (weak comparison), against the noun's strong
-    /// validator at `now`. `None` if the request may go ahead.
-    // Kept out of line: its state would otherwise take room in the frame
-    // of every request, conditional or not (a Cortex-M0 has little stack).
-    #[inline(never)]
+    /// validator at `now`. `None` if the request may go ahead. Inline, for
+    /// the look at whether there is any condition at all: most requests
+    /// have none, and then make no call.
+    #[inline(always)]
     fn precondition(
         &self,
         resource: &dyn Resource,
@@ -165,6 +165,19 @@ impl<'a, C: Clock> Server<'a, C> {
         if request.if_match.is_none() && request.if_none_match.is_none() {
             return None;
         }
+        self.check_conditions(resource, request, now)
+    }
+
+    /// [`precondition`](Self::precondition) for a request with a condition.
+    // Kept out of line: its state would otherwise take room in the frame
+    // of every request, conditional or not (a Cortex-M0 has little stack).
+    #[inline(never)]
+    fn check_conditions(
+        &self,
+        resource: &dyn Resource,
+        request: &Incoming<'_>,
+        now: Instant,
+    ) -> Option<Reply<'a>> {
         let current = Validator::strong_of(&resource.describe(), &resource.get(now)).0;
         if let Some(list) = request.if_match {
             if !etag::list_matches(list.bytes(request.head), current, Comparison::Strong) {
