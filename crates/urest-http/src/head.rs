@@ -276,14 +276,14 @@ fn read_request_line(received: &[u8]) -> Reading<RequestLine> {
     let Some(target_start) = target_start else {
         return Ok(None);
     };
-    let target_end = visible_end(received, target_start, b'!', &URI);
+    let (target_end, target_is_ascii) = target_end(received, target_start);
     let version_start = word_end(received, target_start, target_end)?;
     let Some(version_start) = version_start else {
         return Ok(None);
     };
     if let Some(target) = received.get(target_start..target_end) {
         // Most targets are short and ASCII: a byte loop, not a call.
-        if !target.iter().all(u8::is_ascii) && core::str::from_utf8(target).is_err() {
+        if !target_is_ascii && core::str::from_utf8(target).is_err() {
             return Err(Error::Token);
         }
     }
@@ -503,6 +503,46 @@ fn visible_end(bytes: &[u8], start: usize, least: u8, accepted: &[bool; 256]) ->
         at += 8;
     }
     run_end(bytes, at, accepted)
+}
+
+/// [`visible_end`] for a request target, which the table [`URI`] reads;
+/// and whether the target is all ASCII, noted on the way (its bytes need
+/// checking as UTF-8 only if not).
+fn target_end(bytes: &[u8], start: usize) -> (usize, bool) {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let mut high = 0;
+    let mut at = start;
+    while let Some(chunk) = bytes
+        .get(at..at + 8)
+        .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
+    {
+        // As in `visible_end`, with `least` a `!`.
+        let word = u64::from_le_bytes(chunk);
+        let below = word.wrapping_sub(ONES * u64::from(b'!')) & !word;
+        let del = word ^ (ONES * 0x7f);
+        let is_del = del.wrapping_sub(ONES) & !del;
+        let stops = (below | is_del) & HIGH;
+        if stops != 0 {
+            // Only the bytes before the first stop are the target's: the
+            // bits below the lowest mark.
+            let before = (stops & stops.wrapping_neg()) - 1;
+            high |= word & before;
+            at += (stops.trailing_zeros() / 8) as usize;
+            break;
+        }
+        high |= word;
+        at += 8;
+    }
+    let mut ascii = high & HIGH == 0;
+    while let Some(&byte) = bytes.get(at) {
+        if !URI[usize::from(byte)] {
+            break;
+        }
+        ascii &= byte.is_ascii();
+        at += 1;
+    }
+    (at, ascii)
 }
 
 /// The bytes `$byte` for which `$accepted` holds, as a table.
@@ -1056,6 +1096,27 @@ mod tests {
             b"Accept-Language",
         ] {
             assert!(!Fields::may_take(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn targets_end_as_the_table_says_and_know_whether_they_are_ascii() {
+        let mut line = std::vec::Vec::from(&b"/caf\xc3\xa9/led0?a=1&b=2#frag HTTP/1.1\r\n"[..]);
+        for at in 0..line.len() {
+            for byte in [b' ', b'\r', 0x7f, 0x80, 0xc3, 0xff, b'a', 0] {
+                let kept = line[at];
+                line[at] = byte;
+                for start in 0..=line.len() {
+                    let end = visible_end(&line, start, b'!', &URI);
+                    let ascii = line[start..end].is_ascii();
+                    assert_eq!(
+                        target_end(&line, start),
+                        (end, ascii),
+                        "{line:?} from {start}"
+                    );
+                }
+                line[at] = kept;
+            }
         }
     }
 
