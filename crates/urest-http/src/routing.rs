@@ -42,7 +42,9 @@ pub(crate) fn route<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
     route_in_general(target, nouns)
 }
 
-/// [`route`] for any target.
+/// [`route`] for any target. Out of line, so that the common case does
+/// not pay for its registers.
+#[inline(never)]
 fn route_in_general<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
     if target == b"*" {
         return Route::Server;
