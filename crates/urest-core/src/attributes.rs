@@ -1080,17 +1080,11 @@ impl Attributes {
         let mut out = Plain { buffer, len: 0 };
         out.put(b"{")?;
         for (index, (key, value)) in self.entries.iter().enumerate() {
-            if key
-                .bytes()
-                .any(|byte| byte == b'"' || byte == b'\\' || byte < 0x20)
-            {
-                return None;
-            }
             if index > 0 {
                 out.put(b",")?;
             }
             out.put(b"\"")?;
-            out.put(key.as_bytes())?;
+            out.key(key)?;
             out.put(b"\":")?;
             match value {
                 Value::Int(number) => out.int(*number)?,
@@ -1209,23 +1203,45 @@ impl Plain<'_> {
         Some(())
     }
 
-    /// `number` in decimal, with a `-` if negative.
-    fn int(&mut self, number: i64) -> Option<()> {
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut rest = number.unsigned_abs();
-        loop {
-            at -= 1;
-            *digits.get_mut(at)? = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
+    /// `key` as it is, or `None` if it holds a byte JSON must escape. The
+    /// bytes are checked as they are copied: one pass, and no call to
+    /// `memcpy` for a few bytes.
+    fn key(&mut self, key: &str) -> Option<()> {
+        let end = self.len.checked_add(key.len())?;
+        let into = self.buffer.get_mut(self.len..end)?;
+        for (slot, &byte) in into.iter_mut().zip(key.as_bytes()) {
+            if byte == b'"' || byte == b'\\' || byte < 0x20 {
+                return None;
             }
+            *slot = byte;
         }
+        self.len = end;
+        Some(())
+    }
+
+    /// `number` in decimal, with a `-` if negative: its digits counted
+    /// first, then written in place from the last, so they are not copied
+    /// again from a scratch array.
+    fn int(&mut self, number: i64) -> Option<()> {
         if number < 0 {
             self.put(b"-")?;
         }
-        self.put(digits.get(at..)?)
+        let mut rest = number.unsigned_abs();
+        // Counted by comparison, not division: a Cortex-M0 has no divider.
+        let mut len = 1;
+        let mut bound = 10u64;
+        while len < 20 && rest >= bound {
+            len += 1;
+            bound = bound.wrapping_mul(10);
+        }
+        let end = self.len.checked_add(len)?;
+        let into = self.buffer.get_mut(self.len..end)?;
+        for slot in into.iter_mut().rev() {
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        self.len = end;
+        Some(())
     }
 }
 
@@ -2163,5 +2179,23 @@ mod tests {
         // Too small a buffer fails the same way.
         let mut small = [0u8; 8];
         assert!(sets[0].encode(&mut small).is_err());
+    }
+
+    #[test]
+    fn integers_of_every_length_encode_as_serde_json_cores() {
+        let mut power = 1i64;
+        for _ in 0..19 {
+            for number in [power - 1, power, -power, -(power - 1), power + 1] {
+                let mut attributes = Attributes::new();
+                let _ = attributes.set("n", Value::Int(number));
+                let (mut ours, mut serde) = ([0u8; 64], [0u8; 64]);
+                let len = attributes.encode(&mut ours).unwrap();
+                let expected = serde_json_core::to_slice(&attributes, &mut serde).unwrap();
+                assert_eq!(ours[..len], serde[..expected], "{number}");
+                // One byte short of room is refused.
+                assert!(attributes.encode(&mut ours[..len - 1]).is_err());
+            }
+            power = power.saturating_mul(10);
+        }
     }
 }

@@ -152,10 +152,10 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// RFC 9110 §13.2.2: `If-Match` (strong comparison), then
     /// `If-None-Match` (weak comparison), against the noun's strong
-    /// validator at `now`. `None` if the request may go ahead.
-    // Kept out of line: its state would otherwise take room in the frame
-    // of every request, conditional or not (a Cortex-M0 has little stack).
-    #[inline(never)]
+    /// validator at `now`. `None` if the request may go ahead. Inline, for
+    /// the look at whether there is any condition at all: most requests
+    /// have none, and then make no call.
+    #[inline(always)]
     fn precondition(
         &self,
         resource: &dyn Resource,
@@ -165,6 +165,19 @@ impl<'a, C: Clock> Server<'a, C> {
         if request.if_match.is_none() && request.if_none_match.is_none() {
             return None;
         }
+        self.check_conditions(resource, request, now)
+    }
+
+    /// [`precondition`](Self::precondition) for a request with a condition.
+    // Kept out of line: its state would otherwise take room in the frame
+    // of every request, conditional or not (a Cortex-M0 has little stack).
+    #[inline(never)]
+    fn check_conditions(
+        &self,
+        resource: &dyn Resource,
+        request: &Incoming<'_>,
+        now: Instant,
+    ) -> Option<Reply<'a>> {
         let current = Validator::strong_of(&resource.describe(), &resource.get(now)).0;
         if let Some(list) = request.if_match {
             if !etag::list_matches(list.bytes(request.head), current, Comparison::Strong) {
@@ -487,35 +500,36 @@ fn without(mut verbs: Verbs, method: Method) -> Verbs {
     verbs
 }
 
-/// `200` with the state of `resource` (which `description` describes) at
-/// `now` and its entity tag, read once: the tag is the body's; and, for a
-/// read of a locked noun, how long it stays locked.
+/// `200` with the state of `resource` at `now`, read once (its entity tag
+/// is worked out from the state the reply holds, so the tag is the
+/// body's); and, for a read of a locked noun, how long it stays locked.
+/// `_description` is the noun's, which the tag no longer needs.
 pub(crate) fn state_of<'a>(
     resource: &dyn Resource,
-    description: &Description,
+    _description: &Description,
     now: Instant,
     note: StateNote,
 ) -> Reply<'a> {
-    let state = resource.get(now);
-    let etag = Validator::strong_of(description, &state).0;
-    Reply::State(state, etag, note)
+    // Nothing but the state read goes into the reply here: the noun then
+    // writes its state straight into the reply, where a state read into a
+    // local first (to hash it) was copied, some 600 bytes, into the reply.
+    Reply::State(resource.get(now), note)
 }
 
-/// `202` with the state of `noun` (which `description` describes) at `now`
-/// and where the change `ticket` stands: `position` in the queue, `eta`
-/// until it is expected to complete.
+/// `202` with the state of `noun` at `now` (its entity tag worked out, as
+/// for [`state_of`], from the state the reply holds) and where the change
+/// `ticket` stands: `position` in the queue, `eta` until it is expected to
+/// complete. `_description` is the noun's, which the tag no longer needs.
 pub(crate) fn accepted<'a>(
     noun: &'a Noun<'a>,
-    description: &Description,
+    _description: &Description,
     ticket: Ticket,
     position: u16,
     eta: Duration,
     now: Instant,
 ) -> Reply<'a> {
-    let state = noun.resource.get(now);
     Reply::Accepted {
-        etag: Validator::strong_of(description, &state).0,
-        state,
+        state: noun.resource.get(now),
         noun,
         ticket: ticket.number(),
         position,

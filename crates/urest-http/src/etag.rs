@@ -8,29 +8,34 @@ pub(crate) const ETAG_LEN: usize = 18;
 
 /// The entity tag of validator `value`, written without `core::fmt`.
 pub(crate) fn render(value: u64) -> [u8; ETAG_LEN] {
-    // The sixteen digits in order, four from each quarter of the value,
+    // The sixteen digits in order, eight from each half of the value,
     // placed by name: no loop, no index to check.
-    let [a, b, c, d] = hex_digits((value >> 48) as u16);
-    let [e, f, g, h] = hex_digits((value >> 32) as u16);
-    let [i, j, k, l] = hex_digits((value >> 16) as u16);
-    let [m, n, o, p] = hex_digits(value as u16);
+    let [a, b, c, d, e, f, g, h] = hex_digits((value >> 32) as u32);
+    let [i, j, k, l, m, n, o, p] = hex_digits(value as u32);
     [b'"', a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, b'"']
 }
 
-/// The four lower-case hex digits of `quarter`, most significant first,
-/// worked out for all four at once in one 32-bit word (a Cortex-M0 has no
-/// 64-bit arithmetic of its own).
-fn hex_digits(quarter: u16) -> [u8; 4] {
-    // Spread the nibbles one to a byte, keeping their order: 0x1234
-    // becomes 0x01020304.
-    let mut word = u32::from(quarter);
-    word = (word | (word << 8)) & 0x00ff_00ff;
-    word = (word | (word << 4)) & 0x0f0f_0f0f;
+/// The eight lower-case hex digits of `half`, most significant first,
+/// worked out for all eight at once in one 64-bit word: three spreading
+/// steps and one conversion for eight digits (on a Cortex-M0, which does
+/// 64-bit arithmetic as two 32-bit halves, as few operations as four
+/// digits at a time in 32 bits).
+fn hex_digits(half: u32) -> [u8; 8] {
+    // Spread the nibbles one to a byte, keeping their order: 0x12345678
+    // becomes 0x0102030405060708.
+    let mut word = u64::from(half);
+    word = (word | (word << 16)) & 0x0000_ffff_0000_ffff;
+    word = (word | (word << 8)) & 0x00ff_00ff_00ff_00ff;
+    word = (word | (word << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
     // '0' + nibble, and 'a' - '0' - 10 = 39 more where the nibble is 10
     // or more (adding 6 carries exactly those into bit 4); no byte
-    // overflows into the next.
-    let letters = ((word + 0x0606_0606) >> 4) & 0x0101_0101;
-    (word + 0x3030_3030 + letters * 39).to_be_bytes()
+    // overflows into the next. The 39s are masked in, not multiplied: a
+    // Cortex-M0 multiplies 64 bits in software.
+    let letters = ((word + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    // Each letter byte becomes 0xff: its 1 shifted into the next byte, less
+    // itself (the top one borrows past the word, which wrapping allows).
+    let where_letters = (letters << 8).wrapping_sub(letters);
+    (word + 0x3030_3030_3030_3030 + (where_letters & 0x2727_2727_2727_2727)).to_be_bytes()
 }
 
 /// How two entity tags are compared.

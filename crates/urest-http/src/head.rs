@@ -124,20 +124,14 @@ pub(crate) struct Span {
 const HEAD_LIMIT: usize = u32::MAX as usize;
 
 impl Span {
-    /// The `len` bytes from `start`; beyond [`HEAD_LIMIT`], which no span
-    /// of a head reaches, it saturates to an empty span at the limit.
-    fn new(start: usize, len: usize) -> Span {
-        let start = u32::try_from(start).unwrap_or(u32::MAX);
-        let len = u32::try_from(len).unwrap_or(u32::MAX);
+    /// The bytes from `start` up to `end`, offsets into a head (which
+    /// [`examine`] keeps within [`HEAD_LIMIT`], so they fit); an offset
+    /// beyond the limit, which no head reaches, saturates to it.
+    fn between(start: usize, end: usize) -> Span {
         Span {
-            start,
-            end: start.saturating_add(len),
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
         }
-    }
-
-    /// The first `len` bytes of `rest`, the unread end of `received`.
-    fn at(received: &[u8], rest: &[u8], len: usize) -> Span {
-        Span::new(received.len() - rest.len(), len)
     }
 
     fn start(self) -> usize {
@@ -184,14 +178,10 @@ pub(crate) enum Examined {
 pub(crate) fn examine(received: &[u8]) -> Examined {
     let received = received.get(..HEAD_LIMIT).unwrap_or(received);
     let mut fields = Fields::default();
-    let base = received.as_ptr() as usize;
-    match read_head(received, |name, value| {
-        // The value lies inside `received`: its offset gives its span.
-        let start = (value.as_ptr() as usize).wrapping_sub(base);
-        let span = Span::new(start, value.len());
+    match read_head(received, Fields::may_take, |name, value, span| {
         fields.take(name, value, span);
     }) {
-        Ok(Some(line)) => Examined::Complete(fields.framing(received, line)),
+        Ok(Some(line)) => Examined::Complete(fields.framing(line)),
         Ok(None) => Examined::Partial,
         Err(httparse::Error::TooManyHeaders) => Examined::TooManyHeaders,
         Err(error) => Examined::Invalid(error),
@@ -214,14 +204,18 @@ pub(crate) fn parse_with_headers<'r>(
     storage: &'r mut [Header<'r>; MAX_HEADERS],
 ) -> Option<Parsed<'r>> {
     let mut count = 0;
-    let line = read_head(head, |name, value| {
-        if let Some(slot) = storage.get_mut(count) {
-            // Names are tokens, so ASCII.
-            let name = core::str::from_utf8(name).unwrap_or("");
-            *slot = Header { name, value };
-            count += 1;
-        }
-    });
+    let line = read_head(
+        head,
+        |_| true,
+        |name, value, _| {
+            if let Some(slot) = storage.get_mut(count) {
+                // Names are tokens, so ASCII.
+                let name = core::str::from_utf8(name).unwrap_or("");
+                *slot = Header { name, value };
+                count += 1;
+            }
+        },
+    );
     let line = line.ok()??;
     Some(Parsed {
         method: line.method_at.text(head),
@@ -237,142 +231,219 @@ type Reading<T> = Result<Option<T>, httparse::Error>;
 /// Where the request line's parts lie, and the head's length.
 struct Line {
     head_len: usize,
+    method: Method,
     method_at: Span,
     target_at: Span,
     minor_version: u8,
 }
 
-/// Read the head at the start of `received`, handing each header (name,
-/// value) to `header` as it is read.
-fn read_head<'r>(received: &'r [u8], mut header: impl FnMut(&'r [u8], &'r [u8])) -> Reading<Line> {
+/// Where the request line's parts lie, and where the headers start.
+struct RequestLine {
+    method: Method,
+    method_at: Span,
+    target_at: Span,
+    minor_version: u8,
+    headers_at: usize,
+}
+
+/// Read the request line at the start of `received` (after any empty
+/// lines). Out of line, apart from the header loop: each is compiled with
+/// the registers to itself.
+#[inline(never)]
+fn read_request_line(received: &[u8]) -> Reading<RequestLine> {
     use httparse::Error;
-    let mut rest = received;
+    let byte = |at: usize| received.get(at).copied();
+    let mut at = 0;
     // Empty lines before the request line are ignored (RFC 9112 §2.2).
     loop {
-        rest = match rest {
-            [b'\n', more @ ..] | [b'\r', b'\n', more @ ..] => more,
-            [] | [b'\r'] => return Ok(None),
-            [b'\r', ..] => return Err(Error::NewLine),
+        at = match (byte(at), byte(at + 1)) {
+            (Some(b'\n'), _) => at + 1,
+            (Some(b'\r'), Some(b'\n')) => at + 2,
+            (None, _) | (Some(b'\r'), None) => return Ok(None),
+            (Some(b'\r'), _) => return Err(Error::NewLine),
             _ => break,
         };
     }
-    let method_at = Span::at(received, rest, run(rest, &TOKEN));
-    rest = match word_end(received, method_at)? {
-        Some(more) => more,
-        None => return Ok(None),
+    let method_start = at;
+    // The commonest methods by one comparison rather than a byte at a
+    // time; what follows them is checked below as for any other.
+    let (known, method_end) = match received.get(at..at + 4) {
+        Some(b"GET ") => (Some(Method::Get), at + 3),
+        Some(b"PUT ") => (Some(Method::Put), at + 3),
+        _ => (None, token_end(received, at)),
     };
-    let target_len = run_visible(rest, b'!', &URI);
-    let target_at = Span::at(received, rest, target_len);
-    rest = match word_end(received, target_at)? {
-        Some(more) => more,
-        None => return Ok(None),
+    let target_start = word_end(received, method_start, method_end)?;
+    let Some(target_start) = target_start else {
+        return Ok(None);
     };
-    if let Some(target) = received.get(target_at.start()..target_at.end()) {
-        if !target.is_ascii() && core::str::from_utf8(target).is_err() {
+    let (target_end, target_is_ascii) = target_end(received, target_start);
+    let version_start = word_end(received, target_start, target_end)?;
+    let Some(version_start) = version_start else {
+        return Ok(None);
+    };
+    if let Some(target) = received.get(target_start..target_end) {
+        // Most targets are short and ASCII: a byte loop, not a call.
+        if !target_is_ascii && core::str::from_utf8(target).is_err() {
             return Err(Error::Token);
         }
     }
     // The version as one word: two comparisons instead of eight of bytes.
-    let version = rest
-        .get(..8)
+    let version = received
+        .get(version_start..version_start + 8)
         .and_then(|version| <[u8; 8]>::try_from(version).ok())
         .map(u64::from_le_bytes);
     let minor_version = match version {
         Some(word) if word == u64::from_le_bytes(*b"HTTP/1.0") => 0,
         Some(word) if word == u64::from_le_bytes(*b"HTTP/1.1") => 1,
         Some(_) => return Err(Error::Version),
-        None if b"HTTP/1.".starts_with(rest.get(..7).unwrap_or(rest)) => return Ok(None),
-        None => return Err(Error::Version),
+        None => {
+            let rest = received.get(version_start..).unwrap_or_default();
+            if b"HTTP/1.".starts_with(rest.get(..7).unwrap_or(rest)) {
+                return Ok(None);
+            }
+            return Err(Error::Version);
+        }
     };
-    rest = match line_end(rest.get(8..).unwrap_or_default(), Error::NewLine)? {
-        Some(more) => more,
-        None => return Ok(None),
+    at = version_start + 8;
+    at = match (byte(at), byte(at + 1)) {
+        (Some(b'\n'), _) => at + 1,
+        (Some(b'\r'), Some(b'\n')) => at + 2,
+        (None, _) | (Some(b'\r'), None) => return Ok(None),
+        _ => return Err(Error::NewLine),
     };
+    Ok(Some(RequestLine {
+        method: known.unwrap_or_else(|| {
+            Method::parse(received.get(method_start..method_end).unwrap_or_default())
+        }),
+        method_at: Span::between(method_start, method_end),
+        target_at: Span::between(target_start, target_end),
+        minor_version,
+        headers_at: at,
+    }))
+}
+
+/// Read the head at the start of `received`, handing each header (name,
+/// value and where the value lies) that `wanted` picks by its name to
+/// `header` as it is read. `wanted` is asked inline for every header,
+/// `header` only for those it picks: most of a request's headers then
+/// cost no call.
+///
+/// The head is read by offsets into `received`, each byte looked at once,
+/// so that the loop over headers keeps a few numbers rather than slices;
+/// a line that does not start with a name is looked at again only then,
+/// for the blank line that ends the head.
+fn read_head<'r>(
+    received: &'r [u8],
+    wanted: impl Fn(&[u8]) -> bool,
+    mut header: impl FnMut(&'r [u8], &'r [u8], Span),
+) -> Reading<Line> {
+    use httparse::Error;
+    let byte = |at: usize| received.get(at).copied();
+    let Some(RequestLine {
+        method,
+        method_at,
+        target_at,
+        minor_version,
+        headers_at,
+    }) = read_request_line(received)?
+    else {
+        return Ok(None);
+    };
+    let mut at = headers_at;
     let mut count = 0;
     loop {
-        if let [b'\r' | b'\n', ..] | [] = rest {
-            let Some(more) = line_end(rest, Error::NewLine)? else {
-                return Ok(None);
-            };
-            return Ok(Some(Line {
-                head_len: received.len() - more.len(),
-                method_at,
-                target_at,
-                minor_version,
-            }));
-        }
-        let Some((name, more)) = rest.split_at_checked(run_name(rest)) else {
-            return Ok(None);
-        };
-        rest = match more {
-            [b':', more @ ..] if !name.is_empty() => more,
-            [] => return Ok(None),
-            _ => return Err(Error::HeaderName),
-        };
-        while let [b' ' | b'\t', more @ ..] = rest {
-            rest = more;
-        }
-        let Some((value, more)) = rest.split_at_checked(run_visible(rest, b' ', &VALUE)) else {
-            return Ok(None);
-        };
-        rest = match line_end(more, Error::HeaderValue)? {
-            Some(more) => more,
+        let name_end = name_end(received, at);
+        match byte(name_end) {
+            Some(b':') if name_end > at => {}
             None => return Ok(None),
+            Some(b'\r' | b'\n') if name_end == at => {
+                let head_len = match (byte(at), byte(at + 1)) {
+                    (Some(b'\n'), _) => at + 1,
+                    (Some(b'\r'), Some(b'\n')) => at + 2,
+                    (Some(b'\r'), None) => return Ok(None),
+                    _ => return Err(Error::NewLine),
+                };
+                return Ok(Some(Line {
+                    head_len,
+                    method,
+                    method_at,
+                    target_at,
+                    minor_version,
+                }));
+            }
+            Some(_) => return Err(Error::HeaderName),
+        }
+        let mut value_start = name_end + 1;
+        while let Some(b' ' | b'\t') = byte(value_start) {
+            value_start += 1;
+        }
+        let value_end = visible_end(received, value_start, b' ', &VALUE);
+        let next = match (byte(value_end), byte(value_end + 1)) {
+            (Some(b'\n'), _) => value_end + 1,
+            (Some(b'\r'), Some(b'\n')) => value_end + 2,
+            (None, _) | (Some(b'\r'), None) => return Ok(None),
+            _ => return Err(Error::HeaderValue),
         };
         count += 1;
         if count > MAX_HEADERS {
             return Err(Error::TooManyHeaders);
         }
-        header(name, value.trim_ascii_end());
+        let name = received.get(at..name_end).unwrap_or_default();
+        if wanted(name) {
+            let value = received.get(value_start..value_end).unwrap_or_default();
+            let value = value.trim_ascii_end();
+            let span = Span::between(value_start, value_start + value.len());
+            header(name, value, span);
+        }
+        at = next;
     }
 }
 
-/// What follows the line break that starts `rest`, which must be CRLF or
-/// LF; `Ok(None)` if it has not arrived whole.
-fn line_end(rest: &[u8], error: httparse::Error) -> Reading<&[u8]> {
-    match rest {
-        [b'\n', more @ ..] | [b'\r', b'\n', more @ ..] => Ok(Some(more)),
-        [] | [b'\r'] => Ok(None),
-        _ => Err(error),
-    }
-}
-
-/// After the method or target: one space must follow a non-empty `word`;
-/// what comes after it.
-fn word_end(received: &[u8], word: Span) -> Reading<&[u8]> {
-    match received.get(word.end()..).unwrap_or_default() {
-        [] => Ok(None),
-        [b' ', more @ ..] if word.end > word.start => Ok(Some(more)),
+/// After the method or target (`start..end` in `received`): one space
+/// must follow a non-empty word; where what comes after it starts.
+fn word_end(received: &[u8], start: usize, end: usize) -> Reading<usize> {
+    match received.get(end) {
+        None => Ok(None),
+        Some(b' ') if end > start => Ok(Some(end + 1)),
         _ => Err(httparse::Error::Token),
     }
 }
 
-/// How many bytes at the start of `bytes` `accepted` takes.
-fn run(bytes: &[u8], accepted: &[bool; 256]) -> usize {
-    bytes
-        .iter()
-        .take_while(|&&byte| accepted[usize::from(byte)])
-        .count()
+/// Where the run of bytes that `accepted` takes, from `start` in `bytes`,
+/// ends.
+fn run_end(bytes: &[u8], start: usize, accepted: &[bool; 256]) -> usize {
+    let mut at = start;
+    while let Some(&byte) = bytes.get(at) {
+        if !accepted[usize::from(byte)] {
+            break;
+        }
+        at += 1;
+    }
+    at
 }
 
-/// [`run`] over [`TOKEN`], for header names: a machine word at a time
+/// [`run_end`] over [`TOKEN`], for methods.
+fn token_end(bytes: &[u8], start: usize) -> usize {
+    run_end(bytes, start, &TOKEN)
+}
+
+/// [`run_end`] over [`TOKEN`], for header names: a machine word at a time
 /// while its bytes are all letters or `-` (the whole of most names but the
 /// last few bytes), then by the table from the first byte that is not.
 /// A word is what the chip adds in one instruction: 4 bytes on a
 /// Cortex-M, 8 on a 64-bit host. Inline: the header loop scans a name per
 /// header, and a call costs as much as a short name's scan.
 #[inline(always)]
-fn run_name(bytes: &[u8]) -> usize {
+fn name_end(bytes: &[u8], start: usize) -> usize {
     const WIDTH: usize = core::mem::size_of::<usize>();
     const ONES: usize = usize::MAX / 0xff;
     const HIGH: usize = ONES * 0x80;
     const LOW: usize = !HIGH;
-    let mut chunks = bytes.chunks_exact(WIDTH);
-    let mut len = 0;
-    for chunk in chunks.by_ref() {
-        let Ok(chunk) = <[u8; WIDTH]>::try_from(chunk) else {
-            break;
-        };
+    let mut at = start;
+    while let Some(chunk) = bytes
+        .get(at..at + WIDTH)
+        .and_then(|chunk| <[u8; WIDTH]>::try_from(chunk).ok())
+    {
         // Little-endian whatever the chip: the first byte is the lowest.
         let word = usize::from_le_bytes(chunk);
         // Each byte's low seven bits with bit 5 set (capitals lowered);
@@ -388,26 +459,32 @@ fn run_name(bytes: &[u8]) -> usize {
         let not_dash = ((dash & LOW) + LOW) | dash;
         let stops = !(letter | !not_dash) & HIGH;
         if stops != 0 {
-            len += (stops.trailing_zeros() / 8) as usize;
+            at += (stops.trailing_zeros() / 8) as usize;
+            // Most names stop at their colon, which no table takes.
+            if bytes.get(at) == Some(&b':') {
+                return at;
+            }
             break;
         }
-        len += WIDTH;
+        at += WIDTH;
     }
-    len + run(bytes.get(len..).unwrap_or_default(), &TOKEN)
+    run_end(bytes, at, &TOKEN)
 }
 
-/// [`run`] for a table that takes every byte from `least` up but DEL (and
-/// perhaps a few more): eight bytes at a time up to the first that is below
-/// `least` or DEL, then byte by byte from there.
-fn run_visible(bytes: &[u8], least: u8, accepted: &[bool; 256]) -> usize {
+/// [`run_end`] for a table that takes every byte from `least` up but DEL
+/// (and perhaps a few more): eight bytes at a time up to the first that is
+/// below `least` or DEL, then byte by byte from there. Inline: it runs for
+/// the target and every header value, and a call cost as much as a short
+/// value's scan.
+#[inline(always)]
+fn visible_end(bytes: &[u8], start: usize, least: u8, accepted: &[bool; 256]) -> usize {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
-    let mut chunks = bytes.chunks_exact(8);
-    let mut len = 0;
-    for chunk in chunks.by_ref() {
-        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
+    let mut at = start;
+    while let Some(chunk) = bytes
+        .get(at..at + 8)
+        .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
+    {
         // Little-endian whatever the chip: the first byte is the lowest.
         let word = u64::from_le_bytes(chunk);
         // A byte below `least` (at most 0x80), or equal to DEL, sets its
@@ -420,12 +497,52 @@ fn run_visible(bytes: &[u8], least: u8, accepted: &[bool; 256]) -> usize {
         let is_del = del.wrapping_sub(ONES) & !del;
         let stops = (below | is_del) & HIGH;
         if stops != 0 {
-            len += (stops.trailing_zeros() / 8) as usize;
+            at += (stops.trailing_zeros() / 8) as usize;
             break;
         }
-        len += 8;
+        at += 8;
     }
-    len + run(bytes.get(len..).unwrap_or_default(), accepted)
+    run_end(bytes, at, accepted)
+}
+
+/// [`visible_end`] for a request target, which the table [`URI`] reads;
+/// and whether the target is all ASCII, noted on the way (its bytes need
+/// checking as UTF-8 only if not).
+fn target_end(bytes: &[u8], start: usize) -> (usize, bool) {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let mut high = 0;
+    let mut at = start;
+    while let Some(chunk) = bytes
+        .get(at..at + 8)
+        .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
+    {
+        // As in `visible_end`, with `least` a `!`.
+        let word = u64::from_le_bytes(chunk);
+        let below = word.wrapping_sub(ONES * u64::from(b'!')) & !word;
+        let del = word ^ (ONES * 0x7f);
+        let is_del = del.wrapping_sub(ONES) & !del;
+        let stops = (below | is_del) & HIGH;
+        if stops != 0 {
+            // Only the bytes before the first stop are the target's: the
+            // bits below the lowest mark.
+            let before = (stops & stops.wrapping_neg()) - 1;
+            high |= word & before;
+            at += (stops.trailing_zeros() / 8) as usize;
+            break;
+        }
+        high |= word;
+        at += 8;
+    }
+    let mut ascii = high & HIGH == 0;
+    while let Some(&byte) = bytes.get(at) {
+        if !URI[usize::from(byte)] {
+            break;
+        }
+        ascii &= byte.is_ascii();
+        at += 1;
+    }
+    (at, ascii)
 }
 
 /// The bytes `$byte` for which `$accepted` holds, as a table.
@@ -470,6 +587,21 @@ static URI: [bool; 256] = table!(|byte| matches!(byte, b'!'..=0x7e | 0x80..=0xff
 /// The bytes of a header value: tab, space, visible ASCII, non-ASCII.
 static VALUE: [bool; 256] = table!(|byte| matches!(byte, b'\t' | b' '..=0x7e | 0x80..=0xff));
 
+/// The headers the server reads.
+#[derive(Copy, Clone)]
+enum Field {
+    ContentLength,
+    ContentType,
+    TransferEncoding,
+    Connection,
+    Expect,
+    LockToken,
+    IdempotencyKey,
+    Prefer,
+    IfMatch,
+    IfNoneMatch,
+}
+
 /// What the headers the server reads say, gathered as they are read.
 #[derive(Default)]
 struct Fields {
@@ -495,22 +627,89 @@ struct Fields {
     prefer_wait: Option<u32>,
 }
 
+/// The names [`Fields::take`] reads, each as one bit of a word: the bit
+/// [`name_bit`] picks for it.
+const TAKEN_NAMES: u64 = {
+    let names: [&[u8]; 10] = [
+        b"content-length",
+        b"content-type",
+        b"transfer-encoding",
+        b"connection",
+        b"expect",
+        b"lock-token",
+        b"idempotency-key",
+        b"prefer",
+        b"if-match",
+        b"if-none-match",
+    ];
+    let mut bits = 0;
+    let mut index = 0;
+    while index < names.len() {
+        let name = names[index];
+        bits |= name_bit(name.len(), name[0]);
+        index += 1;
+    }
+    bits
+};
+
+/// One of 64 bits for a header name of `len` bytes starting with `first`,
+/// whatever its case. Names that [`Fields::take`] ignores may share a bit
+/// with one it reads; they then only cost it a look.
+const fn name_bit(len: usize, first: u8) -> u64 {
+    1 << ((len + (first | 0x20) as usize) % 64)
+}
+
 impl Fields {
+    /// Whether [`take`](Self::take) may read the header `name`: false for
+    /// most of the headers a request carries (`Host`, `User-Agent`,
+    /// `Accept`…), told by its length and first letter with one look at a
+    /// word of bits, so that they cost no call. Inline: it runs for every
+    /// header.
+    #[inline(always)]
+    fn may_take(name: &[u8]) -> bool {
+        let Some(&first) = name.first() else {
+            return false;
+        };
+        TAKEN_NAMES & name_bit(name.len(), first) != 0
+    }
+
     /// Take one header into account: `value` lies at `span` in the head.
     ///
-    /// Names are told apart by their length and first letter before any
-    /// is compared whole, so the headers the server ignores (most of a
-    /// typical request) cost no comparison at all. `value` comes trimmed:
+    /// Names are told apart by their length and first letter, then the one
+    /// name they may be is compared whole, so a header the server ignores
+    /// costs at most one comparison. `value` comes trimmed:
     /// the parser skips the spaces and tabs before it and leaves out those
     /// after it, and it holds no other white space (no CR, LF or form feed).
+    ///
+    /// Out of line, so that the header loop keeps only the look at
+    /// [`may_take`](Self::may_take) and calls this for the few headers
+    /// that pass it.
+    #[inline(never)]
     fn take(&mut self, name: &[u8], value: &[u8], span: Span) {
         let Some(&first) = name.first() else {
             return;
         };
         // Setting bit 5 lowers an ASCII capital; any other byte it maps
-        // onto a letter is still compared whole below.
-        match (name.len(), first | 0x20) {
-            (14, b'c') if is_name(name, b"content-length") => {
+        // onto a letter is still compared whole below, once, whichever
+        // name it may be.
+        let (expected, field): (&[u8], Field) = match (name.len(), first | 0x20) {
+            (14, b'c') => (b"content-length", Field::ContentLength),
+            (12, b'c') => (b"content-type", Field::ContentType),
+            (17, b't') => (b"transfer-encoding", Field::TransferEncoding),
+            (10, b'c') => (b"connection", Field::Connection),
+            (6, b'e') => (b"expect", Field::Expect),
+            (10, b'l') => (b"lock-token", Field::LockToken),
+            (15, b'i') => (b"idempotency-key", Field::IdempotencyKey),
+            (6, b'p') => (b"prefer", Field::Prefer),
+            (8, b'i') => (b"if-match", Field::IfMatch),
+            (13, b'i') => (b"if-none-match", Field::IfNoneMatch),
+            _ => return,
+        };
+        if !is_name(name, expected) {
+            return;
+        }
+        match field {
+            Field::ContentLength => {
                 let Some(parsed) = parse_decimal(value) else {
                     self.length = Length::Invalid;
                     return;
@@ -523,9 +722,7 @@ impl Fields {
                 };
             }
             // The first Content-Type counts.
-            (12, b'c')
-                if self.content_type == ContentType::Absent && is_name(name, b"content-type") =>
-            {
+            Field::ContentType if self.content_type == ContentType::Absent => {
                 // Parameters such as `; charset=utf-8` do not change the media
                 // type. Most values are the media type alone: that is looked
                 // at first, without splitting or trimming.
@@ -546,42 +743,38 @@ impl Fields {
                     ContentType::Other
                 };
             }
-            (17, b't') if is_name(name, b"transfer-encoding") => self.encoded = true,
-            (10, b'c') if is_name(name, b"connection") => {
+            Field::TransferEncoding => self.encoded = true,
+            Field::Connection => {
                 for token in value.split(|&byte| byte == b',') {
                     let token = token.trim_ascii();
                     self.close |= token.eq_ignore_ascii_case(b"close");
                     self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
                 }
             }
-            (6, b'e') if is_name(name, b"expect") => {
+            Field::Expect => {
                 self.expects_continue |= value.eq_ignore_ascii_case(b"100-continue");
             }
             // The headers that coordinate clients: the first of each counts.
-            (10, b'l') if self.lock_token.is_none() && is_name(name, b"lock-token") => {
-                self.lock_token = Some(span);
-            }
-            (15, b'i') if self.idempotency_key.is_none() && is_name(name, b"idempotency-key") => {
+            Field::LockToken if self.lock_token.is_none() => self.lock_token = Some(span),
+            Field::IdempotencyKey if self.idempotency_key.is_none() => {
                 self.idempotency_key = Some(span);
             }
-            (6, b'p') if self.prefer_wait.is_none() && is_name(name, b"prefer") => {
+            Field::Prefer if self.prefer_wait.is_none() => {
                 self.prefer_wait = wait_preference(value);
             }
-            (8, b'i') if self.if_match.is_none() && is_name(name, b"if-match") => {
-                self.if_match = Some(span);
-            }
-            (13, b'i') if self.if_none_match.is_none() && is_name(name, b"if-none-match") => {
+            Field::IfMatch if self.if_match.is_none() => self.if_match = Some(span),
+            Field::IfNoneMatch if self.if_none_match.is_none() => {
                 self.if_none_match = Some(span);
             }
             _ => {}
         }
     }
 
-    fn framing(&self, received: &[u8], line: Line) -> Framing {
+    fn framing(&self, line: Line) -> Framing {
         let minor_version = line.minor_version;
         Framing {
             head_len: line.head_len,
-            method: Method::parse(line.method_at.bytes(received)),
+            method: line.method,
             minor_version,
             length: if self.encoded {
                 Length::Encoded
@@ -610,6 +803,8 @@ impl Fields {
 /// capital letter, and among token bytes only a letter's two cases land on
 /// a lower-case letter and only `-` lands on `-` (CR, its other source, is
 /// no token byte), so the words are equal exactly when the names are.
+// Inline: its one caller compares one name, picked at run time.
+#[inline(always)]
 fn is_name(name: &[u8], lower: &[u8]) -> bool {
     const LOWER: u64 = u64::from_le_bytes([0x20; 8]);
     if name.len() != lower.len() {
@@ -878,6 +1073,54 @@ mod tests {
     }
 
     #[test]
+    fn the_headers_read_pass_the_first_look_and_common_others_do_not() {
+        for name in [
+            &b"Content-Length"[..],
+            b"content-type",
+            b"Transfer-Encoding",
+            b"Connection",
+            b"Expect",
+            b"Lock-Token",
+            b"Idempotency-Key",
+            b"Prefer",
+            b"If-Match",
+            b"If-None-Match",
+        ] {
+            assert!(Fields::may_take(name), "{name:?}");
+        }
+        for name in [
+            &b"Host"[..],
+            b"User-Agent",
+            b"Accept",
+            b"Accept-Encoding",
+            b"Accept-Language",
+        ] {
+            assert!(!Fields::may_take(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn targets_end_as_the_table_says_and_know_whether_they_are_ascii() {
+        let mut line = std::vec::Vec::from(&b"/caf\xc3\xa9/led0?a=1&b=2#frag HTTP/1.1\r\n"[..]);
+        for at in 0..line.len() {
+            for byte in [b' ', b'\r', 0x7f, 0x80, 0xc3, 0xff, b'a', 0] {
+                let kept = line[at];
+                line[at] = byte;
+                for start in 0..=line.len() {
+                    let end = visible_end(&line, start, b'!', &URI);
+                    let ascii = line[start..end].is_ascii();
+                    assert_eq!(
+                        target_end(&line, start),
+                        (end, ascii),
+                        "{line:?} from {start}"
+                    );
+                }
+                line[at] = kept;
+            }
+        }
+    }
+
+    #[test]
     fn names_are_scanned_as_the_token_table_says() {
         let mut name = std::vec::Vec::from(&b"Accept-Encoding-Content-Length: x"[..]);
         for at in 0..name.len() {
@@ -886,7 +1129,7 @@ mod tests {
                 name[at] = byte;
                 for start in 0..=name.len() {
                     let bytes = &name[start..];
-                    assert_eq!(run_name(bytes), run(bytes, &TOKEN), "{bytes:?}");
+                    assert_eq!(name_end(bytes, 0), token_end(bytes, 0), "{bytes:?}");
                 }
                 name[at] = kept;
             }

@@ -7,7 +7,7 @@ use heapless::String;
 use urest_core::attributes::{
     AttributeError, Attributes, DecodeError, Kind, Problem as AttributeProblem, MAX_KEY,
 };
-use urest_core::coord::{LockInfo, LockToken};
+use urest_core::coord::{LockInfo, LockToken, Validator};
 use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, Verbs};
 use urest_core::time::Instant;
@@ -417,9 +417,9 @@ impl Piece for DecodeError {
 /// What to answer one request with.
 #[derive(Clone, Debug)]
 pub(crate) enum Reply<'n> {
-    /// `200` with a noun's state, its strong validator for `ETag`, and what
-    /// else its head says.
-    State(Attributes, u64, StateNote),
+    /// `200` with a noun's state (whose strong validator is its `ETag`) and
+    /// what else its head says.
+    State(Attributes, StateNote),
     /// `201` with a lock just granted (`Lock-Token` and `Location` name
     /// it), or `200` with a lock renewed; the body carries the token.
     Lock {
@@ -433,11 +433,10 @@ pub(crate) enum Reply<'n> {
     LockHeld { info: LockInfo, now: Instant },
     /// `204` with no body: done, nothing to say.
     NoContent,
-    /// `202` with a noun's state and where the change stands; `Location`
-    /// names the change.
+    /// `202` with a noun's state (whose strong validator is its `ETag`) and
+    /// where the change stands; `Location` names the change.
     Accepted {
         state: Attributes,
-        etag: u64,
         noun: &'n Noun<'n>,
         ticket: u32,
         position: u16,
@@ -508,7 +507,7 @@ impl<'n> Reply<'n> {
     /// alone (a problem never has a validator), or `ETag` with `Location`.
     fn extra(&self) -> Extra<'n> {
         match self {
-            Reply::State(_, etag, note) => Extra::Etag(*etag, *note),
+            Reply::State(state, note) => Extra::Etag(Validator::of_attributes(state).0, *note),
             Reply::NotModified { etag } => Extra::Etag(*etag, StateNote::Plain),
             Reply::Lock {
                 noun,
@@ -520,9 +519,12 @@ impl<'n> Reply<'n> {
                 noun: created.then_some(*noun),
             },
             Reply::Accepted {
-                etag, noun, ticket, ..
+                state,
+                noun,
+                ticket,
+                ..
             } => Extra::Located {
-                etag: *etag,
+                etag: Validator::of_attributes(state).0,
                 noun: noun.name,
                 ticket: *ticket,
             },
@@ -608,7 +610,10 @@ impl<'n> Reply<'n> {
     }
 
     /// The status line and headers for a body of `body_len` bytes, with
-    /// the headers an access decision adds.
+    /// the headers an access decision adds. Inline: composing a response
+    /// then fills in the head's description in place, rather than through
+    /// a call that builds and returns it.
+    #[inline(always)]
     pub(crate) fn head_with<'h>(
         &self,
         body_len: usize,
@@ -731,25 +736,21 @@ impl ResponseHead<'_> {
     }
 
     fn emit(&self, w: &mut Sink<'_>) {
-        match status_line(self.status) {
-            Some(line) => w.put(line.as_bytes()),
-            None => {
-                w.put(b"HTTP/1.1 ");
-                w.put(Digits::new(u64::from(self.status)).as_bytes());
-                w.put(b" ");
-                w.put(reason(self.status).as_bytes());
+        // The heads of states and changes start alike: their first lines
+        // in one piece rather than three.
+        match (self.status, self.content_type) {
+            (200, Some(Media::Json)) => {
+                w.put(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ");
             }
-        }
-        match self.content_type {
-            Some(Media::Json) => w.put(b"\r\nContent-Type: application/json"),
-            Some(Media::ProblemJson) => w.put(b"\r\nContent-Type: application/problem+json"),
-            None => {}
+            (202, Some(Media::Json)) => w.put(
+                b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: ",
+            ),
+            _ => self.emit_opening(w),
         }
         // A 204 has no content and must not say how long it is; a 304's
         // length would be that of the 200 it stands for, so none is sent.
         if !matches!(self.status, 204 | 304) {
-            w.put(b"\r\nContent-Length: ");
-            w.put(Digits::new(self.content_length as u64).as_bytes());
+            w.put_decimal(self.content_length as u64);
         }
         if let Some(allow) = self.allow {
             w.put(b"\r\nAllow: ");
@@ -789,6 +790,11 @@ impl ResponseHead<'_> {
                 }
             }
         }
+        if self.connection == Persistence::KeepAlive && adds_nothing(&self.access) {
+            // Most heads end here: both line breaks in one piece.
+            w.put(b"\r\n\r\n");
+            return;
+        }
         w.put(b"\r\n");
         self.emit_access(w);
         match self.connection {
@@ -797,6 +803,29 @@ impl ResponseHead<'_> {
             Persistence::Close => w.put(b"Connection: close\r\n"),
         }
         w.put(b"\r\n");
+    }
+
+    /// The status line, the `Content-Type` if any and the name of the
+    /// `Content-Length` if the status has one, for the heads
+    /// [`emit`](Self::emit) does not write in one piece.
+    fn emit_opening(&self, w: &mut Sink<'_>) {
+        match status_line(self.status) {
+            Some(line) => w.put(line.as_bytes()),
+            None => {
+                w.put(b"HTTP/1.1 ");
+                w.put(Digits::new(u64::from(self.status)).as_bytes());
+                w.put(b" ");
+                w.put(reason(self.status).as_bytes());
+            }
+        }
+        match self.content_type {
+            Some(Media::Json) => w.put(b"\r\nContent-Type: application/json"),
+            Some(Media::ProblemJson) => w.put(b"\r\nContent-Type: application/problem+json"),
+            None => {}
+        }
+        if !matches!(self.status, 204 | 304) {
+            w.put(b"\r\nContent-Length: ");
+        }
     }
 
     fn emit_access(&self, w: &mut Sink<'_>) {
@@ -828,10 +857,26 @@ impl ResponseHead<'_> {
     }
 }
 
+/// Whether an access decision adds no header. Every field is named, so
+/// that a header added to [`AccessHeaders`] cannot be left out here.
+fn adds_nothing(access: &AccessHeaders<'_>) -> bool {
+    let AccessHeaders {
+        challenge,
+        allow_origin,
+        vary_origin,
+        preflight,
+    } = access;
+    challenge.is_none() && allow_origin.is_none() && !vary_origin && !preflight
+}
+
 /// `ETag: "…"`, on a line of its own.
 fn put_etag(w: &mut Sink<'_>, etag: u64) {
-    w.put(b"\r\nETag: ");
-    w.put(&etag::render(etag));
+    // The line whole, then put in one piece.
+    let mut line = *b"\r\nETag: ##################";
+    if let Some(tag) = line.last_chunk_mut::<{ etag::ETAG_LEN }>() {
+        *tag = etag::render(etag);
+    }
+    w.put(&line);
 }
 
 /// `segment` as a path segment: bytes a segment may hold as they are
@@ -875,6 +920,42 @@ impl Sink<'_> {
         // second arm: the writing sink's common case tests nothing more.
         match self.out.get_mut(self.len..end) {
             Some(into) => into.copy_from_slice(bytes),
+            None => self.overflow |= !self.counting,
+        }
+        self.len = end;
+    }
+
+    /// `number` in decimal: its digits counted first, then written in
+    /// place from the last, rather than copied from a scratch array.
+    fn put_decimal(&mut self, number: u64) {
+        // Counted by comparison, not division: a Cortex-M0 has no divider.
+        let mut len = 1;
+        let mut bound = 10u64;
+        while len < 20 && number >= bound {
+            len += 1;
+            bound = bound.wrapping_mul(10);
+        }
+        let end = self.len.saturating_add(len);
+        match self.out.get_mut(self.len..end) {
+            Some(into) => {
+                // 32-bit division where the number fits, cheaper on small
+                // chips; most numbers do.
+                match u32::try_from(number) {
+                    Ok(mut rest) => {
+                        for slot in into.iter_mut().rev() {
+                            *slot = b'0' + (rest % 10) as u8;
+                            rest /= 10;
+                        }
+                    }
+                    Err(_) => {
+                        let mut rest = number;
+                        for slot in into.iter_mut().rev() {
+                            *slot = b'0' + (rest % 10) as u8;
+                            rest /= 10;
+                        }
+                    }
+                }
+            }
             None => self.overflow |= !self.counting,
         }
         self.len = end;
@@ -1170,6 +1251,45 @@ mod tests {
             "{text}"
         );
         assert_eq!(head.measure(), Ok(len));
+    }
+
+    #[test]
+    fn numbers_are_put_as_their_digits() {
+        let mut power = 1u64;
+        for _ in 0..20 {
+            for number in [power - 1, power, power + 1, u64::MAX] {
+                let digits = Digits::new(number);
+                let mut out = [0u8; 24];
+                let mut sink = Sink {
+                    out: &mut out,
+                    len: 1,
+                    counting: false,
+                    overflow: false,
+                };
+                sink.put_decimal(number);
+                let len = sink.finish().unwrap();
+                assert_eq!(&out[1..len], digits.as_bytes());
+                let mut counter = Sink {
+                    out: &mut [],
+                    len: 0,
+                    counting: true,
+                    overflow: false,
+                };
+                counter.put_decimal(number);
+                assert_eq!(counter.finish(), Ok(len - 1));
+                // One byte short of room overflows.
+                let mut short = [0u8; 24];
+                let mut sink = Sink {
+                    out: &mut short[..len - 1],
+                    len: 1,
+                    counting: false,
+                    overflow: false,
+                };
+                sink.put_decimal(number);
+                assert!(sink.finish().is_err());
+            }
+            power = power.saturating_mul(10);
+        }
     }
 
     #[test]

@@ -28,6 +28,24 @@ pub(crate) enum Route<'n> {
 /// ignored. Absolute-form targets (`http://host/name`, sent to proxies) are
 /// accepted as HTTP/1.1 requires.
 pub(crate) fn route<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
+    // Most targets are `/name`: no query, no escape, no segment below.
+    // Such a target names a noun or nothing, as the general reading below
+    // would find, without splitting or decoding it.
+    if let [b'/', name @ ..] = target {
+        if !name.is_empty() && name.iter().all(|&byte| !SPECIAL[usize::from(byte)]) {
+            return match nouns.iter().find(|noun| spelled_as(name, noun.name)) {
+                Some(noun) => Route::Noun(noun),
+                None => Route::Unknown,
+            };
+        }
+    }
+    route_in_general(target, nouns)
+}
+
+/// [`route`] for any target. Out of line, so that the common case does
+/// not pay for its registers.
+#[inline(never)]
+fn route_in_general<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
     if target == b"*" {
         return Route::Server;
     }
@@ -64,6 +82,28 @@ pub(crate) fn route<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
         },
         _ => Route::Unknown,
     }
+}
+
+/// The bytes that make a target more than `/name`: a query or fragment,
+/// an escape, a segment below.
+static SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'?' as usize] = true;
+    table[b'#' as usize] = true;
+    table[b'%' as usize] = true;
+    table[b'/' as usize] = true;
+    table
+};
+
+/// Whether `segment`, which holds no escape, spells `name`, ignoring ASCII
+/// case: the exact comparison first, folding case only where it fails.
+fn spelled_as(segment: &[u8], name: &str) -> bool {
+    let name = name.as_bytes();
+    segment.len() == name.len()
+        && segment
+            .iter()
+            .zip(name)
+            .all(|(byte, wanted)| byte == wanted || byte.eq_ignore_ascii_case(wanted))
 }
 
 /// A ticket number: ASCII digits that fit a `u32`, nothing else.
@@ -106,6 +146,18 @@ fn path_of(target: &[u8]) -> &[u8] {
 
 /// Whether a percent-encoded path segment spells `name`, ignoring ASCII case.
 fn names_match(segment: &[u8], name: &str) -> bool {
+    // Most requests spell a name as it was given, with nothing escaped:
+    // that is checked first, in one pass with no decoding. A `%` in the
+    // segment, even one the name holds too, is left to the decoding below.
+    let plain = name.as_bytes();
+    if segment.len() == plain.len()
+        && segment
+            .iter()
+            .zip(plain)
+            .all(|(&byte, &wanted)| byte == wanted && byte != b'%')
+    {
+        return true;
+    }
     let mut wanted = name.bytes();
     let mut bytes = segment.iter().copied();
     while let Some(byte) = bytes.next() {
@@ -205,4 +257,77 @@ pub(crate) fn find_clash<'a>(nouns: &[Noun<'a>]) -> Option<NameClash<'a>> {
                 second: later.name,
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+    use urest_core::nouns::SimpleLed;
+    use urest_mock::{MockPin, PinLevel};
+
+    /// What a route names, for comparing two.
+    fn named(route: Route<'_>) -> (u8, Option<&str>, u32) {
+        match route {
+            Route::Index => (0, None, 0),
+            Route::Server => (1, None, 0),
+            Route::Noun(noun) => (2, Some(noun.name), 0),
+            Route::Changes { noun } => (3, Some(noun.name), 0),
+            Route::Change { noun, ticket } => (4, Some(noun.name), ticket),
+            Route::Lock { noun } => (5, Some(noun.name), 0),
+            Route::Unknown => (6, None, 0),
+        }
+    }
+
+    #[test]
+    fn plain_targets_route_as_the_general_reading_does() {
+        let pin = PinLevel::new();
+        let led: SimpleLed<NoopRawMutex, MockPin<'_>> = SimpleLed::new(MockPin::new(&pin)).unwrap();
+        let nouns = [
+            Noun::new("led0", &led),
+            Noun::new("Green_LED", &led),
+            Noun::new("caf\u{e9}", &led),
+            Noun::new("a%41", &led),
+            Noun::new("x/y", &led),
+        ];
+        let targets: &[&[u8]] = &[
+            b"/led0",
+            b"/LED0",
+            b"/led",
+            b"/led00",
+            b"/green_led",
+            b"/GREEN_LED",
+            b"/caf\xc3\xa9",
+            b"/CAF\xc3\xa9",
+            b"/caf%C3%A9",
+            b"/a%41",
+            b"/aA",
+            b"/a%2541",
+            b"/x/y",
+            b"/x%2Fy",
+            b"/led0/",
+            b"/led0?x=1",
+            b"/led0#f",
+            b"/led0/changes",
+            b"/led0/changes/7",
+            b"/led0/lock",
+            b"/",
+            b"//",
+            b"*",
+            b"led0",
+            b"http://host/led0",
+            b"/-",
+        ];
+        for target in targets {
+            assert_eq!(
+                named(route(target, &nouns)),
+                named(route_in_general(target, &nouns)),
+                "{:?}",
+                std::string::String::from_utf8_lossy(target)
+            );
+        }
+        assert_eq!(named(route(b"/LED0", &nouns)), (2, Some("led0"), 0));
+        assert_eq!(named(route(b"/nothing", &nouns)), (6, None, 0));
+    }
 }
