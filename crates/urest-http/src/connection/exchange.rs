@@ -526,7 +526,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// A request whose head is in: screened, framed, and then its body
     /// read, drained or refused.
-    #[inline(never)]
+    #[inline]
     fn begin(
         &self,
         buffers: &mut Buffers<'_>,
@@ -648,7 +648,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// Whether the unanswered bytes of the request buffer hold a whole
     /// head, one that can never be valid, or not enough yet.
-    #[inline(never)]
+    #[inline]
     fn look_for_head(
         &self,
         buffers: &mut Buffers<'_>,
@@ -944,7 +944,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// The next write of a response, or `None` once it is all sent (and
     /// the observer told).
-    #[inline(never)]
+    #[inline]
     fn send_step(&self, response: &mut [u8], sending: &mut Sending<'a>) -> Option<Io> {
         let first = !sending.begun;
         sending.begun = true;
@@ -993,7 +993,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// A write of `what`, given the read timeout from now. Out of line: a
     /// response sent in pieces asks for several.
-    #[inline(never)]
+    #[inline]
     fn write(&self, what: Outgoing, flush: bool) -> Io {
         Io::Write {
             what,
