@@ -11,7 +11,7 @@ use urest_core::attributes::{
 use urest_core::controller::{CancelError, Ticket};
 use urest_core::coord::{Admission, Change, Request as CoordRequest, Validator};
 use urest_core::decimal::Fixed;
-use urest_core::resource::{Description, Error, ErrorKind, Outcome, Resource, Verbs};
+use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::{Clock, Instant};
 
 use crate::etag::{self, Comparison};
@@ -236,14 +236,14 @@ impl<'a, C: Clock> Server<'a, C> {
                 let note = self
                     .lock_shown(noun, now)
                     .map_or(StateNote::Plain, StateNote::Locked);
-                return state_of(resource, &description, now, note);
+                return state_of(resource, now, note);
             }
             (Method::Delete, _) => Change::Delete,
             (Method::Put, Some(patch)) => Change::Put(patch),
             (Method::Post, Some(patch)) => Change::Post(patch),
             _ => return Reply::Problem(not_allowed(request, ALLOW_NOUN)),
         };
-        self.make_change(noun, &description, change, request, now)
+        self.make_change(noun, change, request, now)
     }
 
     /// Make `change` on `noun`, under the coordination rules if the server
@@ -255,7 +255,6 @@ impl<'a, C: Clock> Server<'a, C> {
     fn make_change(
         &self,
         noun: &'a Noun<'a>,
-        description: &Description,
         change: Change<'_>,
         request: &Incoming<'_>,
         now: Instant,
@@ -278,7 +277,7 @@ impl<'a, C: Clock> Server<'a, C> {
                     }
                     Ok(Admission::Replay(outcome)) => {
                         let outcome = Ok(replayed(resource, outcome, now));
-                        return self.changed(noun, description, outcome, request, now);
+                        return self.changed(noun, outcome, request, now);
                     }
                     Ok(Admission::Apply) => Some((coordination, index)),
                 }
@@ -294,28 +293,26 @@ impl<'a, C: Clock> Server<'a, C> {
         if let Some((coordination, index)) = admitted {
             coordination.finish(index, &coordinated, &outcome, now);
         }
-        self.changed(noun, description, outcome, request, now)
+        self.changed(noun, outcome, request, now)
     }
 
     /// The answer to a change made (or replayed) with `outcome`.
     fn changed(
         &self,
         noun: &'a Noun<'a>,
-        description: &Description,
         outcome: Result<Outcome, Error>,
         request: &Incoming<'_>,
         now: Instant,
     ) -> Reply<'a> {
         let resource = noun.resource;
         match outcome {
-            Ok(Outcome::Done) => state_of(resource, description, now, StateNote::Plain),
+            Ok(Outcome::Done) => state_of(resource, now, StateNote::Plain),
             Ok(Outcome::Accepted {
                 ticket,
                 position,
                 completes_at,
             }) => accepted(
                 noun,
-                description,
                 ticket,
                 position,
                 completes_at.duration_since(now),
@@ -503,13 +500,7 @@ fn without(mut verbs: Verbs, method: Method) -> Verbs {
 /// `200` with the state of `resource` at `now`, read once (its entity tag
 /// is worked out from the state the reply holds, so the tag is the
 /// body's); and, for a read of a locked noun, how long it stays locked.
-/// `_description` is the noun's, which the tag no longer needs.
-pub(crate) fn state_of<'a>(
-    resource: &dyn Resource,
-    _description: &Description,
-    now: Instant,
-    note: StateNote,
-) -> Reply<'a> {
+pub(crate) fn state_of<'a>(resource: &dyn Resource, now: Instant, note: StateNote) -> Reply<'a> {
     // Nothing but the state read goes into the reply here: the noun then
     // writes its state straight into the reply, where a state read into a
     // local first (to hash it) was copied, some 600 bytes, into the reply.
@@ -519,10 +510,9 @@ pub(crate) fn state_of<'a>(
 /// `202` with the state of `noun` at `now` (its entity tag worked out, as
 /// for [`state_of`], from the state the reply holds) and where the change
 /// `ticket` stands: `position` in the queue, `eta` until it is expected to
-/// complete. `_description` is the noun's, which the tag no longer needs.
+/// complete.
 pub(crate) fn accepted<'a>(
     noun: &'a Noun<'a>,
-    _description: &Description,
     ticket: Ticket,
     position: u16,
     eta: Duration,

@@ -1122,20 +1122,14 @@ fn later(from: Instant, wait: core::time::Duration) -> Instant {
 /// ago).
 #[inline(never)]
 fn after_wait<'n>(noun: &'n Noun<'n>, change: Option<ChangeStatus>, now: Instant) -> Reply<'n> {
-    let description = noun.resource.describe();
     match change {
-        Some(change) if !change.status.is_finished() => accepted(
-            noun,
-            &description,
-            change.ticket,
-            change.position,
-            change.eta(now),
-            now,
-        ),
+        Some(change) if !change.status.is_finished() => {
+            accepted(noun, change.ticket, change.position, change.eta(now), now)
+        }
         Some(change) if change.status != Status::Done => {
             Reply::Change(ChangeBody::of(&change, now))
         }
-        _ => state_of(noun.resource, &description, now, StateNote::Waited),
+        _ => state_of(noun.resource, now, StateNote::Waited),
     }
 }
 
