@@ -8,7 +8,9 @@
 //! written once, so the serving future has three awaits and stays small.
 
 use core::convert::Infallible;
+use core::future::{poll_fn, Future};
 use core::net::IpAddr;
+use core::task::Poll;
 
 use embassy_futures::select::{select3, Either3};
 use embedded_hal_async::delay::DelayNs;
@@ -53,18 +55,14 @@ impl<C: Clock> Server<'_, C> {
                             .await?,
                     )
                 }
-                Io::Write {
-                    what,
-                    flush,
-                    deadline,
-                } => {
+                Io::Write { what, flush } => {
                     let bytes = match what {
                         Outgoing::Response(range) => {
                             buffers.response.get(range).unwrap_or_default()
                         }
                         Outgoing::GoAhead => CONTINUE,
                     };
-                    self.send(connection, delay, bytes, flush, deadline).await?;
+                    self.send(connection, delay, bytes, flush).await?;
                     Done::Sent
                 }
                 Io::Pause(micros) => {
@@ -104,15 +102,14 @@ impl<C: Clock> Server<'_, C> {
         }
     }
 
-    /// Write all of `bytes` (and flush, if asked), unless that takes until
-    /// `deadline`.
+    /// Write all of `bytes` (and flush, if asked), unless that takes longer
+    /// than the read timeout.
     async fn send<T: Write, D: DelayNs>(
         &self,
         connection: &mut T,
         delay: &mut D,
         bytes: &[u8],
         flush: bool,
-        deadline: Instant,
     ) -> Result<(), ConnectionError<T::Error>> {
         let transfer = async {
             let mut rest = bytes;
@@ -128,6 +125,15 @@ impl<C: Clock> Server<'_, C> {
             }
             Ok(())
         };
+        // Most writes complete at once, into the transport's buffer: a
+        // deadline is worked out and raced only for a write that has to wait.
+        let mut transfer = core::pin::pin!(transfer);
+        if let Poll::Ready(result) =
+            poll_fn(|context| Poll::Ready(transfer.as_mut().poll(context))).await
+        {
+            return result;
+        }
+        let deadline = self.write_deadline();
         match embassy_futures::select::select(transfer, self.sleep_until(delay, deadline)).await {
             embassy_futures::select::Either::First(result) => result,
             embassy_futures::select::Either::Second(()) => Err(ConnectionError::Stalled),

@@ -51,13 +51,12 @@ pub(crate) enum Io {
         deadline: Instant,
         make_way: bool,
     },
-    /// Write all of `what` (and flush, if asked), unless that takes until
-    /// `deadline`: a peer that stops reading must not hold the slot for ever.
-    Write {
-        what: Outgoing,
-        flush: bool,
-        deadline: Instant,
-    },
+    /// Write all of `what` (and flush, if asked), unless that takes longer
+    /// than the read timeout: a peer that stops reading must not hold the
+    /// slot for ever. The deadline is the driver's to work out
+    /// ([`Server::write_deadline`]), and only for a write that has to wait:
+    /// most complete at once.
+    Write { what: Outgoing, flush: bool },
     /// Sleep this many microseconds, then ask again (a change waited for).
     Pause(u32),
     /// The connection is over: in an orderly way, or not.
@@ -991,15 +990,16 @@ impl<'a, C: Clock> Server<'a, C> {
         }
     }
 
-    /// A write of `what`, given the read timeout from now. Out of line: a
-    /// response sent in pieces asks for several.
+    /// A write of `what`.
     #[inline]
     fn write(&self, what: Outgoing, flush: bool) -> Io {
-        Io::Write {
-            what,
-            flush,
-            deadline: later(self.clock.now(), self.config.read_timeout),
-        }
+        Io::Write { what, flush }
+    }
+
+    /// When a write that has to wait, starting now, is given up: after the
+    /// read timeout.
+    pub(crate) fn write_deadline(&self) -> Instant {
+        later(self.clock.now(), self.config.read_timeout)
     }
 
     fn observe_head(&self, head: &[u8]) {
