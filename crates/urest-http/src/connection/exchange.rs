@@ -525,7 +525,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// A request whose head is in: screened, framed, and then its body
     /// read, drained or refused.
-    #[inline]
+    #[inline(never)]
     fn begin(
         &self,
         buffers: &mut Buffers<'_>,
@@ -647,7 +647,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// Whether the unanswered bytes of the request buffer hold a whole
     /// head, one that can never be valid, or not enough yet.
-    #[inline]
+    #[inline(never)]
     fn look_for_head(
         &self,
         buffers: &mut Buffers<'_>,
