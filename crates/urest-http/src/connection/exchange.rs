@@ -29,7 +29,7 @@ use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{ChangeBody, Listing, Overflow, Piece};
 use crate::response::{compose_with, Persistence, Problem, Reply, StateNote, Timeout};
 use crate::slots::Slot;
-use crate::{Buffers, ConnectionError, Noun, RequestInfo, Server};
+use crate::{Buffers, ConnectionError, Noun, Observer, RequestInfo, Server};
 
 /// While a client waits for a change (`Prefer: wait`), how often its
 /// status is looked at besides its expected completion: a cancel or a
@@ -525,7 +525,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// A request whose head is in: screened, framed, and then its body
     /// read, drained or refused.
-    #[inline(never)]
+    #[inline]
     fn begin(
         &self,
         buffers: &mut Buffers<'_>,
@@ -612,8 +612,27 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     /// Apply the access rules to a request whose head is in; a refusal is
-    /// answered before the body is read, and closes the connection.
+    /// answered before the body is read, and closes the connection. Without
+    /// rules every request is admitted at once, with no call: the rules
+    /// read the head again into a kilobyte of header slots, which only a
+    /// call of their own keeps off every request's stack.
+    #[inline]
     fn screen(
+        &self,
+        buffers: &mut Buffers<'_>,
+        request: &Started,
+        peer: Option<IpAddr>,
+    ) -> Result<Admitted<'a>, Prepared<'a>> {
+        // Without the feature there are never rules (see `admit`).
+        if !cfg!(feature = "access") || self.access.is_none() {
+            return Ok(Admitted::default());
+        }
+        self.screen_by_rules(buffers, request, peer)
+    }
+
+    /// [`screen`](Self::screen) a request by the server's access rules.
+    #[inline(never)]
+    fn screen_by_rules(
         &self,
         buffers: &mut Buffers<'_>,
         request: &Started,
@@ -1008,23 +1027,15 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// Tell the observer, if there is one, of the request: its head is
     /// parsed again for the headers, only then.
+    // Inline to the check, out of line beyond it: without an observer a
+    // request costs no call, and with one the kilobyte of header slots
+    // stays off the stack of every request.
+    #[inline]
     fn observe_request(&self, head: &[u8], body: &[u8]) {
-        let Some(observer) = self.observer else {
-            return;
-        };
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let Some(parsed) = head::parse_with_headers(head, &mut headers) else {
-            return;
-        };
-        observer.request(&RequestInfo {
-            method: parsed.method,
-            path: parsed.target,
-            version: parsed.minor_version,
-            headers: parsed.headers,
-            body,
-        });
+        if let Some(observer) = self.observer {
+            observe_request_by(observer, head, body);
+        }
     }
-
     fn observe_response(&self, status: u16, body: &[u8]) {
         if let Some(observer) = self.observer {
             observer.response(status, body);
@@ -1107,6 +1118,23 @@ impl<'a, C: Clock> Server<'a, C> {
             Err(Overflow) => Prepared::Unsendable,
         }
     }
+}
+
+/// Tell `observer` of the request whose head and body these are, the head
+/// parsed again for its headers.
+#[inline(never)]
+fn observe_request_by(observer: &dyn Observer, head: &[u8], body: &[u8]) {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let Some(parsed) = head::parse_with_headers(head, &mut headers) else {
+        return;
+    };
+    observer.request(&RequestInfo {
+        method: parsed.method,
+        path: parsed.target,
+        version: parsed.minor_version,
+        headers: parsed.headers,
+        body,
+    });
 }
 
 /// `wait` after `from`. Out of line: a duration becomes microseconds by
