@@ -1066,45 +1066,10 @@ fn unescaped_prefix(escaped: &str) -> Result<String<MAX_KEY>, Fault> {
 impl Attributes {
     /// Encode as a JSON object into `buffer`, returning the length written.
     pub fn encode(&self, buffer: &mut [u8]) -> Result<usize, serde_json_core::ser::Error> {
-        match self.encode_plain(buffer) {
-            Some(len) => Ok(len),
-            None => serde_json_core::to_slice(self, buffer),
-        }
-    }
-
-    /// The common case without serde: keys that need no escaping, values
-    /// that are integers, booleans or decimals. `None` for anything else
-    /// (strings are left to serde-json-core, which escapes them) and when
-    /// `buffer` is too small; the bytes are the same as serde-json-core's.
-    fn encode_plain(&self, buffer: &mut [u8]) -> Option<usize> {
-        let mut out = Plain { buffer, len: 0 };
-        out.put(b"{")?;
-        for (index, (key, value)) in self.entries.iter().enumerate() {
-            if key
-                .bytes()
-                .any(|byte| byte == b'"' || byte == b'\\' || byte < 0x20)
-            {
-                return None;
-            }
-            if index > 0 {
-                out.put(b",")?;
-            }
-            out.put(b"\"")?;
-            out.put(key.as_bytes())?;
-            out.put(b"\":")?;
-            match value {
-                Value::Int(number) => out.int(*number)?,
-                Value::Bool(true) => out.put(b"true")?,
-                Value::Bool(false) => out.put(b"false")?,
-                Value::Decimal(number) => {
-                    let mut text = [0u8; 24];
-                    out.put(number.write(&mut text).as_bytes())?;
-                }
-                Value::Str(_) => return None,
-            }
-        }
-        out.put(b"}")?;
-        Some(out.len)
+        let mut out = crate::json::JsonWriter::new(buffer);
+        out.attributes(self);
+        out.finish()
+            .map_err(|_| serde_json_core::ser::Error::BufferFull)
     }
 }
 
@@ -1193,40 +1158,6 @@ fn plain_integer(text: &[u8]) -> Option<i64> {
         total = total * 10 + i64::from(byte - b'0');
     }
     Some(if negative { -total } else { total })
-}
-
-/// Appends bytes to a buffer while they fit.
-struct Plain<'b> {
-    buffer: &'b mut [u8],
-    len: usize,
-}
-
-impl Plain<'_> {
-    fn put(&mut self, bytes: &[u8]) -> Option<()> {
-        let end = self.len.checked_add(bytes.len())?;
-        self.buffer.get_mut(self.len..end)?.copy_from_slice(bytes);
-        self.len = end;
-        Some(())
-    }
-
-    /// `number` in decimal, with a `-` if negative.
-    fn int(&mut self, number: i64) -> Option<()> {
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut rest = number.unsigned_abs();
-        loop {
-            at -= 1;
-            *digits.get_mut(at)? = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        if number < 0 {
-            self.put(b"-")?;
-        }
-        self.put(digits.get(at..)?)
-    }
 }
 
 impl Serialize for Attributes {
