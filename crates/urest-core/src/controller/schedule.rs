@@ -529,7 +529,7 @@ impl<const Q: usize> Schedule<Q> {
             return Ok(record);
         }
         if let Some(waiting) = self.waiting.iter().copied().find(|w| w.ticket == ticket) {
-            self.waiting.retain(|w| w.ticket != ticket);
+            self.remove_waiting(ticket);
             return Ok(self.record_waiting(waiting, Status::Cancelled, now));
         }
         match self
@@ -539,6 +539,21 @@ impl<const Q: usize> Schedule<Q> {
         {
             Some(finished) => Err(CancelError::Finished(finished.status)),
             None => Err(CancelError::Unknown),
+        }
+    }
+
+    /// Take `ticket` out of the queue, keeping the order of the others.
+    /// One turn of the queue, each change popped from the front and pushed
+    /// back unless it is `ticket`: heapless's `retain` would do the same
+    /// but carries a panic path for an index it has already checked.
+    fn remove_waiting(&mut self, ticket: Ticket) {
+        for _ in 0..self.waiting.len() {
+            if let Some(waiting) = self.waiting.pop_front() {
+                if waiting.ticket != ticket {
+                    // Cannot fail: one was just taken out.
+                    let _ = self.waiting.push_back(waiting);
+                }
+            }
         }
     }
 
