@@ -349,7 +349,10 @@ impl Body for ChangesBody<'_> {
     }
 }
 
-/// Milliseconds, rounded up so that an ETA is never early.
+/// Milliseconds, rounded up so that an ETA is never early. Out of line:
+/// it is called in several places, each inlined copy a 64-bit
+/// multiplication and a division on a Cortex-M0.
+#[inline(never)]
 pub(crate) fn millis_up(duration: core::time::Duration) -> u64 {
     // In 64 bits (`Duration::as_micros` is a `u128`, slow on a Cortex-M0):
     // whole seconds are whole milliseconds, so only the rest rounds up.
