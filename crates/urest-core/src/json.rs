@@ -96,23 +96,25 @@ impl<'b> JsonWriter<'b> {
         self.raw(b"\"");
     }
 
-    /// What [`string`](Self::string) writes between the quotes. Inlined:
-    /// once into `string`, once where a state's keys are written.
+    /// What [`string`](Self::string) writes between the quotes. A byte
+    /// at a time: the strings are short (keys, names, a policy), where
+    /// one pass costs less than looking for escapes and then copying.
+    /// Inlined: once into `string`, once where a state's keys are written.
     #[inline(always)]
     fn string_inside(&mut self, text: &str) {
-        let mut rest = text.as_bytes();
-        // Runs of plain bytes are copied whole; only the bytes that need
-        // it are escaped one at a time.
-        while let Some(at) = rest.iter().position(|&byte| needs_escape(byte)) {
-            let (plain, escaped) = rest.split_at(at);
-            self.put(plain);
-            let Some((&byte, after)) = escaped.split_first() else {
-                break;
-            };
-            self.escape(byte);
-            rest = after;
+        for &byte in text.as_bytes() {
+            if needs_escape(byte) {
+                self.escape(byte);
+            } else {
+                match self.buffer.get_mut(self.len) {
+                    Some(slot) => {
+                        *slot = byte;
+                        self.len += 1;
+                    }
+                    None => self.full = true,
+                }
+            }
         }
-        self.put(rest);
     }
 
     /// One byte that [`needs_escape`], escaped.
@@ -148,22 +150,31 @@ impl<'b> JsonWriter<'b> {
     }
 
     /// [`unsigned`](Self::unsigned), inlined where a state's integers are
-    /// written.
+    /// written. The digits are counted first and then written straight
+    /// into the buffer, from the last: no copy from a scratch array.
     #[inline(always)]
     fn put_digits(&mut self, number: u64) {
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut rest = number;
-        // Twenty digits hold u64::MAX: the loop always ends at a break.
-        for slot in digits.iter_mut().rev() {
-            *slot = b'0' + (rest % 10) as u8;
-            at -= 1;
+        let mut count = 1;
+        let mut rest = number / 10;
+        while rest > 0 {
+            count += 1;
             rest /= 10;
-            if rest == 0 {
-                break;
-            }
         }
-        self.put(digits.get(at..).unwrap_or_default());
+        let room = self
+            .len
+            .checked_add(count)
+            .and_then(|end| self.buffer.get_mut(self.len..end));
+        match room {
+            Some(room) => {
+                let mut rest = number;
+                for slot in room.iter_mut().rev() {
+                    *slot = b'0' + (rest % 10) as u8;
+                    rest /= 10;
+                }
+                self.len += count;
+            }
+            None => self.full = true,
+        }
     }
 
     /// `number` in decimal digits, after a `-` if it is negative.
