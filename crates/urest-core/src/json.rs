@@ -197,6 +197,7 @@ impl<'b> JsonWriter<'b> {
     }
 
     /// One attribute's value.
+    #[inline]
     pub fn value(&mut self, value: &Value) {
         match value {
             Value::Int(number) => self.integer(*number),
@@ -221,16 +222,7 @@ impl<'b> JsonWriter<'b> {
             first = false;
             self.string_inside(key);
             self.put(b"\":");
-            // Integers, the values of most states, without a call.
-            match value {
-                Value::Int(number) => {
-                    if *number < 0 {
-                        self.put(b"-");
-                    }
-                    self.put_digits(number.unsigned_abs());
-                }
-                other => self.value(other),
-            }
+            self.value(value);
         }
         if first {
             // No attribute, so no key opened the object.
