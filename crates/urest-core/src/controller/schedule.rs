@@ -535,8 +535,7 @@ impl<const Q: usize> Schedule<Q> {
             self.start_next(now);
             return Ok(record);
         }
-        if let Some(waiting) = self.waiting.iter().copied().find(|w| w.ticket == ticket) {
-            self.remove_waiting(ticket);
+        if let Some(waiting) = self.take_waiting(ticket) {
             return Ok(self.record_waiting(waiting, Status::Cancelled, now));
         }
         match self
@@ -549,19 +548,24 @@ impl<const Q: usize> Schedule<Q> {
         }
     }
 
-    /// Take `ticket` out of the queue, keeping the order of the others.
-    /// One turn of the queue, each change popped from the front and pushed
-    /// back unless it is `ticket`: heapless's `retain` would do the same
-    /// but carries a panic path for an index it has already checked.
-    fn remove_waiting(&mut self, ticket: Ticket) {
+    /// Take `ticket` out of the queue, if it waits there, keeping the
+    /// order of the others. One turn of the queue, each change popped from
+    /// the front and pushed back unless it is `ticket`: it finds and
+    /// removes in one loop, and heapless's `retain` would carry a panic
+    /// path for an index it has already checked.
+    fn take_waiting(&mut self, ticket: Ticket) -> Option<Waiting> {
+        let mut taken = None;
         for _ in 0..self.waiting.len() {
             if let Some(waiting) = self.waiting.pop_front() {
-                if waiting.ticket != ticket {
+                if waiting.ticket == ticket {
+                    taken = Some(waiting);
+                } else {
                     // Cannot fail: one was just taken out.
                     let _ = self.waiting.push_back(waiting);
                 }
             }
         }
+        taken
     }
 
     fn record_running(&mut self, running: Running, status: Status, at: Instant) -> ChangeStatus {
