@@ -103,30 +103,31 @@ impl Fixed {
             _ => (false, text),
         };
         let (whole, fraction) = match digits.iter().position(|&b| b == b'.') {
-            Some(point) => (&digits[..point], Some(&digits[point + 1..])),
+            Some(point) => (
+                digits.get(..point).unwrap_or_default(),
+                digits.get(point + 1..),
+            ),
             None => (digits, None),
         };
         let is_digits = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
         if !is_digits(whole) || fraction.is_some_and(|part| !is_digits(part)) {
             return Err(ParseError::NotDecimal);
         }
+        let fraction = fraction.unwrap_or_default();
+        let kept_len = fraction.len().min(usize::from(scale));
+        let (kept, dropped) = fraction.split_at_checked(kept_len).unwrap_or_default();
+        if dropped.iter().any(|&b| b != b'0') {
+            return Err(ParseError::NotRepresentable);
+        }
+        // The whole digits, the fraction's kept digits and zeros up to the
+        // scale, in one loop: its 64-bit overflow checks are compiled once.
+        let padding = core::iter::repeat_n(&b'0', usize::from(scale) - kept_len);
         let mut units: u64 = 0;
-        let mut push = |digit: u8| -> Result<(), ParseError> {
+        for &digit in whole.iter().chain(kept).chain(padding) {
             units = units
                 .checked_mul(10)
                 .and_then(|units| units.checked_add(u64::from(digit - b'0')))
                 .ok_or(ParseError::NotRepresentable)?;
-            Ok(())
-        };
-        for &digit in whole {
-            push(digit)?;
-        }
-        let fraction = fraction.unwrap_or(&[]);
-        for place in 0..usize::from(scale) {
-            push(fraction.get(place).copied().unwrap_or(b'0'))?;
-        }
-        if fraction.iter().skip(usize::from(scale)).any(|&b| b != b'0') {
-            return Err(ParseError::NotRepresentable);
         }
         let units = if negative {
             0i64.checked_sub_unsigned(units)
