@@ -44,9 +44,9 @@ impl<const SCALE: u8> fmt::Display for Decimal<SCALE> {
 /// A decimal with its scale carried at run time: what an attribute
 /// [`Value`](crate::attributes::Value) holds.
 ///
-/// Serialized as a bare JSON number. It is written through
-/// `serialize_bytes`, which serde-json-core (the encoder urest uses) copies
-/// as it is.
+/// Written as a bare JSON number: by urest's
+/// [`JsonWriter`](crate::json::JsonWriter), and by its serde `Serialize`
+/// through `serialize_bytes`, which serde-json-core copies as it is.
 ///
 /// ```
 /// use urest_core::decimal::Fixed;
