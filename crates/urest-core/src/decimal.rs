@@ -159,25 +159,29 @@ impl Fixed {
     /// assert_eq!(Fixed::new(-2150, 2).write(&mut text), "-21.50");
     /// ```
     pub fn write(self, text: &mut [u8; 24]) -> &str {
-        let power = power_of_ten(self.scale);
-        let magnitude = self.units.unsigned_abs();
-        let (mut whole, mut fraction) = (magnitude / power, magnitude % power);
+        let mut rest = self.units.unsigned_abs();
         let mut at = text.len();
         let mut put = |byte: u8| {
-            at -= 1;
-            text[at] = byte;
+            // Never short: at most 19 digits, a point and a sign.
+            if let Some(next) = at.checked_sub(1) {
+                at = next;
+                if let Some(slot) = text.get_mut(next) {
+                    *slot = byte;
+                }
+            }
         };
-        for _ in 0..self.scale {
-            put(b'0' + (fraction % 10) as u8);
-            fraction /= 10;
-        }
-        if self.scale > 0 {
-            put(b'.');
-        }
+        // One loop from the last digit: `scale` of them after the point,
+        // then the point, then at least one before it. No split into whole
+        // and fraction first, which is two more 64-bit divisions.
+        let mut digits = 0u8;
         loop {
-            put(b'0' + (whole % 10) as u8);
-            whole /= 10;
-            if whole == 0 {
+            if digits == self.scale && digits > 0 {
+                put(b'.');
+            }
+            put(b'0' + (rest % 10) as u8);
+            rest /= 10;
+            digits += 1;
+            if rest == 0 && digits > self.scale {
                 break;
             }
         }
@@ -185,7 +189,7 @@ impl Fixed {
             put(b'-');
         }
         // Only ASCII digits, '.' and '-' were written.
-        core::str::from_utf8(&text[at..]).unwrap_or("0")
+        core::str::from_utf8(text.get(at..).unwrap_or_default()).unwrap_or("0")
     }
 }
 
