@@ -1066,39 +1066,10 @@ fn unescaped_prefix(escaped: &str) -> Result<String<MAX_KEY>, Fault> {
 impl Attributes {
     /// Encode as a JSON object into `buffer`, returning the length written.
     pub fn encode(&self, buffer: &mut [u8]) -> Result<usize, serde_json_core::ser::Error> {
-        match self.encode_plain(buffer) {
-            Some(len) => Ok(len),
-            None => serde_json_core::to_slice(self, buffer),
-        }
-    }
-
-    /// The common case without serde: keys that need no escaping, values
-    /// that are integers, booleans or decimals. `None` for anything else
-    /// (strings are left to serde-json-core, which escapes them) and when
-    /// `buffer` is too small; the bytes are the same as serde-json-core's.
-    fn encode_plain(&self, buffer: &mut [u8]) -> Option<usize> {
-        let mut out = Plain { buffer, len: 0 };
-        out.put(b"{")?;
-        for (index, (key, value)) in self.entries.iter().enumerate() {
-            if index > 0 {
-                out.put(b",")?;
-            }
-            out.put(b"\"")?;
-            out.key(key)?;
-            out.put(b"\":")?;
-            match value {
-                Value::Int(number) => out.int(*number)?,
-                Value::Bool(true) => out.put(b"true")?,
-                Value::Bool(false) => out.put(b"false")?,
-                Value::Decimal(number) => {
-                    let mut text = [0u8; 24];
-                    out.put(number.write(&mut text).as_bytes())?;
-                }
-                Value::Str(_) => return None,
-            }
-        }
-        out.put(b"}")?;
-        Some(out.len)
+        let mut out = crate::json::JsonWriter::new(buffer);
+        out.attributes(self);
+        out.finish()
+            .map_err(|_| serde_json_core::ser::Error::BufferFull)
     }
 }
 
@@ -1187,62 +1158,6 @@ fn plain_integer(text: &[u8]) -> Option<i64> {
         total = total * 10 + i64::from(byte - b'0');
     }
     Some(if negative { -total } else { total })
-}
-
-/// Appends bytes to a buffer while they fit.
-struct Plain<'b> {
-    buffer: &'b mut [u8],
-    len: usize,
-}
-
-impl Plain<'_> {
-    fn put(&mut self, bytes: &[u8]) -> Option<()> {
-        let end = self.len.checked_add(bytes.len())?;
-        self.buffer.get_mut(self.len..end)?.copy_from_slice(bytes);
-        self.len = end;
-        Some(())
-    }
-
-    /// `key` as it is, or `None` if it holds a byte JSON must escape. The
-    /// bytes are checked as they are copied: one pass, and no call to
-    /// `memcpy` for a few bytes.
-    fn key(&mut self, key: &str) -> Option<()> {
-        let end = self.len.checked_add(key.len())?;
-        let into = self.buffer.get_mut(self.len..end)?;
-        for (slot, &byte) in into.iter_mut().zip(key.as_bytes()) {
-            if byte == b'"' || byte == b'\\' || byte < 0x20 {
-                return None;
-            }
-            *slot = byte;
-        }
-        self.len = end;
-        Some(())
-    }
-
-    /// `number` in decimal, with a `-` if negative: its digits counted
-    /// first, then written in place from the last, so they are not copied
-    /// again from a scratch array.
-    fn int(&mut self, number: i64) -> Option<()> {
-        if number < 0 {
-            self.put(b"-")?;
-        }
-        let mut rest = number.unsigned_abs();
-        // Counted by comparison, not division: a Cortex-M0 has no divider.
-        let mut len = 1;
-        let mut bound = 10u64;
-        while len < 20 && rest >= bound {
-            len += 1;
-            bound = bound.wrapping_mul(10);
-        }
-        let end = self.len.checked_add(len)?;
-        let into = self.buffer.get_mut(self.len..end)?;
-        for slot in into.iter_mut().rev() {
-            *slot = b'0' + (rest % 10) as u8;
-            rest /= 10;
-        }
-        self.len = end;
-        Some(())
-    }
 }
 
 impl Serialize for Attributes {

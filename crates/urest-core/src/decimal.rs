@@ -44,9 +44,9 @@ impl<const SCALE: u8> fmt::Display for Decimal<SCALE> {
 /// A decimal with its scale carried at run time: what an attribute
 /// [`Value`](crate::attributes::Value) holds.
 ///
-/// Serialized as a bare JSON number. It is written through
-/// `serialize_bytes`, which serde-json-core (the encoder urest uses) copies
-/// as it is.
+/// Written as a bare JSON number: by urest's
+/// [`JsonWriter`](crate::json::JsonWriter), and by its serde `Serialize`
+/// through `serialize_bytes`, which serde-json-core copies as it is.
 ///
 /// ```
 /// use urest_core::decimal::Fixed;
@@ -103,30 +103,31 @@ impl Fixed {
             _ => (false, text),
         };
         let (whole, fraction) = match digits.iter().position(|&b| b == b'.') {
-            Some(point) => (&digits[..point], Some(&digits[point + 1..])),
+            Some(point) => (
+                digits.get(..point).unwrap_or_default(),
+                digits.get(point + 1..),
+            ),
             None => (digits, None),
         };
         let is_digits = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
         if !is_digits(whole) || fraction.is_some_and(|part| !is_digits(part)) {
             return Err(ParseError::NotDecimal);
         }
+        let fraction = fraction.unwrap_or_default();
+        let kept_len = fraction.len().min(usize::from(scale));
+        let (kept, dropped) = fraction.split_at_checked(kept_len).unwrap_or_default();
+        if dropped.iter().any(|&b| b != b'0') {
+            return Err(ParseError::NotRepresentable);
+        }
+        // The whole digits, the fraction's kept digits and zeros up to the
+        // scale, in one loop: its 64-bit overflow checks are compiled once.
+        let padding = core::iter::repeat_n(&b'0', usize::from(scale) - kept_len);
         let mut units: u64 = 0;
-        let mut push = |digit: u8| -> Result<(), ParseError> {
+        for &digit in whole.iter().chain(kept).chain(padding) {
             units = units
                 .checked_mul(10)
                 .and_then(|units| units.checked_add(u64::from(digit - b'0')))
                 .ok_or(ParseError::NotRepresentable)?;
-            Ok(())
-        };
-        for &digit in whole {
-            push(digit)?;
-        }
-        let fraction = fraction.unwrap_or(&[]);
-        for place in 0..usize::from(scale) {
-            push(fraction.get(place).copied().unwrap_or(b'0'))?;
-        }
-        if fraction.iter().skip(usize::from(scale)).any(|&b| b != b'0') {
-            return Err(ParseError::NotRepresentable);
         }
         let units = if negative {
             0i64.checked_sub_unsigned(units)
@@ -158,25 +159,29 @@ impl Fixed {
     /// assert_eq!(Fixed::new(-2150, 2).write(&mut text), "-21.50");
     /// ```
     pub fn write(self, text: &mut [u8; 24]) -> &str {
-        let power = power_of_ten(self.scale);
-        let magnitude = self.units.unsigned_abs();
-        let (mut whole, mut fraction) = (magnitude / power, magnitude % power);
+        let mut rest = self.units.unsigned_abs();
         let mut at = text.len();
         let mut put = |byte: u8| {
-            at -= 1;
-            text[at] = byte;
+            // Never short: at most 19 digits, a point and a sign.
+            if let Some(next) = at.checked_sub(1) {
+                at = next;
+                if let Some(slot) = text.get_mut(next) {
+                    *slot = byte;
+                }
+            }
         };
-        for _ in 0..self.scale {
-            put(b'0' + (fraction % 10) as u8);
-            fraction /= 10;
-        }
-        if self.scale > 0 {
-            put(b'.');
-        }
+        // One loop from the last digit: `scale` of them after the point,
+        // then the point, then at least one before it. No split into whole
+        // and fraction first, which is two more 64-bit divisions.
+        let mut digits = 0u8;
         loop {
-            put(b'0' + (whole % 10) as u8);
-            whole /= 10;
-            if whole == 0 {
+            if digits == self.scale && digits > 0 {
+                put(b'.');
+            }
+            put(b'0' + (rest % 10) as u8);
+            rest /= 10;
+            digits += 1;
+            if rest == 0 && digits > self.scale {
                 break;
             }
         }
@@ -184,7 +189,7 @@ impl Fixed {
             put(b'-');
         }
         // Only ASCII digits, '.' and '-' were written.
-        core::str::from_utf8(&text[at..]).unwrap_or("0")
+        core::str::from_utf8(text.get(at..).unwrap_or_default()).unwrap_or("0")
     }
 }
 

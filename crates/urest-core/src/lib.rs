@@ -28,6 +28,7 @@ pub mod attributes;
 pub mod controller;
 pub mod coord;
 pub mod decimal;
+pub mod json;
 pub mod nouns;
 pub mod ramp;
 pub mod resource;

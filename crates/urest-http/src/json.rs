@@ -1,15 +1,15 @@
 //! The JSON bodies this crate writes itself: the index, a noun's
 //! description, a `202 Accepted` body and problem details.
 //!
-//! Noun states are encoded by `urest-core`; the types here wrap borrowed
-//! data so that serde-json-core can write them straight into the response
-//! buffer.
+//! The types here wrap borrowed data and write it straight into the
+//! response buffer through urest-core's [`JsonWriter`], which also writes
+//! noun states: the same bytes serde-json-core wrote, without a copy of
+//! serde's map machinery per body.
 
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
-use serde::Serialize;
 use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
 use urest_core::controller::{ChangeStatus, Changes};
 use urest_core::decimal::Fixed;
+use urest_core::json::JsonWriter;
 use urest_core::ramp::Level;
 use urest_core::time::Instant;
 
@@ -22,17 +22,18 @@ use crate::Noun;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Overflow;
 
-/// Write `value` as JSON at the start of `out`, returning its length.
-pub(crate) fn write<T: Serialize + ?Sized>(value: &T, out: &mut [u8]) -> Result<usize, Overflow> {
-    serde_json_core::to_slice(value, out).map_err(|_| Overflow)
+/// A body written as JSON.
+pub(crate) trait Body {
+    /// Write the whole body through `out`.
+    fn write_to(&self, out: &mut JsonWriter<'_>);
 }
 
-/// Copy fixed text to the start of `out`.
-pub(crate) fn write_raw(text: &[u8], out: &mut [u8]) -> Result<usize, Overflow> {
-    out.get_mut(..text.len())
-        .ok_or(Overflow)?
-        .copy_from_slice(text);
-    Ok(text.len())
+/// Write `body` as JSON at the start of `out`, returning its length. One
+/// body of code for every kind of body: they differ only in `write_to`.
+pub(crate) fn write(body: &dyn Body, out: &mut [u8]) -> Result<usize, Overflow> {
+    let mut writer = JsonWriter::new(out);
+    body.write_to(&mut writer);
+    writer.finish().map_err(|_| Overflow)
 }
 
 /// The index at `GET /` (`{"nouns": [noun, ..]}`) or one noun's
@@ -154,25 +155,28 @@ impl<'n> Listing<'n> {
 
     /// Write `piece` at the start of `out`, returning its length.
     pub(crate) fn write_piece(&self, piece: Piece, out: &mut [u8]) -> Result<usize, Overflow> {
-        let mut writer = JsonWriter { out, len: 0 };
+        let mut writer = JsonWriter::new(out);
         match piece {
-            Piece::Open => writer.raw(br#"{"nouns":["#)?,
+            Piece::Open => writer.raw(br#"{"nouns":["#),
             Piece::Noun(index) => {
                 let noun = self.nouns.get(index).ok_or(Overflow)?;
                 let description = noun.resource.describe();
                 if index > 0 {
-                    writer.raw(b",")?;
+                    writer.raw(b",");
                 }
-                writer.raw(br#"{"name":"#)?;
-                writer.value(noun.name)?;
-                writer.raw(br#","kind":"#)?;
-                writer.value(description.kind)?;
-                writer.raw(br#","policy":"#)?;
-                writer.value(&description.policy.map(|policy| policy.name()))?;
+                writer.raw(br#"{"name":"#);
+                writer.string(noun.name);
+                writer.raw(br#","kind":"#);
+                writer.string(description.kind);
+                writer.raw(br#","policy":"#);
+                match description.policy {
+                    Some(policy) => writer.string(policy.name()),
+                    None => writer.raw(b"null"),
+                }
                 // The same list as the `Allow` header, so a client reading
                 // the index knows which nouns it may change.
-                writer.raw(br#","allow":"#)?;
-                writer.value(allow_for(description.verbs))?;
+                writer.raw(br#","allow":"#);
+                writer.string(allow_for(description.verbs));
                 if let Some(locks) = self.locks {
                     // 0 when unlocked: the lease left is nothing.
                     let left = locks
@@ -181,14 +185,14 @@ impl<'n> Listing<'n> {
                         .map_or(0, |info| millis_up(info.remaining(locks.now)));
                     let left = u32::try_from(left).unwrap_or(u32::MAX);
                     let digits = Digits::new(u64::from(left));
-                    writer.raw(br#","lock_expires_in_ms":"#)?;
+                    writer.raw(br#","lock_expires_in_ms":"#);
                     let pad = LOCK_WIDTH.saturating_sub(digits.as_bytes().len());
                     for _ in 0..pad {
-                        writer.raw(b" ")?;
+                        writer.raw(b" ");
                     }
-                    writer.raw(digits.as_bytes())?;
+                    writer.raw(digits.as_bytes());
                 }
-                writer.raw(br#","attributes":["#)?;
+                writer.raw(br#","attributes":["#);
             }
             Piece::Attribute(noun, index) => {
                 let noun = self.nouns.get(noun).ok_or(Overflow)?;
@@ -199,13 +203,13 @@ impl<'n> Listing<'n> {
                     .get(index)
                     .ok_or(Overflow)?;
                 if index > 0 {
-                    writer.raw(b",")?;
+                    writer.raw(b",");
                 }
-                writer.value(&AttributeEntry(spec))?;
+                write_attribute(spec, &mut writer);
             }
-            Piece::NounEnd(_) | Piece::Close => writer.raw(b"]}")?,
+            Piece::NounEnd(_) | Piece::Close => writer.raw(b"]}"),
         }
-        Ok(writer.len)
+        writer.finish().map_err(|_| Overflow)
     }
 
     /// Write the whole listing at the start of `out`.
@@ -218,57 +222,42 @@ impl<'n> Listing<'n> {
     }
 }
 
-/// Appends raw text and JSON values to a byte slice.
-struct JsonWriter<'o> {
-    out: &'o mut [u8],
-    len: usize,
-}
-
-impl JsonWriter<'_> {
-    fn raw(&mut self, text: &[u8]) -> Result<(), Overflow> {
-        self.len += write_raw(text, self.out.get_mut(self.len..).ok_or(Overflow)?)?;
-        Ok(())
-    }
-
-    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Overflow> {
-        self.len += write(value, self.out.get_mut(self.len..).ok_or(Overflow)?)?;
-        Ok(())
-    }
-}
-
 /// `{"key": .., "type": "integer", "min": 0, "max": 1, "access": "read-write", "doc": ..}`;
 /// strings carry `max_len` instead of `min` and `max`, booleans neither;
 /// numbers (decimals) carry `min`, `max` and `scale`, the digits they keep
 /// after the point.
-struct AttributeEntry<'s>(&'s AttributeSpec);
-
-impl Serialize for AttributeEntry<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let spec = self.0;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("key", spec.key)?;
-        map.serialize_entry("type", spec.kind.type_name())?;
-        match spec.kind {
-            Kind::Int { min, max } => {
-                map.serialize_entry("min", &min)?;
-                map.serialize_entry("max", &max)?;
-            }
-            Kind::Str { max_len } => map.serialize_entry("max_len", &max_len)?,
-            Kind::Bool => {}
-            Kind::Decimal { scale, min, max } => {
-                map.serialize_entry("min", &Fixed::new(min, scale))?;
-                map.serialize_entry("max", &Fixed::new(max, scale))?;
-                map.serialize_entry("scale", &scale)?;
-            }
+fn write_attribute(spec: &AttributeSpec, out: &mut JsonWriter<'_>) {
+    out.raw(br#"{"key":"#);
+    out.string(spec.key);
+    out.raw(br#","type":"#);
+    out.string(spec.kind.type_name());
+    match spec.kind {
+        Kind::Int { min, max } => {
+            out.raw(br#","min":"#);
+            out.integer(min);
+            out.raw(br#","max":"#);
+            out.integer(max);
         }
-        let access = match spec.access {
-            Access::ReadOnly => "read-only",
-            Access::ReadWrite => "read-write",
-        };
-        map.serialize_entry("access", access)?;
-        map.serialize_entry("doc", spec.doc)?;
-        map.end()
+        Kind::Str { max_len } => {
+            out.raw(br#","max_len":"#);
+            out.unsigned(max_len as u64);
+        }
+        Kind::Bool => {}
+        Kind::Decimal { scale, min, max } => {
+            out.raw(br#","min":"#);
+            out.decimal(Fixed::new(min, scale));
+            out.raw(br#","max":"#);
+            out.decimal(Fixed::new(max, scale));
+            out.raw(br#","scale":"#);
+            out.unsigned(u64::from(scale));
+        }
     }
+    out.raw(match spec.access {
+        Access::ReadOnly => br#","access":"read-only","doc":"#,
+        Access::ReadWrite => br#","access":"read-write","doc":"#,
+    });
+    out.string(spec.doc);
+    out.raw(b"}");
 }
 
 /// The body of `202 Accepted`:
@@ -280,14 +269,17 @@ pub(crate) struct AcceptedBody<'s> {
     pub eta_ms: u64,
 }
 
-impl Serialize for AcceptedBody<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("state", self.state)?;
-        map.serialize_entry("ticket", &self.ticket)?;
-        map.serialize_entry("position", &self.position)?;
-        map.serialize_entry("eta_ms", &self.eta_ms)?;
-        map.end()
+impl Body for AcceptedBody<'_> {
+    fn write_to(&self, out: &mut JsonWriter<'_>) {
+        out.raw(br#"{"state":"#);
+        out.attributes(self.state);
+        out.raw(br#","ticket":"#);
+        out.unsigned(u64::from(self.ticket));
+        out.raw(br#","position":"#);
+        out.unsigned(u64::from(self.position));
+        out.raw(br#","eta_ms":"#);
+        out.unsigned(self.eta_ms);
+        out.raw(b"}");
     }
 }
 
@@ -317,15 +309,19 @@ impl ChangeBody {
     }
 }
 
-impl Serialize for ChangeBody {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(5))?;
-        map.serialize_entry("ticket", &self.ticket)?;
-        map.serialize_entry("status", self.status)?;
-        map.serialize_entry("position", &self.position)?;
-        map.serialize_entry("eta_ms", &self.eta_ms)?;
-        map.serialize_entry("target", &self.target)?;
-        map.end()
+impl Body for ChangeBody {
+    fn write_to(&self, out: &mut JsonWriter<'_>) {
+        out.raw(br#"{"ticket":"#);
+        out.unsigned(u64::from(self.ticket));
+        out.raw(br#","status":"#);
+        out.string(self.status);
+        out.raw(br#","position":"#);
+        out.unsigned(u64::from(self.position));
+        out.raw(br#","eta_ms":"#);
+        out.unsigned(self.eta_ms);
+        out.raw(br#","target":"#);
+        out.unsigned(u64::from(self.target));
+        out.raw(b"}");
     }
 }
 
@@ -336,37 +332,27 @@ pub(crate) struct ChangesBody<'c> {
     pub now: Instant,
 }
 
-impl Serialize for ChangesBody<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        struct List<'c>(Option<&'c dyn Changes>, Instant);
-        impl Serialize for List<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut seq = serializer.serialize_seq(None)?;
-                let mut failed = None;
-                if let Some(changes) = self.0 {
-                    changes.for_each(self.1, &mut |change| {
-                        if failed.is_none() {
-                            if let Err(error) =
-                                seq.serialize_element(&ChangeBody::of(&change, self.1))
-                            {
-                                failed = Some(error);
-                            }
-                        }
-                    });
+impl Body for ChangesBody<'_> {
+    fn write_to(&self, out: &mut JsonWriter<'_>) {
+        out.raw(br#"{"changes":["#);
+        if let Some(changes) = self.changes {
+            let mut first = true;
+            changes.for_each(self.now, &mut |change| {
+                if !first {
+                    out.raw(b",");
                 }
-                if let Some(error) = failed {
-                    return Err(error);
-                }
-                seq.end()
-            }
+                first = false;
+                ChangeBody::of(&change, self.now).write_to(out);
+            });
         }
-        let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry("changes", &List(self.changes, self.now))?;
-        map.end()
+        out.raw(b"]}");
     }
 }
 
-/// Milliseconds, rounded up so that an ETA is never early.
+/// Milliseconds, rounded up so that an ETA is never early. Out of line:
+/// it is called in several places, each inlined copy a 64-bit
+/// multiplication and a division on a Cortex-M0.
+#[inline(never)]
 pub(crate) fn millis_up(duration: core::time::Duration) -> u64 {
     // In 64 bits (`Duration::as_micros` is a `u128`, slow on a Cortex-M0):
     // whole seconds are whole milliseconds, so only the rest rounds up.
@@ -387,17 +373,19 @@ pub(crate) struct ProblemBody<'p> {
     pub attribute: Option<&'p str>,
 }
 
-impl Serialize for ProblemBody<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("type", "about:blank")?;
-        map.serialize_entry("title", self.title)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("detail", self.detail)?;
+impl Body for ProblemBody<'_> {
+    fn write_to(&self, out: &mut JsonWriter<'_>) {
+        out.raw(br#"{"type":"about:blank","title":"#);
+        out.string(self.title);
+        out.raw(br#","status":"#);
+        out.unsigned(u64::from(self.status));
+        out.raw(br#","detail":"#);
+        out.string(self.detail);
         if let Some(attribute) = self.attribute {
-            map.serialize_entry("attribute", attribute)?;
+            out.raw(br#","attribute":"#);
+            out.string(attribute);
         }
-        map.end()
+        out.raw(b"}");
     }
 }
 
@@ -410,15 +398,19 @@ pub(crate) struct LockBody<'l> {
     pub expires_in_ms: u64,
 }
 
-impl Serialize for LockBody<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
+impl Body for LockBody<'_> {
+    fn write_to(&self, out: &mut JsonWriter<'_>) {
+        out.raw(b"{");
         if let Some(token) = self.token {
-            map.serialize_entry("token", token)?;
+            out.raw(br#""token":"#);
+            out.string(token);
+            out.raw(b",");
         }
-        map.serialize_entry("owner", self.owner)?;
-        map.serialize_entry("expires_in_ms", &self.expires_in_ms)?;
-        map.end()
+        out.raw(br#""owner":"#);
+        out.string(self.owner);
+        out.raw(br#","expires_in_ms":"#);
+        out.unsigned(self.expires_in_ms);
+        out.raw(b"}");
     }
 }
 

@@ -427,11 +427,10 @@ impl<const Q: usize> Schedule<Q> {
     /// ```
     pub fn changes<const N: usize>(&self, now: Instant) -> heapless::Vec<ChangeStatus, N> {
         let mut list: heapless::Vec<ChangeStatus, N> = heapless::Vec::new();
-        for status in self.statuses(now) {
-            if list.push(status).is_err() {
-                break;
-            }
-        }
+        self.visit_statuses(now, &mut |status| match list.push(status) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        });
         list.sort_unstable_by_key(|status| status.ticket);
         list
     }
@@ -451,47 +450,55 @@ impl<const Q: usize> Schedule<Q> {
         oldest
     }
 
-    /// Hand each of [`statuses`](Self::statuses) to `visit` until it says
-    /// to stop. Out of line and not generic, so the walk (with a ramp's end
-    /// worked out for each waiting change) is compiled once rather than
-    /// into every lookup.
+    /// Hand every change the schedule knows to `visit`, as the runner
+    /// sees them at `now`, until it says to stop: finished ones (at most
+    /// [`HISTORY`]), the running one, then the waiting ones in order, each
+    /// completing where the one before it ends.
+    ///
+    /// Out of line and not generic, so the walk (with a ramp's end worked
+    /// out for each waiting change) is compiled once rather than into
+    /// every lookup; plain loops rather than chained iterators, which took
+    /// twice the code on a Cortex-M0.
     #[inline(never)]
     fn visit_statuses(&self, now: Instant, visit: &mut dyn FnMut(ChangeStatus) -> ControlFlow<()>) {
-        for status in self.statuses(now) {
+        for finished in self.finished.iter() {
+            if visit(*finished).is_break() {
+                return;
+            }
+        }
+        let mut at = now;
+        if let Some(running) = self.running {
+            at = running.ramp.end().max(now);
+            let status = ChangeStatus {
+                ticket: running.ticket,
+                status: Status::Running,
+                target: running.ramp.to_level(),
+                position: 0,
+                accepted_at: running.accepted_at,
+                completes_at: at,
+            };
             if visit(status).is_break() {
                 return;
             }
         }
-    }
-
-    fn statuses(&self, now: Instant) -> impl Iterator<Item = ChangeStatus> + '_ {
-        let running = self.running.map(|running| ChangeStatus {
-            ticket: running.ticket,
-            status: Status::Running,
-            target: running.ramp.to_level(),
-            position: 0,
-            accepted_at: running.accepted_at,
-            completes_at: running.ramp.end().max(now),
-        });
-        let mut at = self
-            .running
-            .map_or(now, |running| running.ramp.end().max(now));
         let mut level = self.heading_to();
         let mut position: u16 = 0;
-        let waiting = self.waiting.iter().map(move |waiting| {
+        for waiting in self.waiting.iter() {
             at = waiting.shape.ramp(level, waiting.target, at).end();
             level = waiting.target;
             position = position.saturating_add(1);
-            ChangeStatus {
+            let status = ChangeStatus {
                 ticket: waiting.ticket,
                 status: Status::Queued,
                 target: waiting.target,
                 position,
                 accepted_at: waiting.accepted_at,
                 completes_at: at,
+            };
+            if visit(status).is_break() {
+                return;
             }
-        });
-        self.finished.iter().copied().chain(running).chain(waiting)
+        }
     }
 
     /// Cancel `ticket` at `now`.
@@ -528,8 +535,7 @@ impl<const Q: usize> Schedule<Q> {
             self.start_next(now);
             return Ok(record);
         }
-        if let Some(waiting) = self.waiting.iter().copied().find(|w| w.ticket == ticket) {
-            self.waiting.retain(|w| w.ticket != ticket);
+        if let Some(waiting) = self.take_waiting(ticket) {
             return Ok(self.record_waiting(waiting, Status::Cancelled, now));
         }
         match self
@@ -540,6 +546,26 @@ impl<const Q: usize> Schedule<Q> {
             Some(finished) => Err(CancelError::Finished(finished.status)),
             None => Err(CancelError::Unknown),
         }
+    }
+
+    /// Take `ticket` out of the queue, if it waits there, keeping the
+    /// order of the others. One turn of the queue, each change popped from
+    /// the front and pushed back unless it is `ticket`: it finds and
+    /// removes in one loop, and heapless's `retain` would carry a panic
+    /// path for an index it has already checked.
+    fn take_waiting(&mut self, ticket: Ticket) -> Option<Waiting> {
+        let mut taken = None;
+        for _ in 0..self.waiting.len() {
+            if let Some(waiting) = self.waiting.pop_front() {
+                if waiting.ticket == ticket {
+                    taken = Some(waiting);
+                } else {
+                    // Cannot fail: one was just taken out.
+                    let _ = self.waiting.push_back(waiting);
+                }
+            }
+        }
+        taken
     }
 
     fn record_running(&mut self, running: Running, status: Status, at: Instant) -> ChangeStatus {
