@@ -15,7 +15,7 @@ use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::{Clock, Instant};
 
 use crate::etag::{self, Comparison};
-use crate::head::{ContentType, Method, Span};
+use crate::head::{ContentType, Framing, Method};
 use crate::json::{millis_up, ChangeBody};
 use crate::locking::{idempotency_key, lock_token, refused_problem};
 use crate::response::{
@@ -27,39 +27,29 @@ use crate::{Noun, Server};
 
 /// A request whose head and body have arrived.
 pub(crate) struct Incoming<'r> {
-    pub method: Method,
-    /// The head, in which `method_at` lies.
+    /// What the head says: the method, where its parts lie, the headers
+    /// the server reads. Borrowed, not copied field by field: a request
+    /// is answered once.
+    pub framing: &'r Framing,
+    /// The head, in which the framing's spans lie.
     pub head: &'r [u8],
-    /// Where the method as sent lies, for error details.
-    pub method_at: Span,
-    /// Where the request target as sent lies.
-    pub target_at: Span,
-    pub content_type: ContentType,
-    /// Where the value of `If-Match` lies in the head.
-    pub if_match: Option<Span>,
-    /// Where the value of `If-None-Match` lies in the head.
-    pub if_none_match: Option<Span>,
-    /// Where the value of `Lock-Token` lies in the head.
-    pub lock_token: Option<Span>,
-    /// Where the value of `Idempotency-Key` lies in the head.
-    pub idempotency_key: Option<Span>,
     pub body: &'r [u8],
 }
 
 impl Incoming<'_> {
     /// The method as sent.
     fn method_text(&self) -> &str {
-        self.method_at.text(self.head)
+        self.framing.method_at.text(self.head)
     }
 
     /// The request target as sent, for error details.
     fn target(&self) -> &str {
-        self.target_at.text(self.head)
+        self.framing.target_at.text(self.head)
     }
 
     /// The request target's bytes, for routing.
     fn target_bytes(&self) -> &[u8] {
-        self.target_at.bytes(self.head)
+        self.framing.target_at.bytes(self.head)
     }
 }
 
@@ -67,12 +57,12 @@ impl<'a, C: Clock> Server<'a, C> {
     /// Answer one request. `scratch` unescapes JSON strings of the body.
     pub(crate) fn dispatch(&self, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
         match route(request.target_bytes(), self.nouns) {
-            Route::Index => match request.method {
+            Route::Index => match request.framing.method {
                 Method::Get | Method::Head => Reply::Index(self.index_locks()),
                 Method::Options => Reply::Options { allow: ALLOW_INDEX },
                 _ => Reply::Problem(not_allowed(request, ALLOW_INDEX)),
             },
-            Route::Server => match request.method {
+            Route::Server => match request.framing.method {
                 Method::Options => Reply::Options { allow: ALLOW_NOUN },
                 _ => Reply::Problem(problem!(
                     400,
@@ -86,7 +76,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 "\"; GET / lists the nouns"
             )),
             Route::Noun(noun) => self.on_noun(noun, request, scratch),
-            Route::Changes { noun } => match request.method {
+            Route::Changes { noun } => match request.framing.method {
                 Method::Get | Method::Head => match noun.resource.changes() {
                     Some(_) => Reply::Changes {
                         noun,
@@ -123,7 +113,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 "/changes lists the changes it remembers"
             )
         };
-        match request.method {
+        match request.framing.method {
             Method::Get | Method::Head => match changes.status(number, now) {
                 Some(change) => Reply::Change(ChangeBody::of(&change, now)),
                 None => Reply::Problem(unknown()),
@@ -162,7 +152,7 @@ impl<'a, C: Clock> Server<'a, C> {
         request: &Incoming<'_>,
         now: Instant,
     ) -> Option<Reply<'a>> {
-        if request.if_match.is_none() && request.if_none_match.is_none() {
+        if request.framing.if_match.is_none() && request.framing.if_none_match.is_none() {
             return None;
         }
         self.check_conditions(resource, request, now)
@@ -179,7 +169,7 @@ impl<'a, C: Clock> Server<'a, C> {
         now: Instant,
     ) -> Option<Reply<'a>> {
         let current = Validator::strong_of(&resource.describe(), &resource.get(now)).0;
-        if let Some(list) = request.if_match {
+        if let Some(list) = request.framing.if_match {
             if !etag::list_matches(list.bytes(request.head), current, Comparison::Strong) {
                 return Some(Reply::Problem(problem!(
                     412,
@@ -187,9 +177,9 @@ impl<'a, C: Clock> Server<'a, C> {
                 )));
             }
         }
-        if let Some(list) = request.if_none_match {
+        if let Some(list) = request.framing.if_none_match {
             if etag::list_matches(list.bytes(request.head), current, Comparison::Weak) {
-                return Some(match request.method {
+                return Some(match request.framing.method {
                     Method::Get | Method::Head => Reply::NotModified { etag: current },
                     _ => Reply::Problem(problem!(
                         412,
@@ -205,21 +195,21 @@ impl<'a, C: Clock> Server<'a, C> {
         let resource = noun.resource;
         // Once per request: a noun may take a lock to describe itself.
         let description = resource.describe();
-        if !supports(description.verbs, request.method) {
+        if !supports(description.verbs, request.framing.method) {
             return Reply::Problem(not_allowed(request, allow_for(description.verbs)));
         }
         // One instant per request, so the verb and the state it reports agree.
         let now = self.clock.now();
-        if request.method == Method::Options {
+        if request.framing.method == Method::Options {
             return Reply::Description(noun);
         }
-        if request.method == Method::Other {
+        if request.framing.method == Method::Other {
             return Reply::Problem(not_allowed(request, ALLOW_NOUN));
         }
         // A body that is no patch is refused as such before any condition.
         // Decoded in place: a set of attributes is too big to move about.
         let mut patch = Attributes::new();
-        let patch = match request.method {
+        let patch = match request.framing.method {
             Method::Put | Method::Post => {
                 match decode_body(description.attributes, request, scratch, &mut patch) {
                     Ok(()) => Some(&patch),
@@ -228,7 +218,7 @@ impl<'a, C: Clock> Server<'a, C> {
             }
             _ => None,
         };
-        let change = match (request.method, patch) {
+        let change = match (request.framing.method, patch) {
             (Method::Get | Method::Head, _) => {
                 if let Some(refused) = self.precondition(resource, request, now) {
                     return refused;
@@ -378,8 +368,8 @@ pub(crate) fn decode_body(
     scratch: &mut [u8],
     patch: &mut Attributes,
 ) -> Result<(), BodyRefusal> {
-    if !request.body.is_empty() && request.content_type != ContentType::Json {
-        return Err(BodyRefusal::NotJson(request.content_type));
+    if !request.body.is_empty() && request.framing.content_type != ContentType::Json {
+        return Err(BodyRefusal::NotJson(request.framing.content_type));
     }
     patch
         .decode_in_place(request.body, schema, scratch)
@@ -447,7 +437,10 @@ pub(crate) fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>)
         }
         (ErrorKind::Conflict, _) => problem!(409, &noun.name, ": ", error),
         (ErrorKind::NotSupported, _) => {
-            let allow = allow_for(without(noun.resource.describe().verbs, request.method));
+            let allow = allow_for(without(
+                noun.resource.describe().verbs,
+                request.framing.method,
+            ));
             problem!(
                 405,
                 &noun.name,

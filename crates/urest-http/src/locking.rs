@@ -46,7 +46,7 @@ pub(crate) fn lock_token(request: &Incoming<'_>) -> Option<LockToken> {
     if !cfg!(feature = "coordination") {
         return None;
     }
-    let text = request.lock_token?.text(request.head).trim();
+    let text = request.framing.lock_token?.text(request.head).trim();
     let text = text
         .strip_prefix('<')
         .and_then(|inner| inner.strip_suffix('>'))
@@ -61,7 +61,7 @@ pub(crate) fn idempotency_key<'r>(request: &Incoming<'r>) -> Option<&'r str> {
     if !cfg!(feature = "coordination") {
         return None;
     }
-    let text = request.idempotency_key?.text(request.head).trim();
+    let text = request.framing.idempotency_key?.text(request.head).trim();
     Some(
         text.strip_prefix('"')
             .and_then(|inner| inner.strip_suffix('"'))
@@ -119,7 +119,7 @@ impl<'a, C: Clock> Server<'a, C> {
         request: &Incoming<'_>,
         scratch: &mut [u8],
     ) -> Reply<'a> {
-        if request.method == Method::Options {
+        if request.framing.method == Method::Options {
             return Reply::Options { allow: ALLOW_LOCK };
         }
         let Some((coordination, index)) = self.coordinator_of(noun) else {
@@ -130,7 +130,7 @@ impl<'a, C: Clock> Server<'a, C> {
         };
         let now = self.clock.now();
         let token = lock_token(request);
-        match request.method {
+        match request.framing.method {
             Method::Get | Method::Head => match coordination.lock_info(index, now) {
                 Some(info) => Reply::LockHeld { info, now },
                 None => Reply::Problem(problem!(
@@ -153,7 +153,7 @@ impl<'a, C: Clock> Server<'a, C> {
                         .map(|info| (token, info, false)),
                     // A `Lock-Token` that is no token asks to renew a lock
                     // it cannot hold: never a new lock in its place.
-                    None if request.lock_token.is_some() => {
+                    None if request.framing.lock_token.is_some() => {
                         Err(match coordination.permit(index, None, now) {
                             Err(refused) => refused,
                             Ok(()) => Refused::NotLocked,

@@ -854,15 +854,8 @@ impl<'a, C: Clock> Server<'a, C> {
             Reply::Preflight
         } else {
             let incoming = Incoming {
-                method: framing.method,
+                framing,
                 head,
-                method_at: framing.method_at,
-                target_at: framing.target_at,
-                content_type: framing.content_type,
-                if_match: framing.if_match,
-                if_none_match: framing.if_none_match,
-                lock_token: framing.lock_token,
-                idempotency_key: framing.idempotency_key,
                 body,
             };
             self.dispatch(&incoming, scratch)
