@@ -1065,6 +1065,8 @@ fn unescaped_prefix(escaped: &str) -> Result<String<MAX_KEY>, Fault> {
 
 impl Attributes {
     /// Encode as a JSON object into `buffer`, returning the length written.
+    // Inline: a few lines around the writer, on every state's way out.
+    #[inline]
     pub fn encode(&self, buffer: &mut [u8]) -> Result<usize, serde_json_core::ser::Error> {
         let mut out = crate::json::JsonWriter::new(buffer);
         out.attributes(self);
