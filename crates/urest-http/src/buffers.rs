@@ -32,7 +32,7 @@ pub const RESPONSE_HEAD_ROOM: usize = 256;
 ///   in one write.
 ///
 /// Nothing else grows with traffic and no heap is used. The future that
-/// [`Server::serve`](crate::Server::serve) returns is 416 bytes on a
+/// [`Server::serve`](crate::Server::serve) returns is 432 bytes on a
 /// Cortex-M0+ (`thumbv6m-none-eabi`, measured by `scripts/measure.sh`)
 /// plus the connection's and delay's own futures, and about 620 bytes on a
 /// 64-bit host; the request being answered and its reply are composed
