@@ -9,8 +9,9 @@
 //!   serve with keep-alive, close cleanly and flush), and a `503` with
 //!   `Retry-After` for a client that finds every slot busy, as
 //!   the [HTTP API](urest_http::api_reference) promises; [`http_tasks!`] declares the
-//!   slot tasks and spawns them. [`Service::with_coordination`] adds client
-//!   locks and idempotency keys, with lock tokens from the board's RNG.
+//!   slot tasks and spawns them. `Service::with_coordination` (feature
+//!   `coordination`, on by default) adds client locks and idempotency
+//!   keys, with lock tokens from the board's RNG.
 //! - Re-exports of what a firmware must name ([`CriticalSectionRawMutex`],
 //!   [`urest_core`], [`urest_http`], [`embassy_net`]), so its versions
 //!   always match this crate's.

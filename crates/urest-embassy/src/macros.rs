@@ -158,6 +158,7 @@ macro_rules! http_tasks {
 /// let service = Service::new(&nouns, Config::default()).with_optional_access(access);
 /// assert!(service.server().access().is_none());
 /// ```
+#[cfg(feature = "access")]
 #[macro_export]
 macro_rules! access_from_build_env {
     ($variable:literal) => {{

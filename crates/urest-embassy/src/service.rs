@@ -10,11 +10,17 @@ use embassy_net::tcp::{State, TcpSocket};
 use embassy_net::Stack;
 use embassy_time::{with_timeout, Delay, Duration};
 use embedded_io_async::Write as _;
-use urest_core::coord::Entropy;
 use urest_core::time::Clock as _;
+#[cfg(feature = "access")]
+use urest_http::Access;
 use urest_http::{
-    write_no_free_slot, Access, Admission, Buffers, Config, Coordination, HeadEnd, NameClash, Noun,
-    Observer, Server, SlotPolicy, TooFewPlaces,
+    write_no_free_slot, Admission, Buffers, Config, HeadEnd, NameClash, Noun, Observer, Server,
+    SlotPolicy,
+};
+#[cfg(feature = "coordination")]
+use {
+    urest_core::coord::Entropy,
+    urest_http::{Coordination, TooFewPlaces},
 };
 
 use crate::clock::{socket_timeout, EmbassyClock};
@@ -167,6 +173,7 @@ impl<'a> Service<'a> {
     /// let service = Service::new(&nouns, Config::default()).with_access(&ACCESS);
     /// assert!(service.server().access().is_some());
     /// ```
+    #[cfg(feature = "access")]
     pub fn with_access(self, access: &'a Access<'a>) -> Self {
         Service {
             server: self.server.with_access(access),
@@ -177,6 +184,7 @@ impl<'a> Service<'a> {
     /// The same service with `access`'s rules if there are any, or open to
     /// everyone if `None`: for rules chosen when the firmware is built (see
     /// [`access_from_build_env!`](crate::access_from_build_env)).
+    #[cfg(feature = "access")]
     pub fn with_optional_access(self, access: Option<&'a Access<'a>>) -> Self {
         match access {
             Some(access) => self.with_access(access),
@@ -247,6 +255,7 @@ impl<'a> Service<'a> {
     /// let refused = Service::new(&nouns, Config::default()).with_coordination(&none);
     /// assert_eq!(refused.err().map(|refused| refused.places), Some(0));
     /// ```
+    #[cfg(feature = "coordination")]
     pub fn with_coordination<E: Entropy, const N: usize, const K: usize>(
         self,
         coordination: &'a Coordination<E, N, K>,
