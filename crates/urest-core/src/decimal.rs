@@ -200,6 +200,61 @@ impl Serialize for Fixed {
     }
 }
 
+/// How many decimal digits `number` has (`0` has one), counted by
+/// comparison rather than division: a Cortex-M0 divides in software.
+///
+/// ```
+/// use urest_core::decimal::digit_count;
+///
+/// assert_eq!(digit_count(0), 1);
+/// assert_eq!(digit_count(99), 2);
+/// assert_eq!(digit_count(100), 3);
+/// assert_eq!(digit_count(u64::MAX), 20);
+/// ```
+#[inline(always)]
+pub const fn digit_count(number: u64) -> usize {
+    let mut count = 1;
+    let mut bound = 10u64;
+    // 10^19 is the last power of ten a u64 holds.
+    while count < 20 && number >= bound {
+        count += 1;
+        bound = bound.wrapping_mul(10);
+    }
+    count
+}
+
+/// Write the decimal digits of `number` into `into`, from its last byte
+/// back: with `into` [`digit_count`] bytes long, exactly the number.
+/// Written in place, with no scratch array to copy from, and in 32-bit
+/// arithmetic where the number fits (cheaper on small chips; most do).
+///
+/// ```
+/// use urest_core::decimal::{digit_count, write_digits};
+///
+/// let mut text = [0u8; 20];
+/// let len = digit_count(4096);
+/// write_digits(&mut text[..len], 4096);
+/// assert_eq!(&text[..len], b"4096");
+/// ```
+#[inline(always)]
+pub fn write_digits(into: &mut [u8], number: u64) {
+    match u32::try_from(number) {
+        Ok(mut rest) => {
+            for slot in into.iter_mut().rev() {
+                *slot = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+        }
+        Err(_) => {
+            let mut rest = number;
+            for slot in into.iter_mut().rev() {
+                *slot = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+        }
+    }
+}
+
 /// `value` in units of `10^-scale`, rounded half away from zero, for
 /// compile-time bounds such as `[range 5.0..=30.0]`.
 #[doc(hidden)]

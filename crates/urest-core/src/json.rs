@@ -27,7 +27,7 @@
 //! ```
 
 use crate::attributes::{Attributes, Value};
-use crate::decimal::Fixed;
+use crate::decimal::{digit_count, write_digits, Fixed};
 
 /// The buffer ran out of room before the end of the text.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -172,25 +172,14 @@ impl<'b> JsonWriter<'b> {
     /// into the buffer, from the last: no copy from a scratch array.
     #[inline(always)]
     fn put_digits(&mut self, number: u64) {
-        // Counted by comparison, not division: a Cortex-M0 divides in
-        // software. 10^19 is the last power of ten a u64 holds.
-        let mut count = 1;
-        let mut bound = 10u64;
-        while count < 20 && number >= bound {
-            count += 1;
-            bound = bound.wrapping_mul(10);
-        }
+        let count = digit_count(number);
         let room = self
             .len
             .checked_add(count)
             .and_then(|end| self.buffer.get_mut(self.len..end));
         match room {
             Some(room) => {
-                let mut rest = number;
-                for slot in room.iter_mut().rev() {
-                    *slot = b'0' + (rest % 10) as u8;
-                    rest /= 10;
-                }
+                write_digits(room, number);
                 self.len += count;
             }
             None => self.full = true,

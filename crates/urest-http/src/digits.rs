@@ -1,5 +1,7 @@
 //! Decimal numbers as text, without `core::fmt`.
 
+use urest_core::decimal::{digit_count, write_digits};
+
 /// The decimal digits of an unsigned number, written right to left into a
 /// small array: enough for any `u64`.
 pub(crate) struct Digits {
@@ -11,36 +13,12 @@ impl Digits {
     pub(crate) fn new(value: u64) -> Digits {
         let mut digits = Digits {
             bytes: [b'0'; 20],
-            start: 20,
+            start: 20 - digit_count(value),
         };
-        // 32-bit division is cheaper on small chips; most numbers fit.
-        match u32::try_from(value) {
-            Ok(mut rest) => loop {
-                digits.push((rest % 10) as u8);
-                rest /= 10;
-                if rest == 0 {
-                    break;
-                }
-            },
-            Err(_) => {
-                let mut rest = value;
-                loop {
-                    digits.push((rest % 10) as u8);
-                    rest /= 10;
-                    if rest == 0 {
-                        break;
-                    }
-                }
-            }
+        if let Some(into) = digits.bytes.get_mut(digits.start..) {
+            write_digits(into, value);
         }
         digits
-    }
-
-    fn push(&mut self, digit: u8) {
-        self.start = self.start.saturating_sub(1);
-        if let Some(byte) = self.bytes.get_mut(self.start) {
-            *byte = b'0' + digit;
-        }
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {

@@ -8,7 +8,7 @@ use urest_core::attributes::{
     AttributeError, Attributes, DecodeError, Kind, Problem as AttributeProblem, MAX_KEY,
 };
 use urest_core::coord::{LockInfo, LockToken, Validator};
-use urest_core::decimal::Fixed;
+use urest_core::decimal::{digit_count, write_digits, Fixed};
 use urest_core::resource::{Error, Verbs};
 use urest_core::time::Instant;
 
@@ -760,7 +760,7 @@ impl ResponseHead<'_> {
             Extra::None => {}
             Extra::RetryAfter(seconds) => {
                 w.put(b"\r\nRetry-After: ");
-                w.put(Digits::new(u64::from(seconds)).as_bytes());
+                w.put_decimal(u64::from(seconds));
             }
             Extra::Etag(etag, note) => {
                 put_etag(w, etag);
@@ -768,7 +768,7 @@ impl ResponseHead<'_> {
                     StateNote::Plain => {}
                     StateNote::Locked(lock) => {
                         w.put(b"\r\nLock-Info: expires_in_ms=");
-                        w.put(Digits::new(u64::from(lock.expires_in_ms)).as_bytes());
+                        w.put_decimal(u64::from(lock.expires_in_ms));
                     }
                     StateNote::Waited => w.put(b"\r\nPreference-Applied: wait"),
                 }
@@ -778,7 +778,7 @@ impl ResponseHead<'_> {
                 w.put(b"\r\nLocation: /");
                 put_segment(w, noun);
                 w.put(b"/changes/");
-                w.put(Digits::new(u64::from(ticket)).as_bytes());
+                w.put_decimal(u64::from(ticket));
             }
             Extra::Lock { token, noun } => {
                 w.put(b"\r\nLock-Token: ");
@@ -813,7 +813,7 @@ impl ResponseHead<'_> {
             Some(line) => w.put(line.as_bytes()),
             None => {
                 w.put(b"HTTP/1.1 ");
-                w.put(Digits::new(u64::from(self.status)).as_bytes());
+                w.put_decimal(u64::from(self.status));
                 w.put(b" ");
                 w.put(reason(self.status).as_bytes());
             }
@@ -848,7 +848,7 @@ impl ResponseHead<'_> {
             w.put(b"\r\nAccess-Control-Allow-Headers: ");
             w.put(PREFLIGHT_HEADERS.as_bytes());
             w.put(b"\r\nAccess-Control-Max-Age: ");
-            w.put(Digits::new(u64::from(PREFLIGHT_MAX_AGE)).as_bytes());
+            w.put_decimal(u64::from(PREFLIGHT_MAX_AGE));
             w.put(b"\r\n");
         }
         if access.vary_origin {
@@ -928,34 +928,9 @@ impl Sink<'_> {
     /// `number` in decimal: its digits counted first, then written in
     /// place from the last, rather than copied from a scratch array.
     fn put_decimal(&mut self, number: u64) {
-        // Counted by comparison, not division: a Cortex-M0 has no divider.
-        let mut len = 1;
-        let mut bound = 10u64;
-        while len < 20 && number >= bound {
-            len += 1;
-            bound = bound.wrapping_mul(10);
-        }
-        let end = self.len.saturating_add(len);
+        let end = self.len.saturating_add(digit_count(number));
         match self.out.get_mut(self.len..end) {
-            Some(into) => {
-                // 32-bit division where the number fits, cheaper on small
-                // chips; most numbers do.
-                match u32::try_from(number) {
-                    Ok(mut rest) => {
-                        for slot in into.iter_mut().rev() {
-                            *slot = b'0' + (rest % 10) as u8;
-                            rest /= 10;
-                        }
-                    }
-                    Err(_) => {
-                        let mut rest = number;
-                        for slot in into.iter_mut().rev() {
-                            *slot = b'0' + (rest % 10) as u8;
-                            rest /= 10;
-                        }
-                    }
-                }
-            }
+            Some(into) => write_digits(into, number),
             None => self.overflow |= !self.counting,
         }
         self.len = end;
