@@ -168,7 +168,7 @@ impl<'a, C: Clock> Server<'a, C> {
         request: &Incoming<'_>,
         now: Instant,
     ) -> Option<Reply<'a>> {
-        let current = Validator::strong_of(&resource.describe(), &resource.get(now)).0;
+        let current = Validator::of_attributes(&resource.get(now)).0;
         if let Some(list) = request.framing.if_match {
             if !etag::list_matches(list.bytes(request.head), current, Comparison::Strong) {
                 return Some(Reply::Problem(problem!(

@@ -19,10 +19,9 @@ use crate::time::Instant;
 pub struct Validator(pub u64);
 
 impl Validator {
-    /// The strong validator of `state`, a state of the noun `about`
-    /// describes: [`Validators::of_state`]'s `strong`, without the weak one
-    /// (which needs the schema searched for each attribute), for the
-    /// `ETag` every response with a state carries.
+    /// The strong validator of `state`: [`Validators::of_state`]'s
+    /// `strong`, without the weak one (which needs the schema searched for
+    /// each attribute), for the `ETag` every response with a state carries.
     ///
     /// ```
     /// use urest_core::attributes::{Attributes, Value};
@@ -32,29 +31,12 @@ impl Validator {
     /// let about = Description { kind: "fixed", policy: None, attributes: &[], verbs: Verbs::READ_ONLY };
     /// let mut state = Attributes::new();
     /// state.set("x", Value::Int(1)).unwrap();
-    /// assert_eq!(Validator::strong_of(&about, &state), Validators::of_state(&about, &state).strong);
+    /// assert_eq!(Validator::of_attributes(&state), Validators::of_state(&about, &state).strong);
     /// ```
     ///
     /// The validators cover the state alone, not the noun's kind: a tag is
     /// only ever compared with tags of the same noun (RFC 9110 §8.8.1), whose
     /// kind never changes, and hashing it cost as much as the state.
-    pub fn strong_of(_about: &Description, state: &Attributes) -> Validator {
-        Validator::of_attributes(state)
-    }
-
-    /// The strong validator of `state`: [`strong_of`](Self::strong_of)
-    /// for a caller that holds the state but not its noun's description.
-    ///
-    /// ```
-    /// use urest_core::attributes::{Attributes, Value};
-    /// use urest_core::coord::Validator;
-    /// use urest_core::resource::{Description, Verbs};
-    ///
-    /// let about = Description { kind: "fixed", policy: None, attributes: &[], verbs: Verbs::READ_ONLY };
-    /// let mut state = Attributes::new();
-    /// state.set("x", Value::Int(1)).unwrap();
-    /// assert_eq!(Validator::of_attributes(&state), Validator::strong_of(&about, &state));
-    /// ```
     pub fn of_attributes(state: &Attributes) -> Validator {
         let mut strong = Fnv::new();
         for (key, value) in state.iter() {
