@@ -146,17 +146,10 @@ fn path_of(target: &[u8]) -> &[u8] {
 
 /// Whether a percent-encoded path segment spells `name`, ignoring ASCII case.
 fn names_match(segment: &[u8], name: &str) -> bool {
-    // Most requests spell a name as it was given, with nothing escaped:
-    // that is checked first, in one pass with no decoding. A `%` in the
-    // segment, even one the name holds too, is left to the decoding below.
-    let plain = name.as_bytes();
-    if segment.len() == plain.len()
-        && segment
-            .iter()
-            .zip(plain)
-            .all(|(&byte, &wanted)| byte == wanted && byte != b'%')
-    {
-        return true;
+    // A segment with nothing escaped needs no decoding: it is compared as
+    // it stands, as a plain `/name` target is.
+    if !segment.contains(&b'%') {
+        return spelled_as(segment, name);
     }
     let mut wanted = name.bytes();
     let mut bytes = segment.iter().copied();
