@@ -691,19 +691,27 @@ impl<'a, C: Clock> Server<'a, C> {
 }
 
 impl<'a, C: Clock> Server<'a, C> {
-    /// Apply the access rules to the request whose head is `head`, sent by
-    /// `peer` (if known).
-    pub(crate) fn admit(&self, head: &[u8], method: Method, peer: Option<IpAddr>) -> Verdict<'a> {
-        // Without the feature there are never rules: the compiler, seeing
-        // that, leaves them out of the firmware.
-        let access = if cfg!(feature = "access") {
+    /// The server's access rules, if it has any. Without the feature there
+    /// are never rules: the compiler, seeing that, leaves them out of the
+    /// firmware.
+    #[inline(always)]
+    pub(crate) fn access_rules(&self) -> Option<&'a Access<'a>> {
+        if cfg!(feature = "access") {
             self.access
         } else {
             None
-        };
-        let Some(access) = access else {
-            return Verdict::Admit(Admitted::default());
-        };
+        }
+    }
+
+    /// Apply `access`, the server's rules, to the request whose head is
+    /// `head`, sent by `peer` (if known).
+    pub(crate) fn admit(
+        &self,
+        access: &'a Access<'a>,
+        head: &[u8],
+        method: Method,
+        peer: Option<IpAddr>,
+    ) -> Verdict<'a> {
         let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let Some(parsed) = crate::head::parse_with_headers(head, &mut fields) else {
             // The head parsed once already; refuse rather than let it by.

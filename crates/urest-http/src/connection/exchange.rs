@@ -23,7 +23,7 @@ use urest_core::controller::{ChangeStatus, Status, Ticket};
 use urest_core::coord::{wait_deadline, wait_step, WaitStep};
 use urest_core::time::{Clock, Instant};
 
-use crate::access::{AccessHeaders, Admitted, Refused, Verdict};
+use crate::access::{Access, AccessHeaders, Admitted, Refused, Verdict};
 use crate::dispatch::{accepted, state_of, Incoming};
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{ChangeBody, Listing, Overflow, Piece};
@@ -623,23 +623,23 @@ impl<'a, C: Clock> Server<'a, C> {
         request: &Started,
         peer: Option<IpAddr>,
     ) -> Result<Admitted<'a>, Prepared<'a>> {
-        // Without the feature there are never rules (see `admit`).
-        if !cfg!(feature = "access") || self.access.is_none() {
-            return Ok(Admitted::default());
+        match self.access_rules() {
+            None => Ok(Admitted::default()),
+            Some(access) => self.screen_by_rules(access, buffers, request, peer),
         }
-        self.screen_by_rules(buffers, request, peer)
     }
 
-    /// [`screen`](Self::screen) a request by the server's access rules.
+    /// [`screen`](Self::screen) a request by `access`, the server's rules.
     #[inline(never)]
     fn screen_by_rules(
         &self,
+        access: &'a Access<'a>,
         buffers: &mut Buffers<'_>,
         request: &Started,
         peer: Option<IpAddr>,
     ) -> Result<Admitted<'a>, Prepared<'a>> {
         let head = request.head(buffers.request);
-        match self.admit(head, request.framing.method, peer) {
+        match self.admit(access, head, request.framing.method, peer) {
             Verdict::Admit(admitted) => Ok(admitted),
             Verdict::Refuse(refused) => Err(self.refuse_screened(buffers, request, refused)),
         }
