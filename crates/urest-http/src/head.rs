@@ -478,24 +478,13 @@ fn name_end(bytes: &[u8], start: usize) -> usize {
 /// value's scan.
 #[inline(always)]
 fn visible_end(bytes: &[u8], start: usize, least: u8, accepted: &[bool; 256]) -> usize {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
     let mut at = start;
     while let Some(chunk) = bytes
         .get(at..at + 8)
         .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
     {
         // Little-endian whatever the chip: the first byte is the lowest.
-        let word = u64::from_le_bytes(chunk);
-        // A byte below `least` (at most 0x80), or equal to DEL, sets its
-        // high bit in one of these; bytes of 0x80 and up never do. A
-        // borrow can mark bytes above a marked one too, never below it, so
-        // the lowest mark is the first such byte; every byte before it is
-        // one the table takes.
-        let below = word.wrapping_sub(ONES * u64::from(least)) & !word;
-        let del = word ^ (ONES * 0x7f);
-        let is_del = del.wrapping_sub(ONES) & !del;
-        let stops = (below | is_del) & HIGH;
+        let stops = stops_in(u64::from_le_bytes(chunk), least);
         if stops != 0 {
             at += (stops.trailing_zeros() / 8) as usize;
             break;
@@ -509,7 +498,6 @@ fn visible_end(bytes: &[u8], start: usize, least: u8, accepted: &[bool; 256]) ->
 /// and whether the target is all ASCII, noted on the way (its bytes need
 /// checking as UTF-8 only if not).
 fn target_end(bytes: &[u8], start: usize) -> (usize, bool) {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
     let mut high = 0;
     let mut at = start;
@@ -517,12 +505,8 @@ fn target_end(bytes: &[u8], start: usize) -> (usize, bool) {
         .get(at..at + 8)
         .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
     {
-        // As in `visible_end`, with `least` a `!`.
         let word = u64::from_le_bytes(chunk);
-        let below = word.wrapping_sub(ONES * u64::from(b'!')) & !word;
-        let del = word ^ (ONES * 0x7f);
-        let is_del = del.wrapping_sub(ONES) & !del;
-        let stops = (below | is_del) & HIGH;
+        let stops = stops_in(word, b'!');
         if stops != 0 {
             // Only the bytes before the first stop are the target's: the
             // bits below the lowest mark.
@@ -543,6 +527,21 @@ fn target_end(bytes: &[u8], start: usize) -> (usize, bool) {
         at += 1;
     }
     (at, ascii)
+}
+
+/// The high bit of each byte of `word` (eight bytes, the first the lowest)
+/// that is below `least` (at most 0x80) or is DEL, as far as the first such
+/// byte: bytes of 0x80 and up are never marked. A borrow can mark bytes
+/// above a marked one too, never below it, so the lowest mark is the first
+/// such byte; every byte before it is one the caller's table takes.
+#[inline(always)]
+fn stops_in(word: u64, least: u8) -> u64 {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let below = word.wrapping_sub(ONES * u64::from(least)) & !word;
+    let del = word ^ (ONES * 0x7f);
+    let is_del = del.wrapping_sub(ONES) & !del;
+    (below | is_del) & HIGH
 }
 
 /// The bytes `$byte` for which `$accepted` holds, as a table.
