@@ -177,7 +177,7 @@ impl<'n> Listing<'n> {
                 // the index knows which nouns it may change.
                 writer.raw(br#","allow":"#);
                 writer.string(allow_for(description.verbs));
-                if let Some(locks) = self.locks {
+                if let Some(locks) = self.locks.filter(|_| cfg!(feature = "coordination")) {
                     // 0 when unlocked: the lease left is nothing.
                     let left = locks
                         .coordination

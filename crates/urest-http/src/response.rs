@@ -549,6 +549,8 @@ impl<'n> Reply<'n> {
     pub(crate) fn write_body(&self, nouns: &[Noun<'_>], out: &mut [u8]) -> Result<usize, Overflow> {
         match self {
             Reply::State(state, ..) => state.encode(out).map_err(|_| Overflow),
+            // Only coordination makes these (see `ResponseHead::emit`).
+            Reply::Lock { .. } | Reply::LockHeld { .. } if !cfg!(feature = "coordination") => Ok(0),
             Reply::Lock {
                 token, info, now, ..
             } => json::write(
@@ -766,6 +768,10 @@ impl ResponseHead<'_> {
                 put_etag(w, etag);
                 match note {
                     StateNote::Plain => {}
+                    // Nothing is locked without coordination: saying so
+                    // leaves the lock headers' code and text out of the
+                    // firmware, as the compiler cannot see it alone.
+                    StateNote::Locked(_) if !cfg!(feature = "coordination") => {}
                     StateNote::Locked(lock) => {
                         w.put(b"\r\nLock-Info: expires_in_ms=");
                         w.put_decimal(u64::from(lock.expires_in_ms));
@@ -780,6 +786,7 @@ impl ResponseHead<'_> {
                 w.put(b"/changes/");
                 w.put_decimal(u64::from(ticket));
             }
+            Extra::Lock { .. } if !cfg!(feature = "coordination") => {}
             Extra::Lock { token, noun } => {
                 w.put(b"\r\nLock-Token: ");
                 w.put(token.to_hex().as_bytes());
@@ -829,6 +836,11 @@ impl ResponseHead<'_> {
     }
 
     fn emit_access(&self, w: &mut Sink<'_>) {
+        // Without the feature no decision adds a header: saying so leaves
+        // the headers' code and text out of the firmware.
+        if !cfg!(feature = "access") {
+            return;
+        }
         let access = &self.access;
         if let Some(challenge) = access.challenge {
             w.put(b"WWW-Authenticate: ");
@@ -866,7 +878,8 @@ fn adds_nothing(access: &AccessHeaders<'_>) -> bool {
         vary_origin,
         preflight,
     } = access;
-    challenge.is_none() && allow_origin.is_none() && !vary_origin && !preflight
+    !cfg!(feature = "access")
+        || (challenge.is_none() && allow_origin.is_none() && !vary_origin && !preflight)
 }
 
 /// `ETag: "…"`, on a line of its own.
