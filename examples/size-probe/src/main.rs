@@ -5,8 +5,9 @@
 //! connection slots, each with a 1 KiB request and a 1 KiB response buffer.
 //! The "network" is a register read and written a byte at a time, the clock
 //! is SysTick and the delay a busy loop: just enough for nothing to be
-//! optimised away, with no executor (the four slots are joined in one
-//! future and polled by `block_on`), network stack or logging.
+//! optimised away, with no executor (the four slots and the fading LED's
+//! runner are joined in one future and polled by `block_on`), network stack
+//! or logging.
 #![no_std]
 #![no_main]
 
@@ -15,7 +16,7 @@ use core::ptr::{read_volatile, write_volatile};
 
 use cortex_m_rt::entry;
 use embassy_futures::block_on;
-use embassy_futures::join::join4;
+use embassy_futures::join::join5;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embedded_hal::digital::{ErrorType as PinErrorType, OutputPin};
 use embedded_hal::pwm::{ErrorType as PwmErrorType, SetDutyCycle};
@@ -152,7 +153,10 @@ fn main() -> ! {
     loop {
         let (mut w, mut x, mut y, mut z) = (Wire, Wire, Wire, Wire);
         let (mut sw, mut sx, mut sy, mut sz) = (Spin, Spin, Spin, Spin);
-        let _ = block_on(join4(
+        let mut fader = Spin;
+        // The runner is what fades the LED: a firmware always has it.
+        let _ = block_on(join5(
+            fade.controller().run(&Ticks, &mut fader),
             server.serve(&mut w, &mut sw, &mut a),
             server.serve(&mut x, &mut sx, &mut b),
             server.serve(&mut y, &mut sy, &mut c),
