@@ -23,8 +23,8 @@ fi
 
 echo "== host tests (every crate but the board adapters: scripts/build-boards.sh)"
 cargo test --locked
-# urest-http without access rules and coordination (its default features),
-# as a lean firmware builds it. Doc tests are left out: their examples
+# urest-http without access rules, coordination and the observer's hook (its
+# default features), as a lean firmware builds it. Doc tests are left out: their examples
 # attach the rules.
 cargo test --locked -p urest-http --no-default-features --lib --tests
 

@@ -13,9 +13,10 @@ use embedded_io_async::Write as _;
 use urest_core::time::Clock as _;
 #[cfg(feature = "access")]
 use urest_http::Access;
+#[cfg(feature = "observe")]
+use urest_http::Observer;
 use urest_http::{
-    write_no_free_slot, Admission, Buffers, Config, HeadEnd, NameClash, Noun, Observer, Server,
-    SlotPolicy,
+    write_no_free_slot, Admission, Buffers, Config, HeadEnd, NameClash, Noun, Server, SlotPolicy,
 };
 #[cfg(feature = "coordination")]
 use {
@@ -150,7 +151,8 @@ impl<'a> Service<'a> {
 
     /// The same service, telling `observer` of every request and response
     /// (for instance `urest_http::DefmtObserver` or
-    /// `urest_http::LogObserver`).
+    /// `urest_http::LogObserver`). Feature `observe`, on by default.
+    #[cfg(feature = "observe")]
     pub fn with_observer(self, observer: &'a dyn Observer) -> Self {
         Service {
             server: self.server.with_observer(observer),

@@ -202,7 +202,9 @@ impl<'a, C: Clock> Server<'a, C> {
         }
     }
 
-    /// The same server, telling `observer` of every request and response.
+    /// The same server, telling `observer` of every request and response
+    /// (feature `observe`, on by default).
+    #[cfg(feature = "observe")]
     pub fn with_observer(self, observer: &'a dyn Observer) -> Self {
         Server {
             observer: Some(observer),

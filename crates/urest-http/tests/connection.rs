@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::cell::RefCell;
 use std::convert::Infallible;
 
 use embassy_futures::join::{join, join3};
@@ -11,7 +10,7 @@ use serde_json::json;
 use support::{get, put, serve_then_close, Client, Pipe, Rig, ServerEnd, TIME_LIMIT};
 use urest_core::controller::Policy;
 use urest_core::time::Instant;
-use urest_http::{Buffers, ConnectionError, Observer, RequestInfo};
+use urest_http::{Buffers, ConnectionError};
 
 #[test]
 fn keep_alive_serves_several_requests_on_one_connection() {
@@ -209,57 +208,67 @@ fn a_body_too_large_awaiting_the_go_ahead_is_refused_at_once() {
     assert!(closed);
 }
 
-/// Remembers what the server reports.
-#[derive(Default)]
-struct Log(RefCell<Vec<String>>);
+/// What an observer is told (feature `observe`).
+#[cfg(feature = "observe")]
+mod observed {
+    use std::cell::RefCell;
 
-impl Observer for Log {
-    fn request(&self, request: &RequestInfo<'_>) {
-        let agent = request
-            .header("user-agent")
-            .map(|v| String::from_utf8_lossy(v).into_owned());
-        self.0.borrow_mut().push(format!(
-            "{} {} 1.{} {:?} {} headers {}",
-            request.method,
-            request.path,
-            request.version,
-            agent,
-            request.headers.len(),
-            String::from_utf8_lossy(request.body)
-        ));
+    use urest_http::{Observer, RequestInfo};
+
+    use super::*;
+
+    /// Remembers what the server reports.
+    #[derive(Default)]
+    struct Log(RefCell<Vec<String>>);
+
+    impl Observer for Log {
+        fn request(&self, request: &RequestInfo<'_>) {
+            let agent = request
+                .header("user-agent")
+                .map(|v| String::from_utf8_lossy(v).into_owned());
+            self.0.borrow_mut().push(format!(
+                "{} {} 1.{} {:?} {} headers {}",
+                request.method,
+                request.path,
+                request.version,
+                agent,
+                request.headers.len(),
+                String::from_utf8_lossy(request.body)
+            ));
+        }
+
+        fn response(&self, status: u16, body: &[u8]) {
+            self.0
+                .borrow_mut()
+                .push(format!("{status} {}", String::from_utf8_lossy(body)));
+        }
     }
 
-    fn response(&self, status: u16, body: &[u8]) {
-        self.0
-            .borrow_mut()
-            .push(format!("{status} {}", String::from_utf8_lossy(body)));
+    #[test]
+    fn observer_sees_each_request_and_response() {
+        let rig = Rig::new(Policy::Fifo);
+        let log = Log::default();
+        let server = rig.server().with_observer(&log);
+        let (served, ()) = rig.serve(&server, async |client| {
+            client
+                .request("PUT /led?x=1 HTTP/1.1\r\nUser-Agent: curl/8\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"led\":1}")
+                .await;
+            client.request("GET /missing HTTP/1.1\r\n\r\n").await;
+            client.request("BAD\r\n\r\n").await;
+        });
+        assert_eq!(served, Ok(()));
+        let log = log.0.borrow();
+        assert_eq!(log.len(), 5, "{log:#?}");
+        assert_eq!(
+            log[0],
+            r#"PUT /led?x=1 1.1 Some("curl/8") 3 headers {"led":1}"#
+        );
+        assert_eq!(log[1], r#"200 {"led":1}"#);
+        assert_eq!(log[2], "GET /missing 1.1 None 0 headers ");
+        assert!(log[3].starts_with("404 {"), "{}", log[3]);
+        // A head that does not parse is reported only as its response.
+        assert!(log[4].starts_with("400 {"), "{}", log[4]);
     }
-}
-
-#[test]
-fn observer_sees_each_request_and_response() {
-    let rig = Rig::new(Policy::Fifo);
-    let log = Log::default();
-    let server = rig.server().with_observer(&log);
-    let (served, ()) = rig.serve(&server, async |client| {
-        client
-            .request("PUT /led?x=1 HTTP/1.1\r\nUser-Agent: curl/8\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"led\":1}")
-            .await;
-        client.request("GET /missing HTTP/1.1\r\n\r\n").await;
-        client.request("BAD\r\n\r\n").await;
-    });
-    assert_eq!(served, Ok(()));
-    let log = log.0.borrow();
-    assert_eq!(log.len(), 5, "{log:#?}");
-    assert_eq!(
-        log[0],
-        r#"PUT /led?x=1 1.1 Some("curl/8") 3 headers {"led":1}"#
-    );
-    assert_eq!(log[1], r#"200 {"led":1}"#);
-    assert_eq!(log[2], "GET /missing 1.1 None 0 headers ");
-    assert!(log[3].starts_with("404 {"), "{}", log[3]);
-    // A head that does not parse is reported only as its response.
-    assert!(log[4].starts_with("400 {"), "{}", log[4]);
 }
 
 #[test]

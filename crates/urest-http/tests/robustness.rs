@@ -6,6 +6,10 @@
 //! Every case runs in virtual time with a bound on polls, and on a thread
 //! of its own that is given up on if one poll never ends, so a server that
 //! hangs or spins fails the case instead of the test run.
+//!
+//! An observer pairs each change with the response that tells of it, so
+//! these cases need the `observe` feature.
+#![cfg(feature = "observe")]
 
 mod support;
 

@@ -3,12 +3,10 @@
 
 mod support;
 
-use std::cell::RefCell;
-
 use support::{get, request, Rig};
 use urest_core::controller::Policy;
 use urest_core::resource::Resource;
-use urest_http::{Buffers, Config, Noun, Observer, Server, RESPONSE_HEAD_ROOM};
+use urest_http::{Config, Noun, Server};
 
 #[test]
 fn index_lists_every_noun_with_kind_policy_and_attributes() {
@@ -61,55 +59,65 @@ fn index_lists_every_noun_with_kind_policy_and_attributes() {
     assert_eq!(simple["attributes"][0]["access"], "read-write");
 }
 
-/// Remembers the length of each response body as the server reports it.
-#[derive(Default)]
-struct BodyLengths(RefCell<Vec<usize>>);
+/// Listings sent in pieces, measured by an observer (feature `observe`).
+#[cfg(feature = "observe")]
+mod observed {
+    use std::cell::RefCell;
 
-impl Observer for BodyLengths {
-    fn response(&self, _status: u16, body: &[u8]) {
-        self.0.borrow_mut().push(body.len());
+    use urest_http::{Buffers, Observer, RESPONSE_HEAD_ROOM};
+
+    use super::*;
+
+    /// Remembers the length of each response body as the server reports it.
+    #[derive(Default)]
+    struct BodyLengths(RefCell<Vec<usize>>);
+
+    impl Observer for BodyLengths {
+        fn response(&self, _status: u16, body: &[u8]) {
+            self.0.borrow_mut().push(body.len());
+        }
     }
-}
 
-#[test]
-fn listings_too_large_for_the_response_buffer_are_sent_in_pieces() {
-    let rig = Rig::new(Policy::Reject);
-    let lengths = BodyLengths::default();
-    let server = rig.server().with_observer(&lengths);
-    let fetch = |response_len| {
-        rig.serve_sized(&server, 1024, response_len, async |client| {
-            let index = client.request(get("/")).await;
-            let description = client.request(request("OPTIONS", "/green_led0", "")).await;
-            client.send(request("HEAD", "/", "")).await;
-            let head = client.next_response(true).await;
-            client.close();
-            (index, description, head)
-        })
-    };
-    let (served_whole, whole) = fetch(8192);
-    let small = Buffers::MIN_RESPONSE;
-    let (served_pieces, pieces) = fetch(small);
-    assert_eq!((served_whole, served_pieces), (Ok(()), Ok(())));
-    assert!(
-        pieces.1.body.len() > small - RESPONSE_HEAD_ROOM,
-        "the description must not fit the small buffer: {} bytes",
-        pieces.1.body.len()
-    );
-    assert_eq!(
-        (pieces.0.status, pieces.1.status, pieces.2.status),
-        (200, 200, 200)
-    );
-    assert_eq!(pieces.0.body, whole.0.body);
-    assert_eq!(pieces.1.body, whole.1.body);
-    assert_eq!(pieces.1.header("allow"), whole.1.header("allow"));
-    assert_eq!(
-        pieces.2.header("content-length"),
-        whole.2.header("content-length")
-    );
-    assert_eq!(pieces.0.json()["nouns"][0]["policy"], "reject");
-    // Sent whole, a body is reported; sent in pieces, it cannot be.
-    let (index, description) = (whole.0.body.len(), whole.1.body.len());
-    assert_eq!(*lengths.0.borrow(), [index, description, 0, 0, 0, 0]);
+    #[test]
+    fn listings_too_large_for_the_response_buffer_are_sent_in_pieces() {
+        let rig = Rig::new(Policy::Reject);
+        let lengths = BodyLengths::default();
+        let server = rig.server().with_observer(&lengths);
+        let fetch = |response_len| {
+            rig.serve_sized(&server, 1024, response_len, async |client| {
+                let index = client.request(get("/")).await;
+                let description = client.request(request("OPTIONS", "/green_led0", "")).await;
+                client.send(request("HEAD", "/", "")).await;
+                let head = client.next_response(true).await;
+                client.close();
+                (index, description, head)
+            })
+        };
+        let (served_whole, whole) = fetch(8192);
+        let small = Buffers::MIN_RESPONSE;
+        let (served_pieces, pieces) = fetch(small);
+        assert_eq!((served_whole, served_pieces), (Ok(()), Ok(())));
+        assert!(
+            pieces.1.body.len() > small - RESPONSE_HEAD_ROOM,
+            "the description must not fit the small buffer: {} bytes",
+            pieces.1.body.len()
+        );
+        assert_eq!(
+            (pieces.0.status, pieces.1.status, pieces.2.status),
+            (200, 200, 200)
+        );
+        assert_eq!(pieces.0.body, whole.0.body);
+        assert_eq!(pieces.1.body, whole.1.body);
+        assert_eq!(pieces.1.header("allow"), whole.1.header("allow"));
+        assert_eq!(
+            pieces.2.header("content-length"),
+            whole.2.header("content-length")
+        );
+        assert_eq!(pieces.0.json()["nouns"][0]["policy"], "reject");
+        // Sent whole, a body is reported; sent in pieces, it cannot be.
+        let (index, description) = (whole.0.body.len(), whole.1.body.len());
+        assert_eq!(*lengths.0.borrow(), [index, description, 0, 0, 0, 0]);
+    }
 }
 
 #[test]
