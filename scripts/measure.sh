@@ -13,8 +13,13 @@
 #   rodata, data and bss of the ELF, the size of one slot's `serve` future
 #   (from rustc's -Zprint-type-sizes), and cargo bloat's top crates.
 #
-# Needs valgrind (installed with apt-get if missing), llvm-size or size, and
-# the thumbv6m-none-eabi target; cargo-bloat is installed if missing, and
+# - urest's own code, module by module: the text of every function whose
+#   name is first of all urest-core's or urest-http's (from the symbol
+#   table; `nm -S`), and the read-only data, nearly all of it urest's
+#   (strings of problem details, attribute docs, header names, tables).
+#
+# Needs valgrind (installed with apt-get if missing), llvm-size or size, nm,
+# and the thumbv6m-none-eabi target; cargo-bloat is installed if missing, and
 # skipped with a note if it cannot be.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,3 +85,36 @@ if command -v cargo-bloat >/dev/null 2>&1; then
 else
   echo "(cargo-bloat could not be installed; skipped)"
 fi
+
+echo "== urest's own code in the size probe, by module (bytes of text)"
+# GNU nm demangles Rust names whole; llvm-nm may leave them half mangled.
+nm_tool="$(command -v nm || command -v llvm-nm)"
+"$nm_tool" -S -C "$probe" | awk -v rodata="$rodata" '
+  # Any awk: no strtonum.
+  function hex(digits,    value, i) {
+    value = 0
+    for (i = 1; i <= length(digits); i++) {
+      value = value * 16 + index("0123456789abcdef", tolower(substr(digits, i, 1))) - 1
+    }
+    return value
+  }
+  $3 ~ /^[tT]$/ {
+    size = hex($2)
+    name = $0
+    sub(/^[^ ]+ [^ ]+ [tT] /, "", name)
+    # The first urest path in the name: a trait impl counts where its
+    # type lives, a generic helper where its caller does; but an impl of
+    # a urest-http trait for a urest-core type can only be urest-http code.
+    owner = name
+    if (match(name, / as urest_http::/)) owner = substr(name, RSTART + 4)
+    if (match(owner, /urest_(core|http)::[a-z_]+/)) {
+      module = substr(owner, RSTART, RLENGTH)
+      text[module] += size
+      total += size
+    }
+  }
+  END {
+    for (module in text) printf "%7d  %s\n", text[module], module | "sort -rn"
+    close("sort -rn")
+    printf "text %d + rodata %d = %d bytes (%.1f KiB)\n", total, rodata, total + rodata, (total + rodata) / 1024
+  }'

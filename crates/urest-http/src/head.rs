@@ -9,6 +9,8 @@
 
 use httparse::Header;
 
+use crate::byte_class::ByteClass;
+
 /// The most headers a request may carry; more is answered `431`.
 pub(crate) const MAX_HEADERS: usize = 32;
 
@@ -377,7 +379,7 @@ fn read_head<'r>(
         while let Some(b' ' | b'\t') = byte(value_start) {
             value_start += 1;
         }
-        let value_end = visible_end(received, value_start, b' ', &VALUE);
+        let value_end = visible_end(received, value_start, b' ', ByteClass::VALUE);
         let next = match (byte(value_end), byte(value_end + 1)) {
             (Some(b'\n'), _) => value_end + 1,
             (Some(b'\r'), Some(b'\n')) => value_end + 2,
@@ -411,10 +413,10 @@ fn word_end(received: &[u8], start: usize, end: usize) -> Reading<usize> {
 
 /// Where the run of bytes that `accepted` takes, from `start` in `bytes`,
 /// ends.
-fn run_end(bytes: &[u8], start: usize, accepted: &[bool; 256]) -> usize {
+fn run_end(bytes: &[u8], start: usize, accepted: ByteClass) -> usize {
     let mut at = start;
     while let Some(&byte) = bytes.get(at) {
-        if !accepted[usize::from(byte)] {
+        if !accepted.holds(byte) {
             break;
         }
         at += 1;
@@ -422,14 +424,14 @@ fn run_end(bytes: &[u8], start: usize, accepted: &[bool; 256]) -> usize {
     at
 }
 
-/// [`run_end`] over [`TOKEN`], for methods.
+/// [`run_end`] over tokens, for methods.
 fn token_end(bytes: &[u8], start: usize) -> usize {
-    run_end(bytes, start, &TOKEN)
+    run_end(bytes, start, ByteClass::TOKEN)
 }
 
-/// [`run_end`] over [`TOKEN`], for header names: a machine word at a time
+/// [`run_end`] over tokens, for header names: a machine word at a time
 /// while its bytes are all letters or `-` (the whole of most names but the
-/// last few bytes), then by the table from the first byte that is not.
+/// last few bytes), then byte by byte from the first that is not.
 /// A word is what the chip adds in one instruction: 4 bytes on a
 /// Cortex-M, 8 on a 64-bit host. Inline: the header loop scans a name per
 /// header, and a call costs as much as a short name's scan.
@@ -460,7 +462,7 @@ fn name_end(bytes: &[u8], start: usize) -> usize {
         let stops = !(letter | !not_dash) & HIGH;
         if stops != 0 {
             at += (stops.trailing_zeros() / 8) as usize;
-            // Most names stop at their colon, which no table takes.
+            // Most names stop at their colon, which no token holds.
             if bytes.get(at) == Some(&b':') {
                 return at;
             }
@@ -468,16 +470,16 @@ fn name_end(bytes: &[u8], start: usize) -> usize {
         }
         at += WIDTH;
     }
-    run_end(bytes, at, &TOKEN)
+    run_end(bytes, at, ByteClass::TOKEN)
 }
 
-/// [`run_end`] for a table that takes every byte from `least` up but DEL
+/// [`run_end`] for a class that takes every byte from `least` up but DEL
 /// (and perhaps a few more): eight bytes at a time up to the first that is
 /// below `least` or DEL, then byte by byte from there. Inline: it runs for
 /// the target and every header value, and a call cost as much as a short
 /// value's scan.
 #[inline(always)]
-fn visible_end(bytes: &[u8], start: usize, least: u8, accepted: &[bool; 256]) -> usize {
+fn visible_end(bytes: &[u8], start: usize, least: u8, accepted: ByteClass) -> usize {
     let mut at = start;
     while let Some(chunk) = bytes
         .get(at..at + 8)
@@ -494,7 +496,7 @@ fn visible_end(bytes: &[u8], start: usize, least: u8, accepted: &[bool; 256]) ->
     run_end(bytes, at, accepted)
 }
 
-/// [`visible_end`] for a request target, which the table [`URI`] reads;
+/// [`visible_end`] for a request target ([`ByteClass::TARGET`]);
 /// and whether the target is all ASCII, noted on the way (its bytes need
 /// checking as UTF-8 only if not).
 fn target_end(bytes: &[u8], start: usize) -> (usize, bool) {
@@ -520,7 +522,7 @@ fn target_end(bytes: &[u8], start: usize) -> (usize, bool) {
     }
     let mut ascii = high & HIGH == 0;
     while let Some(&byte) = bytes.get(at) {
-        if !URI[usize::from(byte)] {
+        if !ByteClass::TARGET.holds(byte) {
             break;
         }
         ascii &= byte.is_ascii();
@@ -533,7 +535,7 @@ fn target_end(bytes: &[u8], start: usize) -> (usize, bool) {
 /// that is below `least` (at most 0x80) or is DEL, as far as the first such
 /// byte: bytes of 0x80 and up are never marked. A borrow can mark bytes
 /// above a marked one too, never below it, so the lowest mark is the first
-/// such byte; every byte before it is one the caller's table takes.
+/// such byte; every byte before it is one the caller's class takes.
 #[inline(always)]
 fn stops_in(word: u64, least: u8) -> u64 {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
@@ -543,48 +545,6 @@ fn stops_in(word: u64, least: u8) -> u64 {
     let is_del = del.wrapping_sub(ONES) & !del;
     (below | is_del) & HIGH
 }
-
-/// The bytes `$byte` for which `$accepted` holds, as a table.
-macro_rules! table {
-    (|$byte:ident| $accepted:expr) => {{
-        let mut table = [false; 256];
-        let mut index = 0;
-        while index < 256 {
-            let $byte = index as u8;
-            table[index] = $accepted;
-            index += 1;
-        }
-        table
-    }};
-}
-
-/// Token characters (RFC 9110 §5.6.2): methods and header names.
-static TOKEN: [bool; 256] = table!(|byte| {
-    byte.is_ascii_alphanumeric()
-        || matches!(
-            byte,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'.'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'|'
-                | b'~'
-        )
-});
-
-/// The bytes of a request target: visible ASCII and any non-ASCII byte.
-static URI: [bool; 256] = table!(|byte| matches!(byte, b'!'..=0x7e | 0x80..=0xff));
-
-/// The bytes of a header value: tab, space, visible ASCII, non-ASCII.
-static VALUE: [bool; 256] = table!(|byte| matches!(byte, b'\t' | b' '..=0x7e | 0x80..=0xff));
 
 /// The headers the server reads.
 #[derive(Copy, Clone)]
@@ -1044,7 +1004,7 @@ mod tests {
     #[test]
     fn names_compare_as_eq_ignore_ascii_case_does_on_tokens() {
         let tokens: std::vec::Vec<u8> = (0..=255u8)
-            .filter(|&byte| TOKEN[usize::from(byte)])
+            .filter(|&byte| ByteClass::TOKEN.holds(byte))
             .collect();
         for lower in [
             &b"expect"[..],
@@ -1106,7 +1066,7 @@ mod tests {
                 let kept = line[at];
                 line[at] = byte;
                 for start in 0..=line.len() {
-                    let end = visible_end(&line, start, b'!', &URI);
+                    let end = visible_end(&line, start, b'!', ByteClass::TARGET);
                     let ascii = line[start..end].is_ascii();
                     assert_eq!(
                         target_end(&line, start),

@@ -97,6 +97,7 @@ macro_rules! problem {
 #[cfg_attr(not(feature = "access"), allow(dead_code, unused_imports))]
 mod access;
 mod buffers;
+mod byte_class;
 mod config;
 mod connection;
 #[cfg_attr(not(feature = "coordination"), allow(dead_code))]

@@ -1,5 +1,6 @@
 //! From a request target to what it names.
 
+use crate::byte_class::ByteClass;
 use crate::Noun;
 
 /// What a request target names.
@@ -32,7 +33,7 @@ pub(crate) fn route<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
     // Such a target names a noun or nothing, as the general reading below
     // would find, without splitting or decoding it.
     if let [b'/', name @ ..] = target {
-        if !name.is_empty() && name.iter().all(|&byte| !SPECIAL[usize::from(byte)]) {
+        if !name.is_empty() && name.iter().all(|&byte| !ByteClass::BEYOND_NAME.holds(byte)) {
             return match nouns.iter().find(|noun| spelled_as(name, noun.name)) {
                 Some(noun) => Route::Noun(noun),
                 None => Route::Unknown,
@@ -83,17 +84,6 @@ fn route_in_general<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
         _ => Route::Unknown,
     }
 }
-
-/// The bytes that make a target more than `/name`: a query or fragment,
-/// an escape, a segment below.
-static SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b'?' as usize] = true;
-    table[b'#' as usize] = true;
-    table[b'%' as usize] = true;
-    table[b'/' as usize] = true;
-    table
-};
 
 /// Whether `segment`, which holds no escape, spells `name`, ignoring ASCII
 /// case: the exact comparison first, folding case only where it fails.
