@@ -624,7 +624,9 @@ impl<'b> Reader<'b, '_> {
         self.body.get(self.at).copied()
     }
 
-    /// The next byte after any whitespace, not read.
+    /// The next byte after any whitespace, not read. Out of line: the
+    /// reader calls it at every step, and inlined it is a loop at each.
+    #[inline(never)]
     fn space(&mut self) -> Option<u8> {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
             self.at += 1;
