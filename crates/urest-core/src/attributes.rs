@@ -834,21 +834,16 @@ impl<'b> Reader<'b, '_> {
         if !raw.contains('\\') {
             return Ok(raw);
         }
-        let (mut rest, mut len) = (raw, 0);
-        while !rest.is_empty() {
-            let (fragment, after) = next_fragment(rest)?;
-            let mut encoded = [0u8; 4];
-            let bytes = match fragment {
-                Fragment::Text(text) => text.as_bytes(),
-                Fragment::Escaped(c) => c.encode_utf8(&mut encoded).as_bytes(),
-            };
-            let end = len + bytes.len();
+        let mut len = 0;
+        unescape(raw, &mut |piece| {
+            let end = len + piece.len();
             scratch
                 .get_mut(len..end)
                 .ok_or(Fault::EscapedStringIsTooLong)?
-                .copy_from_slice(bytes);
-            (rest, len) = (after, end);
-        }
+                .copy_from_slice(piece.as_bytes());
+            len = end;
+            Ok(())
+        })?;
         let unescaped = scratch.get(..len).unwrap_or_default();
         core::str::from_utf8(unescaped).map_err(|_| Fault::InvalidUnicodeCodePoint)
     }
@@ -1002,9 +997,7 @@ fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeErr
     let walked = reader
         .object(|reader| {
             let escaped = reader.string()?;
-            let known = schema
-                .iter()
-                .any(|spec| matches!(unescapes_to(escaped, spec.key), Ok(true)));
+            let known = schema.iter().any(|spec| unescapes_to(escaped, spec.key));
             let unescaped = unescaped_prefix(escaped).map_err(|_| Fault::CustomError)?;
             if !known && unknown.is_none() {
                 unknown = Some(unescaped);
@@ -1020,23 +1013,36 @@ fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeErr
     }
 }
 
-/// Whether the JSON string content `escaped` unescapes to `wanted`.
-fn unescapes_to(escaped: &str, wanted: &str) -> Result<bool, Fault> {
-    let (mut rest, mut escaped) = (wanted.as_bytes(), escaped);
-    while !escaped.is_empty() {
-        let (fragment, after) = next_fragment(escaped)?;
-        escaped = after;
+/// Call `each` with the pieces of what the JSON string content `escaped`
+/// unescapes to, in order: text without escapes, or what one escape stands
+/// for. Stops at the first bad escape or fault of `each`. One walk, through
+/// a pointer, for every reader of escapes: compiled once.
+fn unescape(escaped: &str, each: &mut dyn FnMut(&str) -> Result<(), Fault>) -> Result<(), Fault> {
+    let mut rest = escaped;
+    while !rest.is_empty() {
+        let (fragment, after) = next_fragment(rest)?;
         let mut encoded = [0u8; 4];
-        let piece = match fragment {
-            Fragment::Text(text) => text.as_bytes(),
-            Fragment::Escaped(c) => c.encode_utf8(&mut encoded).as_bytes(),
-        };
-        match rest.strip_prefix(piece) {
-            Some(after) => rest = after,
-            None => return Ok(false),
-        }
+        each(match fragment {
+            Fragment::Text(text) => text,
+            Fragment::Escaped(c) => c.encode_utf8(&mut encoded),
+        })?;
+        rest = after;
     }
-    Ok(rest.is_empty())
+    Ok(())
+}
+
+/// Whether the JSON string content `escaped` unescapes to `wanted` (never
+/// if an escape is bad).
+fn unescapes_to(escaped: &str, wanted: &str) -> bool {
+    let mut rest = wanted.as_bytes();
+    let walked = unescape(escaped, &mut |piece| {
+        // Any fault stops the walk: this one, that the texts differ.
+        rest = rest
+            .strip_prefix(piece.as_bytes())
+            .ok_or(Fault::CustomError)?;
+        Ok(())
+    });
+    walked.is_ok() && rest.is_empty()
 }
 
 /// The start of what `escaped` unescapes to, as much as a key in an error
@@ -1044,24 +1050,16 @@ fn unescapes_to(escaped: &str, wanted: &str) -> Result<bool, Fault> {
 fn unescaped_prefix(escaped: &str) -> Result<String<MAX_KEY>, Fault> {
     let mut prefix: String<MAX_KEY> = String::new();
     let mut full = false;
-    let mut escaped = escaped;
-    while !escaped.is_empty() {
-        let (fragment, after) = next_fragment(escaped)?;
-        escaped = after;
-        if full {
-            continue;
+    unescape(escaped, &mut |piece| {
+        if !full {
+            let room = MAX_KEY - prefix.len();
+            let cut = prefix_within(piece, room);
+            full = cut.len() < piece.len();
+            // Cannot fail: the cut fits.
+            let _ = prefix.push_str(cut);
         }
-        let mut encoded = [0u8; 4];
-        let text = match fragment {
-            Fragment::Text(text) => text,
-            Fragment::Escaped(c) => c.encode_utf8(&mut encoded),
-        };
-        let room = MAX_KEY - prefix.len();
-        let cut = prefix_within(text, room);
-        full = cut.len() < text.len();
-        // Cannot fail: the cut fits.
-        let _ = prefix.push_str(cut);
-    }
+        Ok(())
+    })?;
     Ok(prefix)
 }
 
