@@ -956,30 +956,44 @@ fn next_fragment(escaped: &str) -> Result<(Fragment<'_>, &str), Fault> {
             rest.unwrap_or_default(),
         ));
     };
-    let mut chars = after.chars();
-    let c = match chars.next() {
-        Some('"') => '"',
-        Some('\\') => '\\',
-        Some('/') => '/',
-        Some('b') => '\x08',
-        Some('f') => '\x0C',
-        Some('n') => '\n',
-        Some('r') => '\r',
-        Some('t') => '\t',
-        Some('u') => {
-            let hex = chars.as_str();
-            let (Some(digits), Some(rest)) = (hex.get(..4), hex.get(4..)) else {
+    // Every escape is an ASCII letter or sign after the backslash.
+    let (Some(&letter), Some(rest)) = (after.as_bytes().first(), after.get(1..)) else {
+        return Err(Fault::InvalidEscapeSequence);
+    };
+    let c = match letter {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\x08',
+        b'f' => '\x0C',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => {
+            let (Some(digits), Some(rest)) = (rest.get(..4), rest.get(4..)) else {
                 return Err(Fault::InvalidEscapeSequence);
             };
-            let c = u32::from_str_radix(digits, 16)
-                .ok()
+            let c = hex_code(digits)
                 .and_then(char::from_u32)
                 .ok_or(Fault::InvalidEscapeSequence)?;
             return Ok((Fragment::Escaped(c), rest));
         }
         _ => return Err(Fault::InvalidEscapeSequence),
     };
-    Ok((Fragment::Escaped(c), chars.as_str()))
+    Ok((Fragment::Escaped(c), rest))
+}
+
+/// The number the four bytes of a `\u` escape write, read as
+/// `u32::from_str_radix(digits, 16)` reads them, `+` sign included, but
+/// without its code for every radix and integer type. Four hex digits at
+/// most: no overflow.
+fn hex_code(digits: &str) -> Option<u32> {
+    let digits = digits.strip_prefix('+').unwrap_or(digits);
+    let mut code = 0;
+    for byte in digits.bytes() {
+        code = code * 16 + char::from(byte).to_digit(16)?;
+    }
+    Some(code)
 }
 
 /// Why a body whose syntax pass stopped at a string with escapes too long
@@ -2113,6 +2127,25 @@ mod tests {
                 assert!(attributes.encode(&mut ours[..len - 1]).is_err());
             }
             power = power.saturating_mul(10);
+        }
+    }
+
+    #[test]
+    fn hex_codes_are_read_as_from_str_radix_reads_them() {
+        let bytes = "09afAFgG+- \u{e9}".as_bytes();
+        for a in bytes {
+            for b in bytes {
+                for c in bytes {
+                    for d in bytes {
+                        let four = [*a, *b, *c, *d];
+                        let Ok(digits) = core::str::from_utf8(&four) else {
+                            continue;
+                        };
+                        let expected = u32::from_str_radix(digits, 16).ok();
+                        assert_eq!(hex_code(digits), expected, "{digits}");
+                    }
+                }
+            }
         }
     }
 }
