@@ -902,12 +902,12 @@ impl<'b> Reader<'b, '_> {
     /// An integer, as serde-json-core reads an `i64`: a `-`, then `0` or
     /// digits without a leading zero; what follows is left unread.
     fn int(&mut self) -> Result<i64, Fault> {
-        let sign = match self.space().ok_or(Fault::EofWhileParsingValue)? {
+        let negative = match self.space().ok_or(Fault::EofWhileParsingValue)? {
             b'-' => {
                 self.at += 1;
-                -1
+                true
             }
-            _ => 1,
+            _ => false,
         };
         match self.peek().ok_or(Fault::EofWhileParsingValue)? {
             b'0' => {
@@ -916,15 +916,14 @@ impl<'b> Reader<'b, '_> {
             }
             first @ b'1'..=b'9' => {
                 self.at += 1;
-                let mut number = i64::from(first - b'0') * sign;
+                let limit = crate::decimal::magnitude_limit(negative);
+                let mut magnitude = u64::from(first - b'0');
                 while let Some(digit @ b'0'..=b'9') = self.peek() {
                     self.at += 1;
-                    number = number
-                        .checked_mul(10)
-                        .and_then(|number| number.checked_add(i64::from(digit - b'0') * sign))
+                    magnitude = crate::decimal::append_digit(magnitude, digit, limit)
                         .ok_or(Fault::InvalidNumber)?;
                 }
-                Ok(number)
+                Ok(crate::decimal::signed(magnitude, negative))
             }
             _ => Err(Fault::InvalidType),
         }
