@@ -491,7 +491,7 @@ fn decode_general(
                 Some(_) => None,
             };
             let (Some(spec), None) = (spec, problem) else {
-                failure = problem.map(|problem| AttributeError::new(&text, problem));
+                failure = problem.map(|problem| AttributeError { key: text, problem });
                 return reader.skip_value();
             };
             let (read, whole_value) = reader.value(spec.kind)?;
@@ -504,7 +504,7 @@ fn decode_general(
                 },
                 Err(problem) => Some(problem),
             };
-            failure = problem.map(|problem| AttributeError::new(&text, problem));
+            failure = problem.map(|problem| AttributeError { key: text, problem });
             Ok(())
         })
         .and_then(|()| reader.end());
