@@ -892,11 +892,9 @@ impl<'b> Reader<'b, '_> {
             _ => Err(Problem::WrongType(kind)),
         };
         self.skip_value()?;
-        let after = self.body.get(typed.at..self.at).unwrap_or_default();
-        let whole = after
-            .iter()
-            .all(|byte| matches!(byte, b' ' | b'\n' | b'\t' | b'\r'));
-        Ok((read, whole))
+        // Only whitespace between what was read and the value's end.
+        typed.space();
+        Ok((read, typed.at >= self.at))
     }
 
     /// An integer, as serde-json-core reads an `i64`: a `-`, then `0` or
