@@ -803,35 +803,41 @@ impl<'b> Reader<'b, '_> {
         }
     }
 
-    /// A string's text between its quotes, escapes as written.
-    fn raw_string(&mut self) -> Result<&'b str, Fault> {
+    /// A string's text between its quotes, escapes as written, and whether
+    /// it has any.
+    fn raw_string(&mut self) -> Result<(&'b str, bool), Fault> {
         match self.space().ok_or(Fault::EofWhileParsingValue)? {
             b'"' => self.at += 1,
             _ => return Err(Fault::InvalidType),
         }
         let start = self.at;
+        let mut escaped = false;
         loop {
             match self.peek() {
                 Some(b'"') => break,
                 // The byte after a backslash is never the closing quote.
-                Some(b'\\') => self.at += 2,
+                Some(b'\\') => {
+                    self.at += 2;
+                    escaped = true;
+                }
                 Some(_) => self.at += 1,
                 None => return Err(Fault::EofWhileParsingString),
             }
         }
         let text = self.body.get(start..self.at).unwrap_or_default();
         self.at += 1;
-        core::str::from_utf8(text).map_err(|_| Fault::InvalidUnicodeCodePoint)
+        let text = core::str::from_utf8(text).map_err(|_| Fault::InvalidUnicodeCodePoint)?;
+        Ok((text, escaped))
     }
 
     /// A string, unescaped into the scratch buffer if it has escapes and
     /// there is one.
     fn string(&mut self) -> Result<&str, Fault> {
-        let raw = self.raw_string()?;
+        let (raw, escaped) = self.raw_string()?;
         let Some(scratch) = self.scratch.as_deref_mut() else {
             return Ok(raw);
         };
-        if !raw.contains('\\') {
+        if !escaped {
             return Ok(raw);
         }
         let mut len = 0;
