@@ -533,10 +533,8 @@ type Fault = serde_json_core::de::Error;
 enum Skip {
     /// A value starts here.
     Value,
-    /// Just inside a list's `[`.
-    FirstElement,
-    /// Just inside an object's `{`.
-    FirstMember,
+    /// Just inside a list's `[` or an object's `{`.
+    First,
     /// A value has ended; what follows depends on the container around it.
     After,
 }
@@ -707,73 +705,60 @@ impl<'b> Reader<'b, '_> {
         let mut open = Nesting::new();
         let mut step = Skip::Value;
         loop {
-            step = match step {
-                Skip::Value => match self.space().ok_or(Fault::EofWhileParsingValue)? {
-                    b'"' => {
-                        self.string()?;
-                        Skip::After
-                    }
-                    b'[' => {
-                        self.at += 1;
-                        open.push(Container::List)?;
-                        Skip::FirstElement
-                    }
-                    b'{' => {
-                        self.at += 1;
-                        open.push(Container::Object)?;
-                        Skip::FirstMember
-                    }
-                    b',' | b'}' | b']' => return Err(Fault::ExpectedSomeValue),
-                    _ => {
-                        self.skip_scalar()?;
-                        Skip::After
-                    }
-                },
+            let container = open.innermost();
+            let eof = match (step, container) {
+                (Skip::Value, _) => Fault::EofWhileParsingValue,
+                (_, None) => return Ok(()),
+                (_, Some(Container::List)) => Fault::EofWhileParsingList,
+                (_, Some(Container::Object)) => Fault::EofWhileParsingObject,
+            };
+            let byte = self.space().ok_or(eof)?;
+            // One match on the step, the container and the byte, so each
+            // way out (closing, comma, key) is written once for the step
+            // before a container's first element or member and the step
+            // after one: they differ only where an arm names `Skip::First`.
+            step = match (step, container, byte) {
+                (Skip::Value, _, b'"') => {
+                    self.string()?;
+                    Skip::After
+                }
+                (Skip::Value, _, b'[' | b'{') => {
+                    self.at += 1;
+                    open.push(if byte == b'[' {
+                        Container::List
+                    } else {
+                        Container::Object
+                    })?;
+                    Skip::First
+                }
+                (Skip::Value, _, b',' | b'}' | b']') => return Err(Fault::ExpectedSomeValue),
+                (Skip::Value, _, _) => {
+                    self.skip_scalar()?;
+                    Skip::After
+                }
+                (_, Some(Container::List), b']') | (_, Some(Container::Object), b'}') => {
+                    self.at += 1;
+                    open.pop();
+                    Skip::After
+                }
                 // A comma may come before a list's first element, and does
                 // not count as one.
-                Skip::FirstElement => match self.space().ok_or(Fault::EofWhileParsingList)? {
-                    b']' => self.close(&mut open),
-                    b',' => self.element_after_comma()?,
-                    _ => Skip::Value,
-                },
-                Skip::FirstMember => match self.space().ok_or(Fault::EofWhileParsingObject)? {
-                    b'}' => self.close(&mut open),
-                    b'"' => self.member_key()?,
-                    _ => return Err(Fault::KeyMustBeAString),
-                },
-                Skip::After => match open.innermost() {
-                    None => return Ok(()),
-                    Some(Container::List) => {
-                        match self.space().ok_or(Fault::EofWhileParsingList)? {
-                            b']' => self.close(&mut open),
-                            b',' => self.element_after_comma()?,
-                            _ => return Err(Fault::ExpectedListCommaOrEnd),
-                        }
+                (_, Some(Container::List), b',') => self.element_after_comma()?,
+                (Skip::First, Some(Container::List), _) => Skip::Value,
+                (_, Some(Container::List), _) => return Err(Fault::ExpectedListCommaOrEnd),
+                (Skip::First, _, b'"') => self.member_key()?,
+                (Skip::First, _, _) => return Err(Fault::KeyMustBeAString),
+                (_, _, b',') => {
+                    self.at += 1;
+                    match self.space().ok_or(Fault::EofWhileParsingValue)? {
+                        b'"' => self.member_key()?,
+                        b'}' => return Err(Fault::TrailingComma),
+                        _ => return Err(Fault::KeyMustBeAString),
                     }
-                    Some(Container::Object) => {
-                        match self.space().ok_or(Fault::EofWhileParsingObject)? {
-                            b'}' => self.close(&mut open),
-                            b',' => {
-                                self.at += 1;
-                                match self.space().ok_or(Fault::EofWhileParsingValue)? {
-                                    b'"' => self.member_key()?,
-                                    b'}' => return Err(Fault::TrailingComma),
-                                    _ => return Err(Fault::KeyMustBeAString),
-                                }
-                            }
-                            _ => return Err(Fault::ExpectedObjectCommaOrEnd),
-                        }
-                    }
-                },
+                }
+                _ => return Err(Fault::ExpectedObjectCommaOrEnd),
             };
         }
-    }
-
-    /// Past the `]` or `}` of the innermost open container.
-    fn close(&mut self, open: &mut Nesting) -> Skip {
-        self.at += 1;
-        open.pop();
-        Skip::After
     }
 
     /// Past a list's comma: the next element, which must be one.
