@@ -1222,15 +1222,14 @@ fn with_decimals(
         return Ok(());
     }
     let mut result = Ok(());
-    // Which entries the scan found the text of.
-    let mut read = [false; MAX_ATTRIBUTES];
+    // How many values the scan found the text of: always the first ones,
+    // as it counts them from 0.
+    let mut scanned = 0;
     each_top_level_value(body, |index, text| {
+        scanned = index + 1;
         let Some((key, Value::Decimal(_))) = patch.entries.get(index) else {
             return;
         };
-        if let Some(read) = read.get_mut(index) {
-            *read = true;
-        }
         let key = *key;
         let Some(Kind::Decimal { scale, min, max }) = schema
             .iter()
@@ -1262,10 +1261,10 @@ fn with_decimals(
     // `,`, `}` or `]`, so it lets a quote or a bracket through in the middle
     // of one (`{"setpoint": 7"}`), which throws the scan out of step. Such a
     // value is no number: refuse it rather than keep the placeholder.
-    let unread = patch.iter().zip(read).find_map(|((key, value), read)| {
-        let unread = matches!(value, Value::Decimal(_)) && !read;
-        unread
-            .then(|| schema.iter().find(|spec| spec.key == key))
+    let unscanned = patch.entries.get(scanned..).unwrap_or_default();
+    let unread = unscanned.iter().find_map(|(key, value)| {
+        matches!(value, Value::Decimal(_))
+            .then(|| schema.iter().find(|spec| spec.key == *key))
             .flatten()
     });
     match unread {
