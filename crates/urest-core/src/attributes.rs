@@ -1221,7 +1221,9 @@ fn with_decimals(
     {
         return Ok(());
     }
-    let mut result = Ok(());
+    // The first entry refused, and whether as of the wrong type (else as
+    // not accepted): an index and a flag, the error being made once, below.
+    let mut refused = None;
     // How many values the scan found the text of: always the first ones,
     // as it counts them from 0.
     let mut scanned = 0;
@@ -1238,42 +1240,46 @@ fn with_decimals(
         else {
             return;
         };
-        let kind = Kind::Decimal { scale, min, max };
-        let parsed = match crate::decimal::Fixed::parse(text, scale) {
-            Ok(value) if (min..=max).contains(&value.units) => Ok(value),
-            Ok(_) | Err(crate::decimal::ParseError::NotRepresentable) => {
-                Err(Problem::NotAccepted(kind))
-            }
-            Err(crate::decimal::ParseError::NotDecimal) => Err(Problem::WrongType(kind)),
-        };
-        match parsed {
-            Ok(value) => {
+        match crate::decimal::Fixed::parse(text, scale) {
+            Ok(value) if (min..=max).contains(&value.units) => {
                 if let Some(entry) = patch.entries.get_mut(index) {
                     entry.1 = Value::Decimal(value);
                 }
             }
-            Err(problem) if result.is_ok() => result = Err(AttributeError::new(key, problem)),
-            Err(_) => {}
+            Ok(_) | Err(crate::decimal::ParseError::NotRepresentable) => {
+                refused.get_or_insert((index, false));
+            }
+            Err(crate::decimal::ParseError::NotDecimal) => {
+                refused.get_or_insert((index, true));
+            }
         }
     });
-    result.map_err(DecodeError::Attribute)?;
     // serde-json-core skips an untyped value by eating bytes up to the next
     // `,`, `}` or `]`, so it lets a quote or a bracket through in the middle
     // of one (`{"setpoint": 7"}`), which throws the scan out of step. Such a
     // value is no number: refuse it rather than keep the placeholder.
-    let unscanned = patch.entries.get(scanned..).unwrap_or_default();
-    let unread = unscanned.iter().find_map(|(key, value)| {
-        matches!(value, Value::Decimal(_))
-            .then(|| schema.iter().find(|spec| spec.key == *key))
-            .flatten()
+    let refused = refused.or_else(|| {
+        let unscanned = patch.entries.get(scanned..).unwrap_or_default();
+        let unread = unscanned.iter().position(|(key, value)| {
+            matches!(value, Value::Decimal(_)) && schema.iter().any(|spec| spec.key == *key)
+        });
+        unread.map(|offset| (scanned + offset, true))
     });
-    match unread {
-        Some(spec) => Err(DecodeError::Attribute(AttributeError::new(
-            spec.key,
-            Problem::WrongType(spec.kind),
-        ))),
-        None => Ok(()),
-    }
+    let Some((index, wrong_type)) = refused else {
+        return Ok(());
+    };
+    let key = patch.entries.get(index).map_or("", |(key, _)| key);
+    let Some(spec) = schema.iter().find(|spec| spec.key == key) else {
+        return Ok(());
+    };
+    let problem = if wrong_type {
+        Problem::WrongType(spec.kind)
+    } else {
+        Problem::NotAccepted(spec.kind)
+    };
+    Err(DecodeError::Attribute(AttributeError::new(
+        spec.key, problem,
+    )))
 }
 
 /// Call `each` with the index and trimmed text of every value of the
