@@ -845,23 +845,16 @@ impl<'b> Reader<'b, '_> {
     /// reading.
     fn value(&mut self, kind: Kind) -> Result<(Result<Value, Problem>, bool), Fault> {
         let start = self.at;
-        match (kind, self.space()) {
-            (Kind::Str { max_len }, Some(b'"')) => {
-                let max_len = max_len.min(MAX_STRING);
-                let text = self.string()?;
-                let read = if text.len() <= max_len {
-                    Ok(Value::Str(truncated(text)))
-                } else {
-                    Err(Problem::TooLong { max_len })
-                };
-                return Ok((read, true));
-            }
-            (Kind::Decimal { scale, .. }, Some(byte)) if !matches!(byte, b'"' | b'[' | b'{') => {
-                // Read from the body's text afterwards: a placeholder.
-                self.skip_value()?;
-                return Ok((Ok(Value::Decimal(Fixed::new(0, scale))), true));
-            }
-            _ => {}
+        let first = self.space();
+        if let (Kind::Str { max_len }, Some(b'"')) = (kind, first) {
+            let max_len = max_len.min(MAX_STRING);
+            let text = self.string()?;
+            let read = if text.len() <= max_len {
+                Ok(Value::Str(truncated(text)))
+            } else {
+                Err(Problem::TooLong { max_len })
+            };
+            return Ok((read, true));
         }
         // An integer or a boolean is read on its own, and must be all of
         // what the syntax pass skips as the value, but for whitespace.
@@ -871,6 +864,12 @@ impl<'b> Reader<'b, '_> {
             scratch: None,
         };
         let read = match kind {
+            Kind::Decimal { scale, .. } if !matches!(first, None | Some(b'"' | b'[' | b'{')) => {
+                // Read from the body's text afterwards: a placeholder, and
+                // nothing here to check against the rest of the value.
+                typed.at = self.body.len();
+                Ok(Value::Decimal(Fixed::new(0, scale)))
+            }
             Kind::Int { min, max } => match typed.int() {
                 Ok(number) if (min..=max).contains(&number) => Ok(Value::Int(number)),
                 Ok(_) | Err(Fault::InvalidNumber) => Err(Problem::OutOfRange { min, max }),
