@@ -535,6 +535,10 @@ enum Skip {
     Value,
     /// Just inside a list's `[` or an object's `{`.
     First,
+    /// Past a comma in a list: an element must follow.
+    Element,
+    /// Past a comma in an object: a key must follow.
+    Key,
     /// A value has ended; what follows depends on the container around it.
     After,
 }
@@ -707,16 +711,17 @@ impl<'b> Reader<'b, '_> {
         loop {
             let container = open.innermost();
             let eof = match (step, container) {
-                (Skip::Value, _) => Fault::EofWhileParsingValue,
+                (Skip::Value | Skip::Element | Skip::Key, _) => Fault::EofWhileParsingValue,
                 (_, None) => return Ok(()),
                 (_, Some(Container::List)) => Fault::EofWhileParsingList,
                 (_, Some(Container::Object)) => Fault::EofWhileParsingObject,
             };
             let byte = self.space().ok_or(eof)?;
-            // One match on the step, the container and the byte, so each
-            // way out (closing, comma, key) is written once for the step
-            // before a container's first element or member and the step
-            // after one: they differ only where an arm names `Skip::First`.
+            // One read of the next byte, and one match on the step, the
+            // container and the byte: each way out (closing, comma, key) is
+            // written once for the step before a container's first element
+            // or member and the step after one, which differ only where an
+            // arm names `Skip::First`.
             step = match (step, container, byte) {
                 (Skip::Value, _, b'"') => {
                     self.string()?;
@@ -736,6 +741,12 @@ impl<'b> Reader<'b, '_> {
                     self.skip_scalar()?;
                     Skip::After
                 }
+                (Skip::Element, _, b']') | (Skip::Key, _, b'}') => {
+                    return Err(Fault::TrailingComma)
+                }
+                (Skip::Element, _, _) => Skip::Value,
+                (Skip::Key | Skip::First, Some(Container::Object), b'"') => self.member_key()?,
+                (Skip::Key, _, _) => return Err(Fault::KeyMustBeAString),
                 (_, Some(Container::List), b']') | (_, Some(Container::Object), b'}') => {
                     self.at += 1;
                     open.pop();
@@ -743,30 +754,19 @@ impl<'b> Reader<'b, '_> {
                 }
                 // A comma may come before a list's first element, and does
                 // not count as one.
-                (_, Some(Container::List), b',') => self.element_after_comma()?,
+                (_, Some(Container::List), b',') => {
+                    self.at += 1;
+                    Skip::Element
+                }
                 (Skip::First, Some(Container::List), _) => Skip::Value,
                 (_, Some(Container::List), _) => return Err(Fault::ExpectedListCommaOrEnd),
-                (Skip::First, _, b'"') => self.member_key()?,
                 (Skip::First, _, _) => return Err(Fault::KeyMustBeAString),
                 (_, _, b',') => {
                     self.at += 1;
-                    match self.space().ok_or(Fault::EofWhileParsingValue)? {
-                        b'"' => self.member_key()?,
-                        b'}' => return Err(Fault::TrailingComma),
-                        _ => return Err(Fault::KeyMustBeAString),
-                    }
+                    Skip::Key
                 }
                 _ => return Err(Fault::ExpectedObjectCommaOrEnd),
             };
-        }
-    }
-
-    /// Past a list's comma: the next element, which must be one.
-    fn element_after_comma(&mut self) -> Result<Skip, Fault> {
-        self.at += 1;
-        match self.space().ok_or(Fault::EofWhileParsingValue)? {
-            b']' => Err(Fault::TrailingComma),
-            _ => Ok(Skip::Value),
         }
     }
 
