@@ -1009,9 +1009,9 @@ fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeErr
     let walked = reader
         .object(|reader| {
             let escaped = reader.string()?;
-            let known = schema.iter().any(|spec| unescapes_to(escaped, spec.key));
             let unescaped = unescaped_prefix(escaped).map_err(|_| Fault::CustomError)?;
-            if !known && unknown.is_none() {
+            // Compared with the schema only while no key is blamed yet.
+            if unknown.is_none() && !schema.iter().any(|spec| unescapes_to(escaped, spec.key)) {
                 unknown = Some(unescaped);
             }
             reader.colon()?;
@@ -1019,7 +1019,11 @@ fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeErr
         })
         .and_then(|()| reader.end());
     match (walked, unknown) {
-        (Ok(()), Some(key)) => DecodeError::Attribute(AttributeError::new(&key, Problem::Unknown)),
+        // The key as unescaped: already cut to what an error keeps.
+        (Ok(()), Some(key)) => DecodeError::Attribute(AttributeError {
+            key,
+            problem: Problem::Unknown,
+        }),
         (Ok(()), None) => DecodeError::Malformed(Fault::EscapedStringIsTooLong),
         (Err(error), _) => DecodeError::Malformed(error),
     }
