@@ -149,12 +149,15 @@ impl Fixed {
             return Err(ParseError::NotRepresentable);
         }
         // The whole digits, the fraction's kept digits and zeros up to the
-        // scale, in one loop: its 64-bit overflow checks are compiled once.
-        let padding = core::iter::repeat_n(&b'0', usize::from(scale) - kept_len);
+        // scale, each appended by one out-of-line call.
         let limit = magnitude_limit(negative);
         let mut units: u64 = 0;
-        for &digit in whole.iter().chain(kept).chain(padding) {
-            units = append_digit(units, digit, limit).ok_or(ParseError::NotRepresentable)?;
+        let zeros = [b'0'; MAX_SCALE as usize];
+        let padding = zeros.get(kept_len..usize::from(scale)).unwrap_or_default();
+        for part in [whole, kept, padding] {
+            for &digit in part {
+                units = append_digit(units, digit, limit).ok_or(ParseError::NotRepresentable)?;
+            }
         }
         Ok(Fixed::new(signed(units, negative), scale))
     }
