@@ -496,7 +496,9 @@ fn decode_general(
             };
             let (read, whole_value) = reader.value(spec.kind)?;
             let problem = match read {
-                Ok(value) => match patch.set(spec.key, value) {
+                // Pushed, not set: the key is not there yet (a duplicate
+                // was refused above), so there is nothing to replace.
+                Ok(value) => match patch.entries.push((spec.key, value)) {
                     Err(_) => Some(Problem::Unknown),
                     // Kept, as the schema pass did, before it met the rest.
                     Ok(()) if !whole_value => Some(Problem::WrongType(spec.kind)),
