@@ -1138,7 +1138,8 @@ fn decode_plain(
             }
             _ => return None,
         };
-        patch.set(spec.key, value).ok()?;
+        // Pushed, not set: a key already there was refused above.
+        patch.entries.push((spec.key, value)).ok()?;
         rest = skip_space(rest.get(value_len..)?);
         match rest {
             [b',', more @ ..] => rest = skip_space(more),
