@@ -1133,7 +1133,9 @@ fn hex_code(digits: &str) -> Option<u32> {
 /// for the scratch buffer is refused. Keys are compared with the schema
 /// escape by escape, needing no buffer, so a valid body with such a key is
 /// refused naming its first unknown key, as any other would be. Otherwise
-/// the long string was a value (or the body is broken): malformed.
+/// the long string was a value (or the body is broken): malformed. Out
+/// of line: a rare case, which inlined took more code.
+#[inline(never)]
 fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeError {
     let mut unknown = None;
     let mut reader = Reader {
