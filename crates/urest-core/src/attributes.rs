@@ -1071,7 +1071,10 @@ impl<'b> Reader<'b, '_> {
 /// The first piece of the text of a string, and the text after it.
 fn next_fragment(escaped: &str) -> Result<(Fragment<'_>, &str), Fault> {
     let Some(after) = escaped.strip_prefix('\\') else {
-        let end = escaped.find('\\').unwrap_or(escaped.len());
+        let end = escaped
+            .bytes()
+            .position(|byte| byte == b'\\')
+            .unwrap_or(escaped.len());
         let (text, rest) = (escaped.get(..end), escaped.get(end..));
         return Ok((
             Fragment::Text(text.unwrap_or_default()),
