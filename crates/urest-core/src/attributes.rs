@@ -471,7 +471,7 @@ fn decode_general(
     };
     let mut failure = None;
     let walked = reader
-        .object(|reader| {
+        .object(&mut |reader| {
             let key = reader.string()?;
             let text: String<MAX_KEY> = truncated(key);
             let whole = text.len() == key.len();
@@ -807,25 +807,16 @@ impl<'b> Reader<'b, '_> {
     }
 
     /// An object: `each` is called at each key, and reads the key, its
-    /// colon and its value.
+    /// colon and its value. `each` is called through a pointer, so that
+    /// this is compiled once for the two kinds of object there are.
     fn object(
         &mut self,
-        mut each: impl FnMut(&mut Self) -> Result<(), Fault>,
+        each: &mut dyn FnMut(&mut Self) -> Result<(), Fault>,
     ) -> Result<(), Fault> {
         match self.space().ok_or(Fault::EofWhileParsingValue)? {
             b'{' => self.at += 1,
             _ => return Err(Fault::InvalidType),
         }
-        self.members(&mut each)
-    }
-
-    /// The members of an object whose `{` is read, and its `}`. `each`
-    /// is called through a pointer, so that this is compiled once for the
-    /// three kinds of object there are.
-    fn members(
-        &mut self,
-        each: &mut dyn FnMut(&mut Self) -> Result<(), Fault>,
-    ) -> Result<(), Fault> {
         let mut first = true;
         loop {
             let next = match self.space().ok_or(Fault::EofWhileParsingObject)? {
@@ -1147,7 +1138,7 @@ fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeErr
         scratch: None,
     };
     let walked = reader
-        .object(|reader| {
+        .object(&mut |reader| {
             let escaped = reader.string()?;
             let unescaped = unescaped_prefix(escaped).map_err(|_| Fault::CustomError)?;
             // Compared with the schema only while no key is blamed yet.
