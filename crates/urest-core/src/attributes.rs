@@ -1356,8 +1356,8 @@ fn with_decimals(
     {
         return Ok(());
     }
-    // The first entry refused, and whether as of the wrong type (else as
-    // not accepted): an index and a flag, the error being made once, below.
+    // The spec of the first entry refused, and whether as of the wrong type
+    // (else as not accepted): the error is made once, below.
     let mut refused = None;
     // How many values the scan found the text of: always the first ones,
     // as it counts them from 0.
@@ -1368,11 +1368,10 @@ fn with_decimals(
             return;
         };
         let key = *key;
-        let Some(Kind::Decimal { scale, min, max }) = schema
-            .iter()
-            .find(|spec| spec.key == key)
-            .map(|spec| spec.kind)
-        else {
+        let Some(spec) = schema.iter().find(|spec| spec.key == key) else {
+            return;
+        };
+        let Kind::Decimal { scale, min, max } = spec.kind else {
             return;
         };
         match crate::decimal::Fixed::parse(text, scale) {
@@ -1382,10 +1381,10 @@ fn with_decimals(
                 }
             }
             Ok(_) | Err(crate::decimal::ParseError::NotRepresentable) => {
-                refused.get_or_insert((index, false));
+                refused.get_or_insert((spec, false));
             }
             Err(crate::decimal::ParseError::NotDecimal) => {
-                refused.get_or_insert((index, true));
+                refused.get_or_insert((spec, true));
             }
         }
     });
@@ -1395,16 +1394,14 @@ fn with_decimals(
     // value is no number: refuse it rather than keep the placeholder.
     let refused = refused.or_else(|| {
         let unscanned = patch.entries.get(scanned..).unwrap_or_default();
-        let unread = unscanned.iter().position(|(key, value)| {
-            matches!(value, Value::Decimal(_)) && schema.iter().any(|spec| spec.key == *key)
+        let unread = unscanned.iter().find_map(|(key, value)| {
+            matches!(value, Value::Decimal(_))
+                .then(|| schema.iter().find(|spec| spec.key == *key))
+                .flatten()
         });
-        unread.map(|offset| (scanned + offset, true))
+        unread.map(|spec| (spec, true))
     });
-    let Some((index, wrong_type)) = refused else {
-        return Ok(());
-    };
-    let key = patch.entries.get(index).map_or("", |(key, _)| key);
-    let Some(spec) = schema.iter().find(|spec| spec.key == key) else {
+    let Some((spec, wrong_type)) = refused else {
         return Ok(());
     };
     let problem = if wrong_type {
