@@ -504,7 +504,7 @@ fn decode_general(
                     Ok(()) if !whole_value => Some(Problem::WrongType(spec.kind)),
                     Ok(()) => None,
                 },
-                Err(problem) => Some(problem),
+                Err(problem) => Some(problem.unwrap_or(Problem::WrongType(spec.kind))),
             };
             failure = problem.map(|problem| AttributeError { key: text, problem });
             Ok(())
@@ -966,10 +966,11 @@ impl<'b> Reader<'b, '_> {
     }
 
     /// The value of an attribute of `kind`, read as its type, or what is
-    /// wrong with it, and whether it was all of the value's text (else it
-    /// is of the wrong type); a fault in the syntax around it stops the
-    /// reading.
-    fn value(&mut self, kind: Kind) -> Result<(Result<Value, Problem>, bool), Fault> {
+    /// wrong with it (`None`: the type, which the caller names, so that
+    /// it is made in one place), and whether it was all of the value's
+    /// text (else it is of the wrong type); a fault in the syntax around
+    /// it stops the reading.
+    fn value(&mut self, kind: Kind) -> Result<(Result<Value, Option<Problem>>, bool), Fault> {
         let start = self.at;
         let first = self.space();
         if let (Kind::Str { max_len }, Some(b'"')) = (kind, first) {
@@ -978,7 +979,7 @@ impl<'b> Reader<'b, '_> {
             let read = if text.len() <= max_len {
                 Ok(Value::Str(truncated(text)))
             } else {
-                Err(Problem::TooLong { max_len })
+                Err(Some(Problem::TooLong { max_len }))
             };
             return Ok((read, true));
         }
@@ -998,14 +999,11 @@ impl<'b> Reader<'b, '_> {
             }
             Kind::Int { min, max } => match typed.int() {
                 Ok(number) if (min..=max).contains(&number) => Ok(Value::Int(number)),
-                Ok(_) | Err(Fault::InvalidNumber) => Err(Problem::OutOfRange { min, max }),
-                Err(_) => Err(Problem::WrongType(kind)),
+                Ok(_) | Err(Fault::InvalidNumber) => Err(Some(Problem::OutOfRange { min, max })),
+                Err(_) => Err(None),
             },
-            Kind::Bool => typed
-                .boolean()
-                .map(Value::Bool)
-                .map_err(|_| Problem::WrongType(kind)),
-            _ => Err(Problem::WrongType(kind)),
+            Kind::Bool => typed.boolean().map(Value::Bool).map_err(|_| None),
+            _ => Err(None),
         };
         self.skip_value()?;
         // Only whitespace between what was read and the value's end.
