@@ -795,7 +795,8 @@ impl<'b> Reader<'b, '_> {
         }
     }
 
-    /// The `:` after a key.
+    /// The `:` after a key. Out of line: called from three places.
+    #[inline(never)]
     fn colon(&mut self) -> Result<(), Fault> {
         match self.space().ok_or(Fault::EofWhileParsingObject)? {
             b':' => {
