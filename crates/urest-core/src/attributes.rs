@@ -471,7 +471,7 @@ fn decode_general(
     };
     let mut failure = None;
     let walked = reader
-        .object(|reader| {
+        .object(&mut |reader| {
             let key = reader.string()?;
             let text: String<MAX_KEY> = truncated(key);
             let whole = text.len() == key.len();
@@ -491,20 +491,22 @@ fn decode_general(
                 Some(_) => None,
             };
             let (Some(spec), None) = (spec, problem) else {
-                failure = problem.map(|problem| AttributeError::new(&text, problem));
+                failure = problem.map(|problem| AttributeError { key: text, problem });
                 return reader.skip_value();
             };
             let (read, whole_value) = reader.value(spec.kind)?;
             let problem = match read {
-                Ok(value) => match patch.set(spec.key, value) {
+                // Pushed, not set: the key is not there yet (a duplicate
+                // was refused above), so there is nothing to replace.
+                Ok(value) => match patch.entries.push((spec.key, value)) {
                     Err(_) => Some(Problem::Unknown),
                     // Kept, as the schema pass did, before it met the rest.
                     Ok(()) if !whole_value => Some(Problem::WrongType(spec.kind)),
                     Ok(()) => None,
                 },
-                Err(problem) => Some(problem),
+                Err(problem) => Some(problem.unwrap_or(Problem::WrongType(spec.kind))),
             };
-            failure = problem.map(|problem| AttributeError::new(&text, problem));
+            failure = problem.map(|problem| AttributeError { key: text, problem });
             Ok(())
         })
         .and_then(|()| reader.end());
@@ -537,8 +539,159 @@ enum Skip {
     FirstElement,
     /// Just inside an object's `{`.
     FirstMember,
-    /// A value has ended; what follows depends on the container around it.
-    After,
+    /// After an element of a list.
+    AfterElement,
+    /// After a member of an object.
+    AfterMember,
+    /// Past a comma in a list: an element must follow.
+    Element,
+    /// Past a comma in an object: a key must follow.
+    Key,
+}
+
+/// What [`skip_value`](Reader::skip_value) does at the next byte.
+#[derive(Copy, Clone)]
+enum Move {
+    /// Past a string, which ends a value.
+    String,
+    /// Into a list or an object.
+    Open(Container),
+    /// Past a number or a word, which ends a value.
+    Scalar,
+    /// Past the `]` or `}` of the innermost container, which ends a value.
+    Close,
+    /// Past a comma, to what must follow it.
+    Comma(Skip),
+    /// A value starts at this byte.
+    Value,
+    /// Past a member's key and colon; its value comes next.
+    Key,
+    /// The body is broken here.
+    Fail(Fault),
+}
+
+/// The moves of one step of [`skip_value`](Reader::skip_value), by the
+/// next byte: a table, which takes less code than a branch for each.
+struct Moves {
+    /// The fault if the body ends before the next byte.
+    eof: Fault,
+    quote: Move,
+    open_list: Move,
+    open_object: Move,
+    comma: Move,
+    close_list: Move,
+    close_object: Move,
+    other: Move,
+}
+
+impl Skip {
+    fn moves(self) -> &'static Moves {
+        // In the order of the steps, which index it.
+        static MOVES: [Moves; 7] = [
+            Moves::VALUE,
+            Moves::FIRST_ELEMENT,
+            Moves::FIRST_MEMBER,
+            Moves::AFTER_ELEMENT,
+            Moves::AFTER_MEMBER,
+            Moves::ELEMENT,
+            Moves::KEY,
+        ];
+        // Always found: a row for each step.
+        MOVES.get(self as usize).unwrap_or(&Moves::VALUE)
+    }
+}
+
+impl Moves {
+    const VALUE: Moves = Moves {
+        eof: Fault::EofWhileParsingValue,
+        quote: Move::String,
+        open_list: Move::Open(Container::List),
+        open_object: Move::Open(Container::Object),
+        comma: Move::Fail(Fault::ExpectedSomeValue),
+        close_list: Move::Fail(Fault::ExpectedSomeValue),
+        close_object: Move::Fail(Fault::ExpectedSomeValue),
+        other: Move::Scalar,
+    };
+
+    /// A comma may come before a list's first element, and does not count
+    /// as one.
+    const FIRST_ELEMENT: Moves = Moves {
+        eof: Fault::EofWhileParsingList,
+        comma: Move::Comma(Skip::Element),
+        close_list: Move::Close,
+        ..Moves::ALL_VALUES
+    };
+
+    const FIRST_MEMBER: Moves = Moves {
+        eof: Fault::EofWhileParsingObject,
+        quote: Move::Key,
+        close_object: Move::Close,
+        ..Moves::fail_all(Fault::KeyMustBeAString)
+    };
+
+    const AFTER_ELEMENT: Moves = Moves {
+        eof: Fault::EofWhileParsingList,
+        comma: Move::Comma(Skip::Element),
+        close_list: Move::Close,
+        ..Moves::fail_all(Fault::ExpectedListCommaOrEnd)
+    };
+
+    const AFTER_MEMBER: Moves = Moves {
+        eof: Fault::EofWhileParsingObject,
+        comma: Move::Comma(Skip::Key),
+        close_object: Move::Close,
+        ..Moves::fail_all(Fault::ExpectedObjectCommaOrEnd)
+    };
+
+    const ELEMENT: Moves = Moves {
+        close_list: Move::Fail(Fault::TrailingComma),
+        ..Moves::ALL_VALUES
+    };
+
+    const KEY: Moves = Moves {
+        eof: Fault::EofWhileParsingValue,
+        quote: Move::Key,
+        close_object: Move::Fail(Fault::TrailingComma),
+        ..Moves::fail_all(Fault::KeyMustBeAString)
+    };
+
+    /// A value starts at any byte.
+    const ALL_VALUES: Moves = Moves {
+        eof: Fault::EofWhileParsingValue,
+        quote: Move::Value,
+        open_list: Move::Value,
+        open_object: Move::Value,
+        comma: Move::Value,
+        close_list: Move::Value,
+        close_object: Move::Value,
+        other: Move::Value,
+    };
+
+    /// `fault` at any byte.
+    const fn fail_all(fault: Fault) -> Moves {
+        Moves {
+            eof: fault,
+            quote: Move::Fail(fault),
+            open_list: Move::Fail(fault),
+            open_object: Move::Fail(fault),
+            comma: Move::Fail(fault),
+            close_list: Move::Fail(fault),
+            close_object: Move::Fail(fault),
+            other: Move::Fail(fault),
+        }
+    }
+
+    fn at(&self, byte: u8) -> Move {
+        match byte {
+            b'"' => self.quote,
+            b'[' => self.open_list,
+            b'{' => self.open_object,
+            b',' => self.comma,
+            b']' => self.close_list,
+            b'}' => self.close_object,
+            _ => self.other,
+        }
+    }
 }
 
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -624,7 +777,9 @@ impl<'b> Reader<'b, '_> {
         self.body.get(self.at).copied()
     }
 
-    /// The next byte after any whitespace, not read.
+    /// The next byte after any whitespace, not read. Out of line: the
+    /// reader calls it at every step, and inlined it is a loop at each.
+    #[inline(never)]
     fn space(&mut self) -> Option<u8> {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
             self.at += 1;
@@ -640,7 +795,8 @@ impl<'b> Reader<'b, '_> {
         }
     }
 
-    /// The `:` after a key.
+    /// The `:` after a key. Out of line: called from three places.
+    #[inline(never)]
     fn colon(&mut self) -> Result<(), Fault> {
         match self.space().ok_or(Fault::EofWhileParsingObject)? {
             b':' => {
@@ -652,25 +808,16 @@ impl<'b> Reader<'b, '_> {
     }
 
     /// An object: `each` is called at each key, and reads the key, its
-    /// colon and its value.
+    /// colon and its value. `each` is called through a pointer, so that
+    /// this is compiled once for the two kinds of object there are.
     fn object(
         &mut self,
-        mut each: impl FnMut(&mut Self) -> Result<(), Fault>,
+        each: &mut dyn FnMut(&mut Self) -> Result<(), Fault>,
     ) -> Result<(), Fault> {
         match self.space().ok_or(Fault::EofWhileParsingValue)? {
             b'{' => self.at += 1,
             _ => return Err(Fault::InvalidType),
         }
-        self.members(&mut each)
-    }
-
-    /// The members of an object whose `{` is read, and its `}`. `each`
-    /// is called through a pointer, so that this is compiled once for the
-    /// three kinds of object there are.
-    fn members(
-        &mut self,
-        each: &mut dyn FnMut(&mut Self) -> Result<(), Fault>,
-    ) -> Result<(), Fault> {
         let mut first = true;
         loop {
             let next = match self.space().ok_or(Fault::EofWhileParsingObject)? {
@@ -705,81 +852,48 @@ impl<'b> Reader<'b, '_> {
         let mut open = Nesting::new();
         let mut step = Skip::Value;
         loop {
-            step = match step {
-                Skip::Value => match self.space().ok_or(Fault::EofWhileParsingValue)? {
-                    b'"' => {
-                        self.string()?;
-                        Skip::After
-                    }
-                    b'[' => {
-                        self.at += 1;
-                        open.push(Container::List)?;
-                        Skip::FirstElement
-                    }
-                    b'{' => {
-                        self.at += 1;
-                        open.push(Container::Object)?;
-                        Skip::FirstMember
-                    }
-                    b',' | b'}' | b']' => return Err(Fault::ExpectedSomeValue),
-                    _ => {
-                        self.skip_scalar()?;
-                        Skip::After
-                    }
-                },
-                // A comma may come before a list's first element, and does
-                // not count as one.
-                Skip::FirstElement => match self.space().ok_or(Fault::EofWhileParsingList)? {
-                    b']' => self.close(&mut open),
-                    b',' => self.element_after_comma()?,
-                    _ => Skip::Value,
-                },
-                Skip::FirstMember => match self.space().ok_or(Fault::EofWhileParsingObject)? {
-                    b'}' => self.close(&mut open),
-                    b'"' => self.member_key()?,
-                    _ => return Err(Fault::KeyMustBeAString),
-                },
-                Skip::After => match open.innermost() {
-                    None => return Ok(()),
-                    Some(Container::List) => {
-                        match self.space().ok_or(Fault::EofWhileParsingList)? {
-                            b']' => self.close(&mut open),
-                            b',' => self.element_after_comma()?,
-                            _ => return Err(Fault::ExpectedListCommaOrEnd),
-                        }
-                    }
-                    Some(Container::Object) => {
-                        match self.space().ok_or(Fault::EofWhileParsingObject)? {
-                            b'}' => self.close(&mut open),
-                            b',' => {
-                                self.at += 1;
-                                match self.space().ok_or(Fault::EofWhileParsingValue)? {
-                                    b'"' => self.member_key()?,
-                                    b'}' => return Err(Fault::TrailingComma),
-                                    _ => return Err(Fault::KeyMustBeAString),
-                                }
-                            }
-                            _ => return Err(Fault::ExpectedObjectCommaOrEnd),
-                        }
-                    }
-                },
+            let moves = step.moves();
+            let byte = self.space().ok_or(moves.eof)?;
+            match moves.at(byte) {
+                Move::String => {
+                    self.string()?;
+                }
+                Move::Open(container) => {
+                    self.at += 1;
+                    open.push(container)?;
+                    step = match container {
+                        Container::List => Skip::FirstElement,
+                        Container::Object => Skip::FirstMember,
+                    };
+                    continue;
+                }
+                Move::Scalar => self.skip_scalar()?,
+                Move::Close => {
+                    self.at += 1;
+                    open.pop();
+                }
+                Move::Comma(next) => {
+                    self.at += 1;
+                    step = next;
+                    continue;
+                }
+                Move::Value => {
+                    step = Skip::Value;
+                    continue;
+                }
+                Move::Key => {
+                    step = self.member_key()?;
+                    continue;
+                }
+                Move::Fail(fault) => return Err(fault),
+            }
+            // A value has ended: what follows depends on the container
+            // around it.
+            step = match open.innermost() {
+                None => return Ok(()),
+                Some(Container::List) => Skip::AfterElement,
+                Some(Container::Object) => Skip::AfterMember,
             };
-        }
-    }
-
-    /// Past the `]` or `}` of the innermost open container.
-    fn close(&mut self, open: &mut Nesting) -> Skip {
-        self.at += 1;
-        open.pop();
-        Skip::After
-    }
-
-    /// Past a list's comma: the next element, which must be one.
-    fn element_after_comma(&mut self) -> Result<Skip, Fault> {
-        self.at += 1;
-        match self.space().ok_or(Fault::EofWhileParsingValue)? {
-            b']' => Err(Fault::TrailingComma),
-            _ => Ok(Skip::Value),
         }
     }
 
@@ -801,79 +915,74 @@ impl<'b> Reader<'b, '_> {
         }
     }
 
-    /// A string's text between its quotes, escapes as written.
-    fn raw_string(&mut self) -> Result<&'b str, Fault> {
+    /// A string's text between its quotes, escapes as written, and whether
+    /// it has any.
+    fn raw_string(&mut self) -> Result<(&'b str, bool), Fault> {
         match self.space().ok_or(Fault::EofWhileParsingValue)? {
             b'"' => self.at += 1,
             _ => return Err(Fault::InvalidType),
         }
         let start = self.at;
+        let mut escaped = false;
         loop {
             match self.peek() {
                 Some(b'"') => break,
                 // The byte after a backslash is never the closing quote.
-                Some(b'\\') => self.at += 2,
+                Some(b'\\') => {
+                    self.at += 2;
+                    escaped = true;
+                }
                 Some(_) => self.at += 1,
                 None => return Err(Fault::EofWhileParsingString),
             }
         }
         let text = self.body.get(start..self.at).unwrap_or_default();
         self.at += 1;
-        core::str::from_utf8(text).map_err(|_| Fault::InvalidUnicodeCodePoint)
+        let text = core::str::from_utf8(text).map_err(|_| Fault::InvalidUnicodeCodePoint)?;
+        Ok((text, escaped))
     }
 
     /// A string, unescaped into the scratch buffer if it has escapes and
     /// there is one.
     fn string(&mut self) -> Result<&str, Fault> {
-        let raw = self.raw_string()?;
+        let (raw, escaped) = self.raw_string()?;
         let Some(scratch) = self.scratch.as_deref_mut() else {
             return Ok(raw);
         };
-        if !raw.contains('\\') {
+        if !escaped {
             return Ok(raw);
         }
-        let (mut rest, mut len) = (raw, 0);
-        while !rest.is_empty() {
-            let (fragment, after) = next_fragment(rest)?;
-            let mut encoded = [0u8; 4];
-            let bytes = match fragment {
-                Fragment::Text(text) => text.as_bytes(),
-                Fragment::Escaped(c) => c.encode_utf8(&mut encoded).as_bytes(),
-            };
-            let end = len + bytes.len();
+        let mut len = 0;
+        unescape(raw, &mut |piece| {
+            let end = len + piece.len();
             scratch
                 .get_mut(len..end)
                 .ok_or(Fault::EscapedStringIsTooLong)?
-                .copy_from_slice(bytes);
-            (rest, len) = (after, end);
-        }
+                .copy_from_slice(piece.as_bytes());
+            len = end;
+            Ok(())
+        })?;
         let unescaped = scratch.get(..len).unwrap_or_default();
         core::str::from_utf8(unescaped).map_err(|_| Fault::InvalidUnicodeCodePoint)
     }
 
     /// The value of an attribute of `kind`, read as its type, or what is
-    /// wrong with it, and whether it was all of the value's text (else it
-    /// is of the wrong type); a fault in the syntax around it stops the
-    /// reading.
-    fn value(&mut self, kind: Kind) -> Result<(Result<Value, Problem>, bool), Fault> {
+    /// wrong with it (`None`: the type, which the caller names, so that
+    /// it is made in one place), and whether it was all of the value's
+    /// text (else it is of the wrong type); a fault in the syntax around
+    /// it stops the reading.
+    fn value(&mut self, kind: Kind) -> Result<(Result<Value, Option<Problem>>, bool), Fault> {
         let start = self.at;
-        match (kind, self.space()) {
-            (Kind::Str { max_len }, Some(b'"')) => {
-                let max_len = max_len.min(MAX_STRING);
-                let text = self.string()?;
-                let read = if text.len() <= max_len {
-                    Ok(Value::Str(truncated(text)))
-                } else {
-                    Err(Problem::TooLong { max_len })
-                };
-                return Ok((read, true));
-            }
-            (Kind::Decimal { scale, .. }, Some(byte)) if !matches!(byte, b'"' | b'[' | b'{') => {
-                // Read from the body's text afterwards: a placeholder.
-                self.skip_value()?;
-                return Ok((Ok(Value::Decimal(Fixed::new(0, scale))), true));
-            }
-            _ => {}
+        let first = self.space();
+        if let (Kind::Str { max_len }, Some(b'"')) = (kind, first) {
+            let max_len = max_len.min(MAX_STRING);
+            let text = self.string()?;
+            let read = if text.len() <= max_len {
+                Ok(Value::Str(truncated(text)))
+            } else {
+                Err(Some(Problem::TooLong { max_len }))
+            };
+            return Ok((read, true));
         }
         // An integer or a boolean is read on its own, and must be all of
         // what the syntax pass skips as the value, but for whitespace.
@@ -883,34 +992,35 @@ impl<'b> Reader<'b, '_> {
             scratch: None,
         };
         let read = match kind {
+            Kind::Decimal { scale, .. } if !matches!(first, None | Some(b'"' | b'[' | b'{')) => {
+                // Read from the body's text afterwards: a placeholder, and
+                // nothing here to check against the rest of the value.
+                typed.at = self.body.len();
+                Ok(Value::Decimal(Fixed::new(0, scale)))
+            }
             Kind::Int { min, max } => match typed.int() {
                 Ok(number) if (min..=max).contains(&number) => Ok(Value::Int(number)),
-                Ok(_) | Err(Fault::InvalidNumber) => Err(Problem::OutOfRange { min, max }),
-                Err(_) => Err(Problem::WrongType(kind)),
+                Ok(_) | Err(Fault::InvalidNumber) => Err(Some(Problem::OutOfRange { min, max })),
+                Err(_) => Err(None),
             },
-            Kind::Bool => typed
-                .boolean()
-                .map(Value::Bool)
-                .map_err(|_| Problem::WrongType(kind)),
-            _ => Err(Problem::WrongType(kind)),
+            Kind::Bool => typed.boolean().map(Value::Bool).map_err(|_| None),
+            _ => Err(None),
         };
         self.skip_value()?;
-        let after = self.body.get(typed.at..self.at).unwrap_or_default();
-        let whole = after
-            .iter()
-            .all(|byte| matches!(byte, b' ' | b'\n' | b'\t' | b'\r'));
-        Ok((read, whole))
+        // Only whitespace between what was read and the value's end.
+        typed.space();
+        Ok((read, typed.at >= self.at))
     }
 
     /// An integer, as serde-json-core reads an `i64`: a `-`, then `0` or
     /// digits without a leading zero; what follows is left unread.
     fn int(&mut self) -> Result<i64, Fault> {
-        let sign = match self.space().ok_or(Fault::EofWhileParsingValue)? {
+        let negative = match self.space().ok_or(Fault::EofWhileParsingValue)? {
             b'-' => {
                 self.at += 1;
-                -1
+                true
             }
-            _ => 1,
+            _ => false,
         };
         match self.peek().ok_or(Fault::EofWhileParsingValue)? {
             b'0' => {
@@ -919,15 +1029,14 @@ impl<'b> Reader<'b, '_> {
             }
             first @ b'1'..=b'9' => {
                 self.at += 1;
-                let mut number = i64::from(first - b'0') * sign;
+                let limit = crate::decimal::magnitude_limit(negative);
+                let mut magnitude = u64::from(first - b'0');
                 while let Some(digit @ b'0'..=b'9') = self.peek() {
                     self.at += 1;
-                    number = number
-                        .checked_mul(10)
-                        .and_then(|number| number.checked_add(i64::from(digit - b'0') * sign))
+                    magnitude = crate::decimal::append_digit(magnitude, digit, limit)
                         .ok_or(Fault::InvalidNumber)?;
                 }
-                Ok(number)
+                Ok(crate::decimal::signed(magnitude, negative))
             }
             _ => Err(Fault::InvalidType),
         }
@@ -952,44 +1061,74 @@ impl<'b> Reader<'b, '_> {
 /// The first piece of the text of a string, and the text after it.
 fn next_fragment(escaped: &str) -> Result<(Fragment<'_>, &str), Fault> {
     let Some(after) = escaped.strip_prefix('\\') else {
-        let end = escaped.find('\\').unwrap_or(escaped.len());
+        let end = escaped
+            .bytes()
+            .position(|byte| byte == b'\\')
+            .unwrap_or(escaped.len());
         let (text, rest) = (escaped.get(..end), escaped.get(end..));
         return Ok((
             Fragment::Text(text.unwrap_or_default()),
             rest.unwrap_or_default(),
         ));
     };
-    let mut chars = after.chars();
-    let c = match chars.next() {
-        Some('"') => '"',
-        Some('\\') => '\\',
-        Some('/') => '/',
-        Some('b') => '\x08',
-        Some('f') => '\x0C',
-        Some('n') => '\n',
-        Some('r') => '\r',
-        Some('t') => '\t',
-        Some('u') => {
-            let hex = chars.as_str();
-            let (Some(digits), Some(rest)) = (hex.get(..4), hex.get(4..)) else {
+    // Every escape is an ASCII letter or sign after the backslash.
+    let (Some(&letter), Some(rest)) = (after.as_bytes().first(), after.get(1..)) else {
+        return Err(Fault::InvalidEscapeSequence);
+    };
+    let (code, rest) = match letter {
+        b'u' => {
+            let (Some(digits), Some(rest)) = (rest.get(..4), rest.get(4..)) else {
                 return Err(Fault::InvalidEscapeSequence);
             };
-            let c = u32::from_str_radix(digits, 16)
-                .ok()
-                .and_then(char::from_u32)
-                .ok_or(Fault::InvalidEscapeSequence)?;
-            return Ok((Fragment::Escaped(c), rest));
+            (hex_code(digits), rest)
         }
-        _ => return Err(Fault::InvalidEscapeSequence),
+        _ => {
+            let code = SHORT_ESCAPES
+                .iter()
+                .find(|(written, _)| *written == letter)
+                .map(|(_, meant)| u32::from(*meant));
+            (code, rest)
+        }
     };
-    Ok((Fragment::Escaped(c), chars.as_str()))
+    let c = code
+        .and_then(char::from_u32)
+        .ok_or(Fault::InvalidEscapeSequence)?;
+    Ok((Fragment::Escaped(c), rest))
+}
+
+/// The escapes of one letter, and the byte each stands for: a table, which
+/// takes less code than a branch for each.
+const SHORT_ESCAPES: [(u8, u8); 8] = [
+    (b'"', b'"'),
+    (b'\\', b'\\'),
+    (b'/', b'/'),
+    (b'b', 0x08),
+    (b'f', 0x0C),
+    (b'n', b'\n'),
+    (b'r', b'\r'),
+    (b't', b'\t'),
+];
+
+/// The number the four bytes of a `\u` escape write, read as
+/// `u32::from_str_radix(digits, 16)` reads them, `+` sign included, but
+/// without its code for every radix and integer type. Four hex digits at
+/// most: no overflow.
+fn hex_code(digits: &str) -> Option<u32> {
+    let digits = digits.strip_prefix('+').unwrap_or(digits);
+    let mut code = 0;
+    for byte in digits.bytes() {
+        code = code * 16 + char::from(byte).to_digit(16)?;
+    }
+    Some(code)
 }
 
 /// Why a body whose syntax pass stopped at a string with escapes too long
 /// for the scratch buffer is refused. Keys are compared with the schema
 /// escape by escape, needing no buffer, so a valid body with such a key is
 /// refused naming its first unknown key, as any other would be. Otherwise
-/// the long string was a value (or the body is broken): malformed.
+/// the long string was a value (or the body is broken): malformed. Out
+/// of line: a rare case, which inlined took more code.
+#[inline(never)]
 fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeError {
     let mut unknown = None;
     let mut reader = Reader {
@@ -998,13 +1137,11 @@ fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeErr
         scratch: None,
     };
     let walked = reader
-        .object(|reader| {
+        .object(&mut |reader| {
             let escaped = reader.string()?;
-            let known = schema
-                .iter()
-                .any(|spec| matches!(unescapes_to(escaped, spec.key), Ok(true)));
             let unescaped = unescaped_prefix(escaped).map_err(|_| Fault::CustomError)?;
-            if !known && unknown.is_none() {
+            // Compared with the schema only while no key is blamed yet.
+            if unknown.is_none() && !schema.iter().any(|spec| unescapes_to(escaped, spec.key)) {
                 unknown = Some(unescaped);
             }
             reader.colon()?;
@@ -1012,29 +1149,46 @@ fn blame_long_string(body: &[u8], schema: &'static [AttributeSpec]) -> DecodeErr
         })
         .and_then(|()| reader.end());
     match (walked, unknown) {
-        (Ok(()), Some(key)) => DecodeError::Attribute(AttributeError::new(&key, Problem::Unknown)),
+        // The key as unescaped: already cut to what an error keeps.
+        (Ok(()), Some(key)) => DecodeError::Attribute(AttributeError {
+            key,
+            problem: Problem::Unknown,
+        }),
         (Ok(()), None) => DecodeError::Malformed(Fault::EscapedStringIsTooLong),
         (Err(error), _) => DecodeError::Malformed(error),
     }
 }
 
-/// Whether the JSON string content `escaped` unescapes to `wanted`.
-fn unescapes_to(escaped: &str, wanted: &str) -> Result<bool, Fault> {
-    let (mut rest, mut escaped) = (wanted.as_bytes(), escaped);
-    while !escaped.is_empty() {
-        let (fragment, after) = next_fragment(escaped)?;
-        escaped = after;
+/// Call `each` with the pieces of what the JSON string content `escaped`
+/// unescapes to, in order: text without escapes, or what one escape stands
+/// for. Stops at the first bad escape or fault of `each`. One walk, through
+/// a pointer, for every reader of escapes: compiled once.
+fn unescape(escaped: &str, each: &mut dyn FnMut(&str) -> Result<(), Fault>) -> Result<(), Fault> {
+    let mut rest = escaped;
+    while !rest.is_empty() {
+        let (fragment, after) = next_fragment(rest)?;
         let mut encoded = [0u8; 4];
-        let piece = match fragment {
-            Fragment::Text(text) => text.as_bytes(),
-            Fragment::Escaped(c) => c.encode_utf8(&mut encoded).as_bytes(),
-        };
-        match rest.strip_prefix(piece) {
-            Some(after) => rest = after,
-            None => return Ok(false),
-        }
+        each(match fragment {
+            Fragment::Text(text) => text,
+            Fragment::Escaped(c) => c.encode_utf8(&mut encoded),
+        })?;
+        rest = after;
     }
-    Ok(rest.is_empty())
+    Ok(())
+}
+
+/// Whether the JSON string content `escaped` unescapes to `wanted` (never
+/// if an escape is bad).
+fn unescapes_to(escaped: &str, wanted: &str) -> bool {
+    let mut rest = wanted.as_bytes();
+    let walked = unescape(escaped, &mut |piece| {
+        // Any fault stops the walk: this one, that the texts differ.
+        rest = rest
+            .strip_prefix(piece.as_bytes())
+            .ok_or(Fault::CustomError)?;
+        Ok(())
+    });
+    walked.is_ok() && rest.is_empty()
 }
 
 /// The start of what `escaped` unescapes to, as much as a key in an error
@@ -1042,24 +1196,16 @@ fn unescapes_to(escaped: &str, wanted: &str) -> Result<bool, Fault> {
 fn unescaped_prefix(escaped: &str) -> Result<String<MAX_KEY>, Fault> {
     let mut prefix: String<MAX_KEY> = String::new();
     let mut full = false;
-    let mut escaped = escaped;
-    while !escaped.is_empty() {
-        let (fragment, after) = next_fragment(escaped)?;
-        escaped = after;
-        if full {
-            continue;
+    unescape(escaped, &mut |piece| {
+        if !full {
+            let room = MAX_KEY - prefix.len();
+            let cut = prefix_within(piece, room);
+            full = cut.len() < piece.len();
+            // Cannot fail: the cut fits.
+            let _ = prefix.push_str(cut);
         }
-        let mut encoded = [0u8; 4];
-        let text = match fragment {
-            Fragment::Text(text) => text,
-            Fragment::Escaped(c) => c.encode_utf8(&mut encoded),
-        };
-        let room = MAX_KEY - prefix.len();
-        let cut = prefix_within(text, room);
-        full = cut.len() < text.len();
-        // Cannot fail: the cut fits.
-        let _ = prefix.push_str(cut);
-    }
+        Ok(())
+    })?;
     Ok(prefix)
 }
 
@@ -1120,7 +1266,8 @@ fn decode_plain(
             }
             _ => return None,
         };
-        patch.set(spec.key, value).ok()?;
+        // Pushed, not set: a key already there was refused above.
+        patch.entries.push((spec.key, value)).ok()?;
         rest = skip_space(rest.get(value_len..)?);
         match rest {
             [b',', more @ ..] => rest = skip_space(more),
@@ -1208,60 +1355,62 @@ fn with_decimals(
     {
         return Ok(());
     }
-    let mut result = Ok(());
-    // Which entries the scan found the text of.
-    let mut read = [false; MAX_ATTRIBUTES];
+    // The spec of the first entry refused, and whether as of the wrong type
+    // (else as not accepted): the error is made once, below.
+    let mut refused = None;
+    // How many values the scan found the text of: always the first ones,
+    // as it counts them from 0.
+    let mut scanned = 0;
     each_top_level_value(body, |index, text| {
+        scanned = index + 1;
         let Some((key, Value::Decimal(_))) = patch.entries.get(index) else {
             return;
         };
-        if let Some(read) = read.get_mut(index) {
-            *read = true;
-        }
         let key = *key;
-        let Some(Kind::Decimal { scale, min, max }) = schema
-            .iter()
-            .find(|spec| spec.key == key)
-            .map(|spec| spec.kind)
-        else {
+        let Some(spec) = schema.iter().find(|spec| spec.key == key) else {
             return;
         };
-        let kind = Kind::Decimal { scale, min, max };
-        let parsed = match crate::decimal::Fixed::parse(text, scale) {
-            Ok(value) if (min..=max).contains(&value.units) => Ok(value),
-            Ok(_) | Err(crate::decimal::ParseError::NotRepresentable) => {
-                Err(Problem::NotAccepted(kind))
-            }
-            Err(crate::decimal::ParseError::NotDecimal) => Err(Problem::WrongType(kind)),
+        let Kind::Decimal { scale, min, max } = spec.kind else {
+            return;
         };
-        match parsed {
-            Ok(value) => {
+        match crate::decimal::Fixed::parse(text, scale) {
+            Ok(value) if (min..=max).contains(&value.units) => {
                 if let Some(entry) = patch.entries.get_mut(index) {
                     entry.1 = Value::Decimal(value);
                 }
             }
-            Err(problem) if result.is_ok() => result = Err(AttributeError::new(key, problem)),
-            Err(_) => {}
+            Ok(_) | Err(crate::decimal::ParseError::NotRepresentable) => {
+                refused.get_or_insert((spec, false));
+            }
+            Err(crate::decimal::ParseError::NotDecimal) => {
+                refused.get_or_insert((spec, true));
+            }
         }
     });
-    result.map_err(DecodeError::Attribute)?;
     // serde-json-core skips an untyped value by eating bytes up to the next
     // `,`, `}` or `]`, so it lets a quote or a bracket through in the middle
     // of one (`{"setpoint": 7"}`), which throws the scan out of step. Such a
     // value is no number: refuse it rather than keep the placeholder.
-    let unread = patch.iter().zip(read).find_map(|((key, value), read)| {
-        let unread = matches!(value, Value::Decimal(_)) && !read;
-        unread
-            .then(|| schema.iter().find(|spec| spec.key == key))
-            .flatten()
+    let refused = refused.or_else(|| {
+        let unscanned = patch.entries.get(scanned..).unwrap_or_default();
+        let unread = unscanned.iter().find_map(|(key, value)| {
+            matches!(value, Value::Decimal(_))
+                .then(|| schema.iter().find(|spec| spec.key == *key))
+                .flatten()
+        });
+        unread.map(|spec| (spec, true))
     });
-    match unread {
-        Some(spec) => Err(DecodeError::Attribute(AttributeError::new(
-            spec.key,
-            Problem::WrongType(spec.kind),
-        ))),
-        None => Ok(()),
-    }
+    let Some((spec, wrong_type)) = refused else {
+        return Ok(());
+    };
+    let problem = if wrong_type {
+        Problem::WrongType(spec.kind)
+    } else {
+        Problem::NotAccepted(spec.kind)
+    };
+    Err(DecodeError::Attribute(AttributeError::new(
+        spec.key, problem,
+    )))
 }
 
 /// Call `each` with the index and trimmed text of every value of the
@@ -2113,6 +2262,25 @@ mod tests {
                 assert!(attributes.encode(&mut ours[..len - 1]).is_err());
             }
             power = power.saturating_mul(10);
+        }
+    }
+
+    #[test]
+    fn hex_codes_are_read_as_from_str_radix_reads_them() {
+        let bytes = "09afAFgG+- \u{e9}".as_bytes();
+        for a in bytes {
+            for b in bytes {
+                for c in bytes {
+                    for d in bytes {
+                        let four = [*a, *b, *c, *d];
+                        let Ok(digits) = core::str::from_utf8(&four) else {
+                            continue;
+                        };
+                        let expected = u32::from_str_radix(digits, 16).ok();
+                        assert_eq!(hex_code(digits), expected, "{digits}");
+                    }
+                }
+            }
         }
     }
 }

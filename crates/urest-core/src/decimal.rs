@@ -84,6 +84,35 @@ const fn power_of_ten(scale: u8) -> u64 {
     power
 }
 
+/// The largest magnitude an `i64` of that sign holds: `i64::MIN`'s is one
+/// more than `i64::MAX`'s.
+pub(crate) fn magnitude_limit(negative: bool) -> u64 {
+    i64::MAX.unsigned_abs() + u64::from(negative)
+}
+
+/// `number` with the ASCII digit `digit` written after it, if that is at
+/// most `limit`. The multiplication's overflow is ruled out by comparing
+/// with a constant, not found by a checked 64-bit multiplication: a
+/// Cortex-M0 multiplies 64 bits in software, and checking took two.
+/// Shared by the integers and the decimals of a body.
+#[inline(never)]
+pub(crate) fn append_digit(number: u64, digit: u8, limit: u64) -> Option<u64> {
+    if number > u64::MAX / 10 {
+        return None;
+    }
+    let next = (number * 10).checked_add(u64::from(digit - b'0'))?;
+    (next <= limit).then_some(next)
+}
+
+/// The `i64` of a magnitude at most [`magnitude_limit`] of its sign.
+pub(crate) fn signed(magnitude: u64, negative: bool) -> i64 {
+    if negative {
+        0i64.wrapping_sub_unsigned(magnitude)
+    } else {
+        0i64.wrapping_add_unsigned(magnitude)
+    }
+}
+
 impl Fixed {
     /// `units` of `10^-scale` (a scale over [`MAX_SCALE`] is taken as that).
     pub const fn new(units: i64, scale: u8) -> Self {
@@ -120,23 +149,17 @@ impl Fixed {
             return Err(ParseError::NotRepresentable);
         }
         // The whole digits, the fraction's kept digits and zeros up to the
-        // scale, in one loop: its 64-bit overflow checks are compiled once.
-        let padding = core::iter::repeat_n(&b'0', usize::from(scale) - kept_len);
+        // scale, each appended by one out-of-line call.
+        let limit = magnitude_limit(negative);
         let mut units: u64 = 0;
-        for &digit in whole.iter().chain(kept).chain(padding) {
-            units = units
-                .checked_mul(10)
-                .and_then(|units| units.checked_add(u64::from(digit - b'0')))
-                .ok_or(ParseError::NotRepresentable)?;
+        let zeros = [b'0'; MAX_SCALE as usize];
+        let padding = zeros.get(kept_len..usize::from(scale)).unwrap_or_default();
+        for part in [whole, kept, padding] {
+            for &digit in part {
+                units = append_digit(units, digit, limit).ok_or(ParseError::NotRepresentable)?;
+            }
         }
-        let units = if negative {
-            0i64.checked_sub_unsigned(units)
-        } else {
-            i64::try_from(units).ok()
-        };
-        units
-            .map(|units| Fixed::new(units, scale))
-            .ok_or(ParseError::NotRepresentable)
+        Ok(Fixed::new(signed(units, negative), scale))
     }
 }
 

@@ -150,4 +150,24 @@ fn fixed_point_text_round_trips_at_the_limits() {
     assert_eq!(Fixed::parse(b"-", 1), Err(ParseError::NotDecimal));
     assert_eq!(Fixed::parse(b"1.", 1), Err(ParseError::NotDecimal));
     assert_eq!(Fixed::parse(b".5", 1), Err(ParseError::NotDecimal));
+    for past_the_limits in [
+        &b"9223372036854775808"[..],
+        b"-9223372036854775809",
+        b"922337203685477580.8",
+        b"18446744073709551616",
+        b"99999999999999999999999",
+    ] {
+        assert_eq!(
+            Fixed::parse(past_the_limits, 0),
+            Err(ParseError::NotRepresentable)
+        );
+    }
+    assert_eq!(
+        Fixed::parse(b"922337203685477580.8", 1),
+        Err(ParseError::NotRepresentable)
+    );
+    assert_eq!(
+        Fixed::parse(b"-922337203685477580.8", 1),
+        Ok(Fixed::new(i64::MIN, 1))
+    );
 }
