@@ -535,163 +535,14 @@ type Fault = serde_json_core::de::Error;
 enum Skip {
     /// A value starts here.
     Value,
-    /// Just inside a list's `[`.
-    FirstElement,
-    /// Just inside an object's `{`.
-    FirstMember,
-    /// After an element of a list.
-    AfterElement,
-    /// After a member of an object.
-    AfterMember,
+    /// Just inside a list's `[` or an object's `{`.
+    First,
     /// Past a comma in a list: an element must follow.
     Element,
     /// Past a comma in an object: a key must follow.
     Key,
-}
-
-/// What [`skip_value`](Reader::skip_value) does at the next byte.
-#[derive(Copy, Clone)]
-enum Move {
-    /// Past a string, which ends a value.
-    String,
-    /// Into a list or an object.
-    Open(Container),
-    /// Past a number or a word, which ends a value.
-    Scalar,
-    /// Past the `]` or `}` of the innermost container, which ends a value.
-    Close,
-    /// Past a comma, to what must follow it.
-    Comma(Skip),
-    /// A value starts at this byte.
-    Value,
-    /// Past a member's key and colon; its value comes next.
-    Key,
-    /// The body is broken here.
-    Fail(Fault),
-}
-
-/// The moves of one step of [`skip_value`](Reader::skip_value), by the
-/// next byte: a table, which takes less code than a branch for each.
-struct Moves {
-    /// The fault if the body ends before the next byte.
-    eof: Fault,
-    quote: Move,
-    open_list: Move,
-    open_object: Move,
-    comma: Move,
-    close_list: Move,
-    close_object: Move,
-    other: Move,
-}
-
-impl Skip {
-    fn moves(self) -> &'static Moves {
-        // In the order of the steps, which index it.
-        static MOVES: [Moves; 7] = [
-            Moves::VALUE,
-            Moves::FIRST_ELEMENT,
-            Moves::FIRST_MEMBER,
-            Moves::AFTER_ELEMENT,
-            Moves::AFTER_MEMBER,
-            Moves::ELEMENT,
-            Moves::KEY,
-        ];
-        // Always found: a row for each step.
-        MOVES.get(self as usize).unwrap_or(&Moves::VALUE)
-    }
-}
-
-impl Moves {
-    const VALUE: Moves = Moves {
-        eof: Fault::EofWhileParsingValue,
-        quote: Move::String,
-        open_list: Move::Open(Container::List),
-        open_object: Move::Open(Container::Object),
-        comma: Move::Fail(Fault::ExpectedSomeValue),
-        close_list: Move::Fail(Fault::ExpectedSomeValue),
-        close_object: Move::Fail(Fault::ExpectedSomeValue),
-        other: Move::Scalar,
-    };
-
-    /// A comma may come before a list's first element, and does not count
-    /// as one.
-    const FIRST_ELEMENT: Moves = Moves {
-        eof: Fault::EofWhileParsingList,
-        comma: Move::Comma(Skip::Element),
-        close_list: Move::Close,
-        ..Moves::ALL_VALUES
-    };
-
-    const FIRST_MEMBER: Moves = Moves {
-        eof: Fault::EofWhileParsingObject,
-        quote: Move::Key,
-        close_object: Move::Close,
-        ..Moves::fail_all(Fault::KeyMustBeAString)
-    };
-
-    const AFTER_ELEMENT: Moves = Moves {
-        eof: Fault::EofWhileParsingList,
-        comma: Move::Comma(Skip::Element),
-        close_list: Move::Close,
-        ..Moves::fail_all(Fault::ExpectedListCommaOrEnd)
-    };
-
-    const AFTER_MEMBER: Moves = Moves {
-        eof: Fault::EofWhileParsingObject,
-        comma: Move::Comma(Skip::Key),
-        close_object: Move::Close,
-        ..Moves::fail_all(Fault::ExpectedObjectCommaOrEnd)
-    };
-
-    const ELEMENT: Moves = Moves {
-        close_list: Move::Fail(Fault::TrailingComma),
-        ..Moves::ALL_VALUES
-    };
-
-    const KEY: Moves = Moves {
-        eof: Fault::EofWhileParsingValue,
-        quote: Move::Key,
-        close_object: Move::Fail(Fault::TrailingComma),
-        ..Moves::fail_all(Fault::KeyMustBeAString)
-    };
-
-    /// A value starts at any byte.
-    const ALL_VALUES: Moves = Moves {
-        eof: Fault::EofWhileParsingValue,
-        quote: Move::Value,
-        open_list: Move::Value,
-        open_object: Move::Value,
-        comma: Move::Value,
-        close_list: Move::Value,
-        close_object: Move::Value,
-        other: Move::Value,
-    };
-
-    /// `fault` at any byte.
-    const fn fail_all(fault: Fault) -> Moves {
-        Moves {
-            eof: fault,
-            quote: Move::Fail(fault),
-            open_list: Move::Fail(fault),
-            open_object: Move::Fail(fault),
-            comma: Move::Fail(fault),
-            close_list: Move::Fail(fault),
-            close_object: Move::Fail(fault),
-            other: Move::Fail(fault),
-        }
-    }
-
-    fn at(&self, byte: u8) -> Move {
-        match byte {
-            b'"' => self.quote,
-            b'[' => self.open_list,
-            b'{' => self.open_object,
-            b',' => self.comma,
-            b']' => self.close_list,
-            b'}' => self.close_object,
-            _ => self.other,
-        }
-    }
+    /// A value has ended; what follows depends on the container around it.
+    After,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -852,47 +703,63 @@ impl<'b> Reader<'b, '_> {
         let mut open = Nesting::new();
         let mut step = Skip::Value;
         loop {
-            let moves = step.moves();
-            let byte = self.space().ok_or(moves.eof)?;
-            match moves.at(byte) {
-                Move::String => {
+            let container = open.innermost();
+            let eof = match (step, container) {
+                (Skip::Value | Skip::Element | Skip::Key, _) => Fault::EofWhileParsingValue,
+                (_, None) => return Ok(()),
+                (_, Some(Container::List)) => Fault::EofWhileParsingList,
+                (_, Some(Container::Object)) => Fault::EofWhileParsingObject,
+            };
+            let byte = self.space().ok_or(eof)?;
+            // One read of the next byte, and one match on the step, the
+            // container and the byte: each way out (closing, comma, key) is
+            // written once for the step before a container's first element
+            // or member and the step after one, which differ only where an
+            // arm names `Skip::First`.
+            step = match (step, container, byte) {
+                (Skip::Value, _, b'"') => {
                     self.string()?;
+                    Skip::After
                 }
-                Move::Open(container) => {
+                (Skip::Value, _, b'[' | b'{') => {
                     self.at += 1;
-                    open.push(container)?;
-                    step = match container {
-                        Container::List => Skip::FirstElement,
-                        Container::Object => Skip::FirstMember,
-                    };
-                    continue;
+                    open.push(if byte == b'[' {
+                        Container::List
+                    } else {
+                        Container::Object
+                    })?;
+                    Skip::First
                 }
-                Move::Scalar => self.skip_scalar()?,
-                Move::Close => {
+                (Skip::Value, _, b',' | b'}' | b']') => return Err(Fault::ExpectedSomeValue),
+                (Skip::Value, _, _) => {
+                    self.skip_scalar()?;
+                    Skip::After
+                }
+                (Skip::Element, _, b']') | (Skip::Key, _, b'}') => {
+                    return Err(Fault::TrailingComma)
+                }
+                (Skip::Element, _, _) => Skip::Value,
+                (Skip::Key | Skip::First, Some(Container::Object), b'"') => self.member_key()?,
+                (Skip::Key, _, _) => return Err(Fault::KeyMustBeAString),
+                (_, Some(Container::List), b']') | (_, Some(Container::Object), b'}') => {
                     self.at += 1;
                     open.pop();
+                    Skip::After
                 }
-                Move::Comma(next) => {
+                // A comma may come before a list's first element, and does
+                // not count as one.
+                (_, Some(Container::List), b',') => {
                     self.at += 1;
-                    step = next;
-                    continue;
+                    Skip::Element
                 }
-                Move::Value => {
-                    step = Skip::Value;
-                    continue;
+                (Skip::First, Some(Container::List), _) => Skip::Value,
+                (_, Some(Container::List), _) => return Err(Fault::ExpectedListCommaOrEnd),
+                (Skip::First, _, _) => return Err(Fault::KeyMustBeAString),
+                (_, _, b',') => {
+                    self.at += 1;
+                    Skip::Key
                 }
-                Move::Key => {
-                    step = self.member_key()?;
-                    continue;
-                }
-                Move::Fail(fault) => return Err(fault),
-            }
-            // A value has ended: what follows depends on the container
-            // around it.
-            step = match open.innermost() {
-                None => return Ok(()),
-                Some(Container::List) => Skip::AfterElement,
-                Some(Container::Object) => Skip::AfterMember,
+                _ => return Err(Fault::ExpectedObjectCommaOrEnd),
             };
         }
     }
