@@ -19,8 +19,8 @@ use crate::head::{ContentType, Framing, Method};
 use crate::json::{millis_up, ChangeBody};
 use crate::locking::{idempotency_key, lock_token, refused_problem};
 use crate::response::{
-    allow_for, Accepts, Detail, Piece, Problem, Reply, StateNote, ALLOW_CHANGE, ALLOW_CHANGES,
-    ALLOW_INDEX, ALLOW_NOUN,
+    allow_for, whole_seconds_up, Accepts, Detail, Piece, Problem, Reply, StateNote, ALLOW_CHANGE,
+    ALLOW_CHANGES, ALLOW_INDEX, ALLOW_NOUN,
 };
 use crate::routing::{route, Route};
 use crate::{Noun, Server};
@@ -412,48 +412,59 @@ fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>
 }
 
 /// The HTTP form of a core error (RFC 9457 problem details).
+// One problem is built for every kind of error, its status and the pieces
+// around the error's own text chosen by kind: a problem built whole in
+// each arm was a copy of the same building, and of its 300 bytes moved
+// out, per kind.
 pub(crate) fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
-    let retry_after = error.retry_after().unwrap_or_default();
-    match (error.kind(), error) {
-        (ErrorKind::Malformed, _) => problem!(400, error),
-        (ErrorKind::InvalidAttribute, Error::Attribute(attribute)) => {
-            let problem = match attribute.problem() {
-                // Say what would have been accepted, so the client can fix it.
-                AttributeProblem::Unknown | AttributeProblem::ReadOnly => problem!(
-                    422,
-                    error,
-                    "; ",
-                    &noun.name,
-                    " accepts ",
-                    &Writable(noun.resource)
-                ),
-                _ => problem!(422, error),
-            };
-            problem.about(attribute.key())
-        }
-        (ErrorKind::InvalidAttribute, _) => problem!(422, error),
-        (ErrorKind::Busy | ErrorKind::QueueFull, _) => {
-            problem!(503, &noun.name, ": ", error).retry_after(retry_after)
-        }
-        (ErrorKind::Conflict, _) => problem!(409, &noun.name, ": ", error),
-        (ErrorKind::NotSupported, _) => {
+    let kind = error.kind();
+    let mut problem = Problem::bare(match kind {
+        ErrorKind::Malformed => 400,
+        ErrorKind::InvalidAttribute => 422,
+        ErrorKind::Busy | ErrorKind::QueueFull => 503,
+        ErrorKind::Conflict => 409,
+        ErrorKind::NotSupported => 405,
+        _ => 500,
+    });
+    let detail = &mut problem.detail;
+    match kind {
+        ErrorKind::Malformed | ErrorKind::InvalidAttribute => error.add_to(detail),
+        ErrorKind::NotSupported => {
             let allow = allow_for(without(
                 noun.resource.describe().verbs,
                 request.framing.method,
             ));
-            problem!(
-                405,
-                &noun.name,
-                " does not support ",
-                &request.method_text(),
-                "; it allows ",
-                &allow
-            )
-            .allowing(allow)
+            noun.name.add_to(detail);
+            " does not support ".add_to(detail);
+            request.method_text().add_to(detail);
+            "; it allows ".add_to(detail);
+            allow.add_to(detail);
+            problem.allow = Some(allow);
         }
-        (ErrorKind::Hardware, _) => problem!(500, &noun.name, ": ", error, "; nothing was changed"),
-        _ => problem!(500, &noun.name, ": ", error),
+        _ => {
+            noun.name.add_to(detail);
+            ": ".add_to(detail);
+            error.add_to(detail);
+        }
     }
+    match error {
+        Error::Attribute(attribute) => {
+            // Say what would have been accepted, so the client can fix it.
+            if let AttributeProblem::Unknown | AttributeProblem::ReadOnly = attribute.problem() {
+                "; ".add_to(detail);
+                noun.name.add_to(detail);
+                " accepts ".add_to(detail);
+                Writable(noun.resource).add_to(detail);
+            }
+            problem.name_attribute(attribute.key());
+        }
+        Error::Busy { retry_after } | Error::QueueFull { retry_after } => {
+            problem.retry_after = Some(whole_seconds_up(*retry_after));
+        }
+        Error::Hardware => "; nothing was changed".add_to(detail),
+        _ => {}
+    }
+    problem
 }
 
 pub(crate) fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {

@@ -142,10 +142,16 @@ impl Problem {
 
     /// The same problem, naming the attribute at fault.
     pub(crate) fn about(mut self, attribute: &str) -> Problem {
+        self.name_attribute(attribute);
+        self
+    }
+
+    /// Name the attribute at fault, in place: a problem is some 300 bytes,
+    /// and one built in a local and then moved is copied whole.
+    pub(crate) fn name_attribute(&mut self, attribute: &str) {
         let mut name = String::new();
         push_cut(&mut name, attribute);
         self.attribute = Some(name);
-        self
     }
 
     /// The same problem, with `Retry-After` of `wait` in whole seconds.
