@@ -5,12 +5,9 @@
 
 use core::time::Duration;
 
-use urest_core::attributes::{
-    AttributeSpec, Attributes, DecodeError, Kind, Problem as AttributeProblem,
-};
+use urest_core::attributes::{AttributeSpec, Attributes, DecodeError, Problem as AttributeProblem};
 use urest_core::controller::{CancelError, Ticket};
 use urest_core::coord::{Admission, Change, Request as CoordRequest, Validator};
-use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::{Clock, Instant};
 
@@ -19,8 +16,8 @@ use crate::head::{ContentType, Framing, Method};
 use crate::json::{millis_up, ChangeBody};
 use crate::locking::{idempotency_key, lock_token, refused_problem};
 use crate::response::{
-    allow_for, whole_seconds_up, Accepts, Detail, Piece, Problem, Reply, StateNote, ALLOW_CHANGE,
-    ALLOW_CHANGES, ALLOW_INDEX, ALLOW_NOUN,
+    allow_for, whole_seconds_up, Accepts, Bounds, Detail, Piece, Problem, Reply, StateNote,
+    ALLOW_CHANGE, ALLOW_CHANGES, ALLOW_INDEX, ALLOW_NOUN,
 };
 use crate::routing::{route, Route};
 use crate::{Noun, Server};
@@ -561,20 +558,12 @@ impl Piece for Writable<'_> {
             spec.key.add_to(detail);
             "\" (".add_to(detail);
             spec.kind.type_name().add_to(detail);
-            match spec.kind {
-                Kind::Int { min, max } => {
+            match Bounds::of(spec.kind) {
+                Some(bounds) => {
                     " ".add_to(detail);
-                    min.add_to(detail);
-                    "..=".add_to(detail);
-                    max.add_to(detail);
+                    bounds.add_to(detail);
                 }
-                Kind::Decimal { scale, min, max } => {
-                    " ".add_to(detail);
-                    Fixed::new(min, scale).add_to(detail);
-                    "..=".add_to(detail);
-                    Fixed::new(max, scale).add_to(detail);
-                }
-                kind => Accepts(kind).add_to(detail),
+                None => Accepts(spec.kind).add_to(detail),
             }
             ")".add_to(detail);
         }

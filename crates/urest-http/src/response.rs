@@ -292,19 +292,40 @@ impl Piece for httparse::Error {
     }
 }
 
-impl Piece for i64 {
-    fn add_to(&self, detail: &mut Detail) {
-        if *self < 0 {
-            "-".add_to(detail);
-        }
-        self.unsigned_abs().add_to(detail);
-    }
-}
-
 impl Piece for Fixed {
     fn add_to(&self, detail: &mut Detail) {
         let mut text = [0u8; 24];
         self.write(&mut text).add_to(detail);
+    }
+}
+
+/// The bounds of an accepted range, `min..=max`, in units of `10^-scale`
+/// (an integer's with a scale of 0).
+pub(crate) struct Bounds {
+    pub min: i64,
+    pub max: i64,
+    pub scale: u8,
+}
+
+impl Bounds {
+    /// The bounds of `kind`, if it has any.
+    pub(crate) fn of(kind: Kind) -> Option<Bounds> {
+        match kind {
+            Kind::Int { min, max } => Some(Bounds { min, max, scale: 0 }),
+            Kind::Decimal { scale, min, max } => Some(Bounds { min, max, scale }),
+            _ => None,
+        }
+    }
+}
+
+// Out of line: the ranges of integers and decimals, in errors and in the
+// list of what a noun accepts, are all this one call.
+impl Piece for Bounds {
+    #[inline(never)]
+    fn add_to(&self, detail: &mut Detail) {
+        Fixed::new(self.min, self.scale).add_to(detail);
+        "..=".add_to(detail);
+        Fixed::new(self.max, self.scale).add_to(detail);
     }
 }
 
@@ -314,24 +335,18 @@ pub(crate) struct Accepts(pub Kind);
 
 impl Piece for Accepts {
     fn add_to(&self, detail: &mut Detail) {
+        if let Some(bounds) = Bounds::of(self.0) {
+            " in ".add_to(detail);
+            bounds.add_to(detail);
+        }
         match self.0 {
-            Kind::Int { min, max } => {
-                " in ".add_to(detail);
-                min.add_to(detail);
-                "..=".add_to(detail);
-                max.add_to(detail);
-            }
+            Kind::Int { .. } | Kind::Bool => {}
             Kind::Str { max_len } => {
                 " of at most ".add_to(detail);
                 max_len.add_to(detail);
                 " bytes".add_to(detail);
             }
-            Kind::Bool => {}
-            Kind::Decimal { scale, min, max } => {
-                " in ".add_to(detail);
-                Fixed::new(min, scale).add_to(detail);
-                "..=".add_to(detail);
-                Fixed::new(max, scale).add_to(detail);
+            Kind::Decimal { scale, .. } => {
                 " with at most ".add_to(detail);
                 u16::from(scale).add_to(detail);
                 if scale == 1 { " digit" } else { " digits" }.add_to(detail);
@@ -364,9 +379,7 @@ impl Piece for AttributeError {
             }
             AttributeProblem::OutOfRange { min, max } => {
                 " must be in ".add_to(detail);
-                min.add_to(detail);
-                "..=".add_to(detail);
-                max.add_to(detail);
+                Bounds { min, max, scale: 0 }.add_to(detail);
             }
             AttributeProblem::TooLong { max_len } => {
                 " must be at most ".add_to(detail);
