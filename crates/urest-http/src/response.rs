@@ -140,6 +140,9 @@ pub(crate) struct Problem {
 
 impl Problem {
     /// A problem with `status` and no detail yet: see the `problem!` macro.
+    // Never inlined: each of the dozens of problems the server can answer
+    // with otherwise set every field itself, where one call does.
+    #[inline(never)]
     pub(crate) fn bare(status: u16) -> Problem {
         Problem {
             status,
