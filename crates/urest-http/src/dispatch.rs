@@ -99,42 +99,42 @@ impl<'a, C: Clock> Server<'a, C> {
         };
         let now = self.clock.now();
         let number = Ticket::from_number(ticket);
-        let unknown = || {
-            problem!(
-                404,
-                &noun.name,
-                " has no change ",
-                &ticket,
-                "; GET /",
-                &noun.name,
-                "/changes lists the changes it remembers"
-            )
-        };
-        match request.framing.method {
-            Method::Get | Method::Head => match changes.status(number, now) {
-                Some(change) => Reply::Change(ChangeBody::of(&change, now)),
-                None => Reply::Problem(unknown()),
-            },
+        // A change looked up and not found is refused as one that cannot
+        // be cancelled because it is unknown: one refusal, built once.
+        let found = match request.framing.method {
+            Method::Get | Method::Head => changes.status(number, now).ok_or(CancelError::Unknown),
             Method::Delete => match self.lock_refusal(noun, request, now) {
-                Some(refused) => Reply::Problem(refused),
-                None => match changes.cancel(number, now) {
-                    Ok(change) => Reply::Change(ChangeBody::of(&change, now)),
-                    Err(CancelError::Unknown) => Reply::Problem(unknown()),
-                    Err(error @ CancelError::Finished(_)) => Reply::Problem(problem!(
-                        409,
-                        &noun.name,
-                        ", change ",
-                        &ticket,
-                        ": ",
-                        error.to_string_lossy()
-                    )),
-                },
+                Some(refused) => return Reply::Problem(refused),
+                None => changes.cancel(number, now),
             },
-            Method::Options => Reply::Options {
-                allow: ALLOW_CHANGE,
-            },
-            _ => Reply::Problem(not_allowed(request, ALLOW_CHANGE)),
+            Method::Options => {
+                return Reply::Options {
+                    allow: ALLOW_CHANGE,
+                }
+            }
+            _ => return Reply::Problem(not_allowed(request, ALLOW_CHANGE)),
+        };
+        let error = match found {
+            Ok(change) => return Reply::Change(ChangeBody::of(&change, now)),
+            Err(error) => error,
+        };
+        let unknown = error == CancelError::Unknown;
+        let mut problem = Problem::bare(if unknown { 404 } else { 409 });
+        let detail = &mut problem.detail;
+        noun.name.add_to(detail);
+        if unknown {
+            " has no change ".add_to(detail);
+            ticket.add_to(detail);
+            "; GET /".add_to(detail);
+            noun.name.add_to(detail);
+            "/changes lists the changes it remembers".add_to(detail);
+        } else {
+            ", change ".add_to(detail);
+            ticket.add_to(detail);
+            ": ".add_to(detail);
+            error.to_string_lossy().add_to(detail);
         }
+        Reply::Problem(problem)
     }
 
     /// RFC 9110 §13.2.2: `If-Match` (strong comparison), then
