@@ -239,16 +239,26 @@ impl Piece for str {
     }
 }
 
+// Every unsigned number is written as a `u64`, by one call: a copy of the
+// writing for each width took flash for nothing.
+impl Piece for u64 {
+    #[inline(never)]
+    fn add_to(&self, detail: &mut Detail) {
+        push_cut(detail, Digits::new(*self).as_str());
+    }
+}
+
 macro_rules! numbers {
     ($($kind:ty),*) => {$(
         impl Piece for $kind {
+            #[inline]
             fn add_to(&self, detail: &mut Detail) {
-                push_cut(detail, Digits::new(*self as u64).as_str());
+                (*self as u64).add_to(detail);
             }
         }
     )*};
 }
-numbers!(u16, u32, u64, usize);
+numbers!(u16, u32, usize);
 
 /// A timeout for people: whole seconds when it is some (`30 s`), else
 /// milliseconds, rounded up (`1500 ms`).
