@@ -271,12 +271,31 @@ impl Piece for Timeout {
             self.0.as_secs().add_to(detail);
             return " s".add_to(detail);
         }
-        let millis = self
-            .0
-            .as_secs()
+        Millis {
+            secs: self.0.as_secs(),
+            extra: nanos.div_ceil(1_000_000),
+        }
+        .add_to(detail);
+    }
+}
+
+/// `secs` seconds and `extra` milliseconds, as milliseconds (`1500 ms`),
+/// or as many as a `u64` holds.
+struct Millis {
+    secs: u64,
+    extra: u32,
+}
+
+// Out of line: the 64-bit multiplication, which a Cortex-M0 does in
+// software, and its overflow check are then one copy for timeouts and
+// waits alike.
+impl Piece for Millis {
+    #[inline(never)]
+    fn add_to(&self, detail: &mut Detail) {
+        self.secs
             .saturating_mul(1_000)
-            .saturating_add(u64::from(nanos).div_ceil(1_000_000));
-        millis.add_to(detail);
+            .saturating_add(u64::from(self.extra))
+            .add_to(detail);
         " ms".add_to(detail);
     }
 }
@@ -301,13 +320,12 @@ impl Piece for Error {
         };
         text.add_to(detail);
         if let Some(wait) = wait {
-            let millis = wait
-                .as_secs()
-                .saturating_mul(1_000)
-                .saturating_add(u64::from(wait.subsec_millis()));
             "; try again in ".add_to(detail);
-            millis.add_to(detail);
-            " ms".add_to(detail);
+            Millis {
+                secs: wait.as_secs(),
+                extra: wait.subsec_millis(),
+            }
+            .add_to(detail);
         }
     }
 }
