@@ -27,7 +27,7 @@ use crate::access::{Access, AccessHeaders, Admitted, Refused, Verdict};
 use crate::dispatch::{accepted, state_of, Incoming};
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{ChangeBody, Listing, Overflow, Piece};
-use crate::response::{compose_with, Persistence, Problem, Reply, StateNote, Timeout};
+use crate::response::{compose_with, Persistence, Piece as _, Problem, Reply, StateNote, Timeout};
 use crate::slots::Slot;
 use crate::{Buffers, ConnectionError, Noun, Observer, RequestInfo, Server};
 
@@ -707,22 +707,29 @@ impl<'a, C: Clock> Server<'a, C> {
     // and the code of every request (Cortex-M stacks and flash are small).
     #[inline(never)]
     fn refuse_head(&self, examined: Examined, buffers: &mut Buffers<'_>) -> Prepared<'a> {
-        let problem = match examined {
-            Examined::Complete(_) | Examined::Partial => problem!(
-                431,
-                "the request head is longer than the ",
-                &buffers.request.len(),
-                " bytes this server accepts"
-            ),
-            Examined::TooManyHeaders => {
-                problem!(431, "the request has more than ", &MAX_HEADERS, " headers")
+        // One problem, its status and pieces chosen by what was wrong: one
+        // built in each arm was a copy of the building, and of the move.
+        let mut problem = Problem::bare(match examined {
+            Examined::Invalid(_) => 400,
+            _ => 431,
+        });
+        let detail = &mut problem.detail;
+        match examined {
+            Examined::Complete(_) | Examined::Partial => {
+                "the request head is longer than the ".add_to(detail);
+                buffers.request.len().add_to(detail);
+                " bytes this server accepts".add_to(detail);
             }
-            Examined::Invalid(error) => problem!(
-                400,
-                "the request line or a header is not valid HTTP/1.1: ",
-                &error
-            ),
-        };
+            Examined::TooManyHeaders => {
+                "the request has more than ".add_to(detail);
+                MAX_HEADERS.add_to(detail);
+                " headers".add_to(detail);
+            }
+            Examined::Invalid(error) => {
+                "the request line or a header is not valid HTTP/1.1: ".add_to(detail);
+                error.add_to(detail);
+            }
+        }
         self.refusal(problem, buffers.response, false)
     }
 
