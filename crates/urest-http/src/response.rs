@@ -413,15 +413,11 @@ impl Piece for Accepts {
 /// As urest-core's `Display` of an attribute error reads.
 impl Piece for AttributeError {
     fn add_to(&self, detail: &mut Detail) {
-        let key = self.key();
         if let AttributeProblem::Unknown = self.problem() {
-            "unknown attribute \"".add_to(detail);
-            key.add_to(detail);
-            "\"".add_to(detail);
-            return;
+            "unknown ".add_to(detail);
         }
         "attribute \"".add_to(detail);
-        key.add_to(detail);
+        self.key().add_to(detail);
         "\"".add_to(detail);
         match self.problem() {
             AttributeProblem::Unknown => {}
