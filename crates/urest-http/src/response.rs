@@ -175,9 +175,8 @@ impl Problem {
     /// Name the attribute at fault, in place: a problem is some 300 bytes,
     /// and one built in a local and then moved is copied whole.
     pub(crate) fn name_attribute(&mut self, attribute: &str) {
-        let mut name = String::new();
-        push_cut(&mut name, attribute);
-        self.attribute = Some(name);
+        // Always `Some`: the cut fits.
+        self.attribute = String::try_from(cut_to(attribute, MAX_KEY)).ok();
     }
 
     /// The same problem, with `Retry-After` of `wait` in whole seconds.
@@ -201,7 +200,7 @@ pub(crate) fn whole_seconds_up(wait: Duration) -> u32 {
 /// Never inlined: details are built from dozens of pieces, and each piece
 /// is then one call.
 #[inline(never)]
-fn push_cut<const N: usize>(into: &mut String<N>, text: &str) {
+fn push_cut(into: &mut Detail, text: &str) {
     let room = into.capacity().saturating_sub(into.len());
     // Cannot fail: the cut fits.
     let _ = into.push_str(cut_to(text, room));
