@@ -15,7 +15,7 @@ use urest_core::time::Instant;
 
 use crate::coordination::Coordinate;
 use crate::digits::Digits;
-use crate::response::allow_for;
+use crate::response::{allow_for, Bounds};
 use crate::Noun;
 
 /// The response buffer ran out of room.
@@ -231,26 +231,24 @@ fn write_attribute(spec: &AttributeSpec, out: &mut JsonWriter<'_>) {
     out.string(spec.key);
     out.raw(br#","type":"#);
     out.string(spec.kind.type_name());
+    // An integer's bounds are written as a decimal's with no digits after
+    // the point, which reads the same: one writing for both.
+    if let Some(bounds) = Bounds::of(spec.kind) {
+        out.raw(br#","min":"#);
+        out.decimal(Fixed::new(bounds.min, bounds.scale));
+        out.raw(br#","max":"#);
+        out.decimal(Fixed::new(bounds.max, bounds.scale));
+    }
     match spec.kind {
-        Kind::Int { min, max } => {
-            out.raw(br#","min":"#);
-            out.integer(min);
-            out.raw(br#","max":"#);
-            out.integer(max);
-        }
         Kind::Str { max_len } => {
             out.raw(br#","max_len":"#);
             out.unsigned(max_len as u64);
         }
-        Kind::Bool => {}
-        Kind::Decimal { scale, min, max } => {
-            out.raw(br#","min":"#);
-            out.decimal(Fixed::new(min, scale));
-            out.raw(br#","max":"#);
-            out.decimal(Fixed::new(max, scale));
+        Kind::Decimal { scale, .. } => {
             out.raw(br#","scale":"#);
             out.unsigned(u64::from(scale));
         }
+        Kind::Int { .. } | Kind::Bool => {}
     }
     out.raw(match spec.access {
         Access::ReadOnly => br#","access":"read-only","doc":"#,
