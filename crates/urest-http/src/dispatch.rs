@@ -12,7 +12,7 @@ use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::{Clock, Instant};
 
 use crate::etag::{self, Comparison};
-use crate::head::{ContentType, Framing, Method};
+use crate::head::{ContentType, Framing, Method, Span};
 use crate::json::{millis_up, ChangeBody};
 use crate::locking::{idempotency_key, lock_token, refused_problem};
 use crate::response::{
@@ -166,26 +166,21 @@ impl<'a, C: Clock> Server<'a, C> {
         now: Instant,
     ) -> Option<Reply<'a>> {
         let current = Validator::of_attributes(&resource.get(now)).0;
-        if let Some(list) = request.framing.if_match {
-            if !etag::list_matches(list.bytes(request.head), current, Comparison::Strong) {
-                return Some(Reply::Problem(problem!(
-                    412,
-                    "If-Match: the state has changed; its entity tag is no longer one of those sent, and nothing was changed"
-                )));
+        let matches = |list: Option<Span>, comparison| {
+            list.map(|list| etag::list_matches(list.bytes(request.head), current, comparison))
+        };
+        // The failed condition's text, then one `412` built for either.
+        let failed = if matches(request.framing.if_match, Comparison::Strong) == Some(false) {
+            "If-Match: the state has changed; its entity tag is no longer one of those sent, and nothing was changed"
+        } else if matches(request.framing.if_none_match, Comparison::Weak) == Some(true) {
+            if let Method::Get | Method::Head = request.framing.method {
+                return Some(Reply::NotModified { etag: current });
             }
-        }
-        if let Some(list) = request.framing.if_none_match {
-            if etag::list_matches(list.bytes(request.head), current, Comparison::Weak) {
-                return Some(match request.framing.method {
-                    Method::Get | Method::Head => Reply::NotModified { etag: current },
-                    _ => Reply::Problem(problem!(
-                        412,
-                        "If-None-Match: the state matches an entity tag sent, and nothing was changed"
-                    )),
-                });
-            }
-        }
-        None
+            "If-None-Match: the state matches an entity tag sent, and nothing was changed"
+        } else {
+            return None;
+        };
+        Some(Reply::Problem(problem!(412, failed)))
     }
 
     fn on_noun(&self, noun: &'a Noun<'a>, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
