@@ -24,7 +24,7 @@ use urest_core::coord::{wait_deadline, wait_step, WaitStep};
 use urest_core::time::{Clock, Instant};
 
 use crate::access::{Access, AccessHeaders, Admitted, Refused, Verdict};
-use crate::dispatch::{accepted, state_of, Incoming};
+use crate::dispatch::{state_of, Incoming};
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{ChangeBody, Listing, Overflow, Piece};
 use crate::response::{compose_with, Persistence, Piece as _, Problem, Reply, StateNote, Timeout};
@@ -1162,14 +1162,22 @@ fn later(from: Instant, wait: core::time::Duration) -> Instant {
 /// ago).
 #[inline(never)]
 fn after_wait<'n>(noun: &'n Noun<'n>, change: Option<ChangeStatus>, now: Instant) -> Reply<'n> {
-    match change {
-        Some(change) if !change.status.is_finished() => {
-            accepted(noun, change.ticket, change.position, change.eta(now), now)
-        }
-        Some(change) if change.status != Status::Done => {
-            Reply::Change(ChangeBody::of(&change, now))
-        }
-        _ => state_of(noun.resource, now, StateNote::Waited),
+    let Some(change) = change.filter(|change| change.status != Status::Done) else {
+        return state_of(noun.resource, now, StateNote::Waited);
+    };
+    // Where the change stands, worked out once (its wait in milliseconds
+    // is 64-bit arithmetic) for the change still pending as for the one
+    // that ended otherwise than done.
+    let body = ChangeBody::of(&change, now);
+    if change.status.is_finished() {
+        return Reply::Change(body);
+    }
+    Reply::Accepted {
+        state: noun.resource.get(now),
+        noun,
+        ticket: body.ticket,
+        position: body.position,
+        eta_ms: body.eta_ms,
     }
 }
 
