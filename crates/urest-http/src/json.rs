@@ -355,10 +355,16 @@ pub(crate) fn millis_up(duration: core::time::Duration) -> u64 {
     // In 64 bits (`Duration::as_micros` is a `u128`, slow on a Cortex-M0):
     // whole seconds are whole milliseconds, so only the rest rounds up.
     let rest = duration.subsec_micros().div_ceil(1_000);
-    duration
-        .as_secs()
-        .saturating_mul(1_000)
-        .saturating_add(u64::from(rest))
+    millis(duration.as_secs(), rest)
+}
+
+/// `secs` seconds and `extra` milliseconds, in milliseconds, or as many as
+/// a `u64` holds. Out of line: the 64-bit multiplication and its overflow
+/// check, in software on a Cortex-M0, are then one copy for every wait the
+/// server says in milliseconds, in bodies and in problem details.
+#[inline(never)]
+pub(crate) fn millis(secs: u64, extra: u32) -> u64 {
+    secs.saturating_mul(1_000).saturating_add(u64::from(extra))
 }
 
 /// An RFC 9457 problem details object. The type is `about:blank`, so the

@@ -285,16 +285,11 @@ struct Millis {
     extra: u32,
 }
 
-// Out of line: the 64-bit multiplication, which a Cortex-M0 does in
-// software, and its overflow check are then one copy for timeouts and
-// waits alike.
+// Out of line: one copy for timeouts and waits alike.
 impl Piece for Millis {
     #[inline(never)]
     fn add_to(&self, detail: &mut Detail) {
-        self.secs
-            .saturating_mul(1_000)
-            .saturating_add(u64::from(self.extra))
-            .add_to(detail);
+        json::millis(self.secs, self.extra).add_to(detail);
         " ms".add_to(detail);
     }
 }
