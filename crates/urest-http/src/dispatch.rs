@@ -36,12 +36,19 @@ pub(crate) struct Incoming<'r> {
 impl Incoming<'_> {
     /// The method as sent.
     fn method_text(&self) -> &str {
-        self.framing.method_at.text(self.head)
+        self.text(self.framing.method_at)
     }
 
     /// The request target as sent, for error details.
     fn target(&self) -> &str {
-        self.framing.target_at.text(self.head)
+        self.text(self.framing.target_at)
+    }
+
+    /// The text of the head at `span`. Out of line: the method and the
+    /// target, read for error details, are then one copy of the reading.
+    #[inline(never)]
+    fn text(&self, span: Span) -> &str {
+        span.text(self.head)
     }
 
     /// The request target's bytes, for routing.
