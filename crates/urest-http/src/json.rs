@@ -364,7 +364,12 @@ pub(crate) fn millis_up(duration: core::time::Duration) -> u64 {
 /// server says in milliseconds, in bodies and in problem details.
 #[inline(never)]
 pub(crate) fn millis(secs: u64, extra: u32) -> u64 {
-    secs.saturating_mul(1_000).saturating_add(u64::from(extra))
+    // Tested against the bound rather than multiplied with overflow
+    // detection, which takes a second 64-bit multiplication.
+    if secs > u64::MAX / 1_000 {
+        return u64::MAX;
+    }
+    (secs * 1_000).saturating_add(u64::from(extra))
 }
 
 /// An RFC 9457 problem details object. The type is `about:blank`, so the
