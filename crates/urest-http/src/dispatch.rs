@@ -3,8 +3,6 @@
 //! Everything here is synchronous and runs after the whole request is in,
 //! so a verb is never called on half a body.
 
-use core::time::Duration;
-
 use urest_core::attributes::{AttributeSpec, Attributes, DecodeError, Problem as AttributeProblem};
 use urest_core::controller::{CancelError, Ticket};
 use urest_core::coord::{Admission, Change, Request as CoordRequest, Validator};
@@ -13,7 +11,7 @@ use urest_core::time::{Clock, Instant};
 
 use crate::etag::{self, Comparison};
 use crate::head::{ContentType, Framing, Method, Span};
-use crate::json::{millis_up, ChangeBody};
+use crate::json::{millis_until, ChangeBody};
 use crate::locking::{idempotency_key, lock_token, refused_problem};
 use crate::response::{
     allow_for, whole_seconds_up, Accepts, Bounds, Detail, Piece, Problem, Reply, StateNote,
@@ -300,13 +298,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 ticket,
                 position,
                 completes_at,
-            }) => accepted(
-                noun,
-                ticket,
-                position,
-                completes_at.duration_since(now),
-                now,
-            ),
+            }) => accepted(noun, ticket, position, completes_at, now),
             Err(error) => Reply::Problem(problem_of(&error, noun, request)),
         }
     }
@@ -512,13 +504,13 @@ pub(crate) fn state_of<'a>(resource: &dyn Resource, now: Instant, note: StateNot
 
 /// `202` with the state of `noun` at `now` (its entity tag worked out, as
 /// for [`state_of`], from the state the reply holds) and where the change
-/// `ticket` stands: `position` in the queue, `eta` until it is expected to
-/// complete.
+/// `ticket` stands: `position` in the queue, expected to complete at
+/// `completes_at`.
 pub(crate) fn accepted<'a>(
     noun: &'a Noun<'a>,
     ticket: Ticket,
     position: u16,
-    eta: Duration,
+    completes_at: Instant,
     now: Instant,
 ) -> Reply<'a> {
     Reply::Accepted {
@@ -526,7 +518,7 @@ pub(crate) fn accepted<'a>(
         noun,
         ticket: ticket.number(),
         position,
-        eta_ms: millis_up(eta),
+        eta_ms: millis_until(completes_at, now),
     }
 }
 

@@ -295,13 +295,19 @@ pub(crate) struct ChangeBody {
 }
 
 impl ChangeBody {
-    /// `change` as it stands at `now`.
+    /// `change` as it stands at `now`. Out of line: a change is shown in
+    /// several answers, and each inlined copy took its own flash.
+    #[inline(never)]
     pub(crate) fn of(change: &ChangeStatus, now: Instant) -> Self {
         ChangeBody {
             ticket: change.ticket.number(),
             status: change.status.name(),
             position: change.position,
-            eta_ms: millis_up(change.eta(now)),
+            // `change.eta(now)` in milliseconds, rounded up.
+            eta_ms: match change.status.is_finished() {
+                true => 0,
+                false => millis_until(change.completes_at, now),
+            },
             target: change.target,
         }
     }
@@ -356,6 +362,17 @@ pub(crate) fn millis_up(duration: core::time::Duration) -> u64 {
     // whole seconds are whole milliseconds, so only the rest rounds up.
     let rest = duration.subsec_micros().div_ceil(1_000);
     millis(duration.as_secs(), rest)
+}
+
+/// Milliseconds from `now` until `then`, rounded up, or 0 once `then` has
+/// passed: [`millis_up`] of `then.duration_since(now)`, by one 64-bit
+/// division of the microseconds between, where a `Duration` made of them
+/// took a division and a multiplication and `millis_up` another of each.
+#[inline(never)]
+pub(crate) fn millis_until(then: Instant, now: Instant) -> u64 {
+    then.as_micros()
+        .saturating_sub(now.as_micros())
+        .div_ceil(1_000)
 }
 
 /// `secs` seconds and `extra` milliseconds, in milliseconds, or as many as
@@ -425,8 +442,20 @@ impl Body for LockBody<'_> {
 
 #[cfg(test)]
 mod millis_tests {
-    use super::millis_up;
+    use super::{millis_until, millis_up};
     use core::time::Duration;
+    use urest_core::time::Instant;
+
+    #[test]
+    fn milliseconds_until_an_instant_are_those_of_the_duration_to_it() {
+        let now = Instant::from_micros(7_777);
+        for micros in [0, 1, 999, 1_000, 1_001, 1_999_999, u64::MAX - 7_777] {
+            let then = Instant::from_micros(7_777 + micros);
+            let expected = millis_up(then.duration_since(now));
+            assert_eq!(millis_until(then, now), expected);
+        }
+        assert_eq!(millis_until(Instant::ZERO, now), 0);
+    }
 
     #[test]
     fn milliseconds_round_up_as_wide_integers_do() {
