@@ -552,12 +552,12 @@ impl Piece for Writable<'_> {
             spec.key.add_to(detail);
             "\" (".add_to(detail);
             spec.kind.type_name().add_to(detail);
-            match Bounds::of(spec.kind) {
+            match Bounds::of(&spec.kind) {
                 Some(bounds) => {
                     " ".add_to(detail);
                     bounds.add_to(detail);
                 }
-                None => Accepts(spec.kind).add_to(detail),
+                None => Accepts(&spec.kind).add_to(detail),
             }
             ")".add_to(detail);
         }

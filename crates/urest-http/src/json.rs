@@ -233,7 +233,7 @@ fn write_attribute(spec: &AttributeSpec, out: &mut JsonWriter<'_>) {
     out.string(spec.kind.type_name());
     // An integer's bounds are written as a decimal's with no digits after
     // the point, which reads the same: one writing for both.
-    if let Some(bounds) = Bounds::of(spec.kind) {
+    if let Some(bounds) = Bounds::of(&spec.kind) {
         out.raw(br#","min":"#);
         out.decimal(Fixed::new(bounds.min, bounds.scale));
         out.raw(br#","max":"#);

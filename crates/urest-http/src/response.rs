@@ -357,8 +357,8 @@ pub(crate) struct Bounds {
 
 impl Bounds {
     /// The bounds of `kind`, if it has any.
-    pub(crate) fn of(kind: Kind) -> Option<Bounds> {
-        match kind {
+    pub(crate) fn of(kind: &Kind) -> Option<Bounds> {
+        match *kind {
             Kind::Int { min, max } => Some(Bounds { min, max, scale: 0 }),
             Kind::Decimal { scale, min, max } => Some(Bounds { min, max, scale }),
             _ => None,
@@ -379,15 +379,15 @@ impl Piece for Bounds {
 
 /// What a kind of attribute accepts, as urest-core's `Kind::write_accepts`
 /// says it: ` in 0..=1`, ` of at most 8 bytes`, and so on.
-pub(crate) struct Accepts(pub Kind);
+pub(crate) struct Accepts<'k>(pub &'k Kind);
 
-impl Piece for Accepts {
+impl Piece for Accepts<'_> {
     fn add_to(&self, detail: &mut Detail) {
         if let Some(bounds) = Bounds::of(self.0) {
             " in ".add_to(detail);
             bounds.add_to(detail);
         }
-        match self.0 {
+        match *self.0 {
             Kind::Int { .. } | Kind::Bool => {}
             Kind::Str { max_len } => {
                 " of at most ".add_to(detail);
@@ -419,7 +419,7 @@ impl Piece for AttributeError {
             AttributeProblem::WrongType(kind) | AttributeProblem::NotAccepted(kind) => {
                 " must be ".add_to(detail);
                 kind.type_name().add_to(detail);
-                Accepts(kind).add_to(detail);
+                Accepts(&kind).add_to(detail);
             }
             AttributeProblem::OutOfRange { min, max } => {
                 " must be in ".add_to(detail);
