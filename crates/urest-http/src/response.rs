@@ -188,11 +188,15 @@ impl Problem {
 
 /// Whole seconds, rounded up and at least one: a client told `0` would
 /// retry at once and meet the same refusal.
+// Out of line, one copy for every refusal with a `Retry-After`; and in 32
+// bits once the seconds are known to fit with one more: 64-bit arithmetic
+// is software on a Cortex-M0.
+#[inline(never)]
 pub(crate) fn whole_seconds_up(wait: Duration) -> u32 {
-    let seconds = wait
-        .as_secs()
-        .saturating_add(u64::from(wait.subsec_nanos() > 0));
-    u32::try_from(seconds).unwrap_or(u32::MAX).max(1)
+    match u32::try_from(wait.as_secs()) {
+        Ok(seconds) if seconds < u32::MAX => (seconds + u32::from(wait.subsec_nanos() > 0)).max(1),
+        _ => u32::MAX,
+    }
 }
 
 /// Push `text` onto `into`, or as many of its characters as fit.
@@ -1157,6 +1161,24 @@ mod tests {
     use std::string::ToString;
 
     use super::*;
+
+    #[test]
+    fn waits_are_whole_seconds_rounded_up_and_at_least_one() {
+        let max = u64::from(u32::MAX);
+        for (secs, nanos, seconds) in [
+            (0, 0, 1),
+            (0, 1, 1),
+            (1, 0, 1),
+            (1, 1, 2),
+            (max - 1, 0, u32::MAX - 1),
+            (max - 1, 1, u32::MAX),
+            (max, 0, u32::MAX),
+            (max, 1, u32::MAX),
+            (u64::MAX, 999_999_999, u32::MAX),
+        ] {
+            assert_eq!(whole_seconds_up(Duration::new(secs, nanos)), seconds);
+        }
+    }
 
     #[test]
     fn each_status_has_its_own_reason() {
