@@ -369,6 +369,7 @@ pub(crate) fn decode_body(
 
 /// The problem with a body that belongs to no noun (such as a lock
 /// request's).
+#[cold]
 pub(crate) fn body_problem(refusal: BodyRefusal) -> Problem {
     match refusal {
         BodyRefusal::NotJson(content_type) => not_json(content_type),
@@ -395,6 +396,7 @@ fn not_json(content_type: ContentType) -> Problem {
     )
 }
 
+#[cold]
 fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
     match refusal {
         BodyRefusal::NotJson(content_type) => not_json(content_type),
@@ -407,6 +409,9 @@ fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>
 // around the error's own text chosen by kind: a problem built whole in
 // each arm was a copy of the same building, and of its 300 bytes moved
 // out, per kind.
+// Cold, as are the other refusals here: the compiler then builds them for
+// size and keeps their calls out of the way of the answers.
+#[cold]
 pub(crate) fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
     let kind = error.kind();
     let mut problem = Problem::bare(match kind {
@@ -458,6 +463,7 @@ pub(crate) fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>)
     problem
 }
 
+#[cold]
 pub(crate) fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
     problem!(
         405,
@@ -523,6 +529,7 @@ pub(crate) fn accepted<'a>(
 }
 
 /// A `404` for the changes of a noun that keeps none.
+#[cold]
 pub(crate) fn keeps_no_changes(noun: &Noun<'_>) -> Problem {
     problem!(
         404,
