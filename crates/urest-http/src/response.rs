@@ -154,6 +154,15 @@ impl Problem {
         }
     }
 
+    /// A problem with `status` whose detail opens with `text`: see the
+    /// `problem!` macro.
+    #[inline(never)]
+    pub(crate) fn saying(status: u16, text: &str) -> Problem {
+        let mut problem = Problem::bare(status);
+        push_cut(&mut problem.detail, text);
+        problem
+    }
+
     /// The same problem, closing the connection after it is sent.
     pub(crate) fn closing(mut self) -> Problem {
         self.closes = true;
