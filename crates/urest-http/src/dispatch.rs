@@ -124,9 +124,8 @@ impl<'a, C: Clock> Server<'a, C> {
             Err(error) => error,
         };
         let unknown = error == CancelError::Unknown;
-        let mut problem = Problem::bare(if unknown { 404 } else { 409 });
+        let mut problem = Problem::saying(if unknown { 404 } else { 409 }, noun.name);
         let detail = &mut problem.detail;
-        noun.name.add_to(detail);
         if unknown {
             " has no change ".add_to(detail);
             ticket.add_to(detail);
@@ -185,7 +184,7 @@ impl<'a, C: Clock> Server<'a, C> {
         } else {
             return None;
         };
-        Some(Reply::Problem(problem!(412, failed)))
+        Some(Reply::Problem(Problem::saying(412, failed)))
     }
 
     fn on_noun(&self, noun: &'a Noun<'a>, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
@@ -466,8 +465,7 @@ pub(crate) fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>)
 #[cold]
 pub(crate) fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
     problem!(
-        405,
-        &request.method_text(),
+        405 => request.method_text(),
         " is not allowed on \"",
         request.target(),
         "\"; use one of ",
@@ -532,8 +530,7 @@ pub(crate) fn accepted<'a>(
 #[cold]
 pub(crate) fn keeps_no_changes(noun: &Noun<'_>) -> Problem {
     problem!(
-        404,
-        &noun.name,
+        404 => noun.name,
         " keeps no changes: its changes are complete when they are answered"
     )
 }

@@ -91,6 +91,13 @@ macro_rules! problem {
         $( $crate::response::Piece::add_to($piece, &mut problem.detail); )*
         problem
     }};
+    // As is one that opens with text worked out: `problem!(404 => name, ..)`.
+    ($status:expr => $text:expr $(, $piece:expr)* $(,)?) => {{
+        #[allow(unused_mut)]
+        let mut problem = $crate::response::Problem::saying($status, $text);
+        $( $crate::response::Piece::add_to($piece, &mut problem.detail); )*
+        problem
+    }};
     ($status:expr $(, $piece:expr)* $(,)?) => {{
         #[allow(unused_mut)]
         let mut problem = $crate::response::Problem::bare($status);
