@@ -413,14 +413,16 @@ fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>
 #[cold]
 pub(crate) fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
     let kind = error.kind();
-    let mut problem = Problem::bare(match kind {
-        ErrorKind::Malformed => 400,
-        ErrorKind::InvalidAttribute => 422,
-        ErrorKind::Busy | ErrorKind::QueueFull => 503,
-        ErrorKind::Conflict => 409,
-        ErrorKind::NotSupported => 405,
-        _ => 500,
-    });
+    // Every detail but a bad body's opens with the noun's name.
+    let (status, opening) = match kind {
+        ErrorKind::Malformed => (400, ""),
+        ErrorKind::InvalidAttribute => (422, ""),
+        ErrorKind::Busy | ErrorKind::QueueFull => (503, noun.name),
+        ErrorKind::Conflict => (409, noun.name),
+        ErrorKind::NotSupported => (405, noun.name),
+        _ => (500, noun.name),
+    };
+    let mut problem = Problem::saying(status, opening);
     let detail = &mut problem.detail;
     match kind {
         ErrorKind::Malformed | ErrorKind::InvalidAttribute => error.add_to(detail),
@@ -429,7 +431,6 @@ pub(crate) fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>)
                 noun.resource.describe().verbs,
                 request.framing.method,
             ));
-            noun.name.add_to(detail);
             " does not support ".add_to(detail);
             request.method_text().add_to(detail);
             "; it allows ".add_to(detail);
@@ -437,7 +438,6 @@ pub(crate) fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>)
             problem.allow = Some(allow);
         }
         _ => {
-            noun.name.add_to(detail);
             ": ".add_to(detail);
             error.add_to(detail);
         }
