@@ -141,6 +141,9 @@ impl<'n> Listing<'n> {
         }
     }
 
+    // Out of line: `after` asks it for a noun's first attribute and for
+    // the next, and each inlined copy asked the noun to describe itself.
+    #[inline(never)]
     fn attribute_from(&self, noun: usize, attribute: usize) -> Piece {
         let count = self
             .nouns
