@@ -185,7 +185,7 @@ impl<'n> Listing<'n> {
                     let left = locks
                         .coordination
                         .lock_info(index, locks.now)
-                        .map_or(0, |info| millis_up(info.remaining(locks.now)));
+                        .map_or(0, |info| millis_until(info.expires_at, locks.now));
                     let left = u32::try_from(left).unwrap_or(u32::MAX);
                     let digits = Digits::new(u64::from(left));
                     writer.raw(br#","lock_expires_in_ms":"#);
