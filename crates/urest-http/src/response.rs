@@ -139,26 +139,20 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    /// A problem with `status` and no detail yet: see the `problem!` macro.
+    /// A problem with `status` whose detail opens with `text` (empty for
+    /// one that opens otherwise): see the `problem!` macro.
     // Never inlined: each of the dozens of problems the server can answer
     // with otherwise set every field itself, where one call does.
     #[inline(never)]
-    pub(crate) fn bare(status: u16) -> Problem {
-        Problem {
+    pub(crate) fn saying(status: u16, text: &str) -> Problem {
+        let mut problem = Problem {
             status,
             detail: String::new(),
             attribute: None,
             allow: None,
             retry_after: None,
             closes: false,
-        }
-    }
-
-    /// A problem with `status` whose detail opens with `text`: see the
-    /// `problem!` macro.
-    #[inline(never)]
-    pub(crate) fn saying(status: u16, text: &str) -> Problem {
-        let mut problem = Problem::bare(status);
+        };
         push_cut(&mut problem.detail, text);
         problem
     }

@@ -709,25 +709,22 @@ impl<'a, C: Clock> Server<'a, C> {
     fn refuse_head(&self, examined: Examined, buffers: &mut Buffers<'_>) -> Prepared<'a> {
         // One problem, its status and pieces chosen by what was wrong: one
         // built in each arm was a copy of the building, and of the move.
-        let mut problem = Problem::bare(match examined {
-            Examined::Invalid(_) => 400,
-            _ => 431,
-        });
+        let (status, opening) = match examined {
+            Examined::Invalid(_) => (400, "the request line or a header is not valid HTTP/1.1: "),
+            Examined::TooManyHeaders => (431, "the request has more than "),
+            _ => (431, "the request head is longer than the "),
+        };
+        let mut problem = Problem::saying(status, opening);
         let detail = &mut problem.detail;
         match examined {
-            Examined::Complete(_) | Examined::Partial => {
-                "the request head is longer than the ".add_to(detail);
-                buffers.request.len().add_to(detail);
-                " bytes this server accepts".add_to(detail);
-            }
+            Examined::Invalid(error) => error.add_to(detail),
             Examined::TooManyHeaders => {
-                "the request has more than ".add_to(detail);
                 MAX_HEADERS.add_to(detail);
                 " headers".add_to(detail);
             }
-            Examined::Invalid(error) => {
-                "the request line or a header is not valid HTTP/1.1: ".add_to(detail);
-                error.add_to(detail);
+            _ => {
+                buffers.request.len().add_to(detail);
+                " bytes this server accepts".add_to(detail);
             }
         }
         self.refusal(problem, buffers.response, false)
