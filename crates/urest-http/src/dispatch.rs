@@ -379,11 +379,16 @@ pub(crate) fn body_problem(refusal: BodyRefusal) -> Problem {
         BodyRefusal::NotJson(content_type) => not_json(content_type),
         BodyRefusal::Undecodable(error) => {
             let error = Error::from(error);
-            match &error {
-                Error::Attribute(attribute) => problem!(422, &error).about(attribute.key()),
-                _ if error.kind() == ErrorKind::Malformed => problem!(400, &error),
-                _ => problem!(422, &error),
+            // One problem, its status chosen: not one built per kind.
+            let status = match error.kind() {
+                ErrorKind::Malformed => 400,
+                _ => 422,
+            };
+            let mut problem = problem!(status, &error);
+            if let Error::Attribute(attribute) = &error {
+                problem.name_attribute(attribute.key());
             }
+            problem
         }
     }
 }

@@ -169,12 +169,6 @@ impl Problem {
         self
     }
 
-    /// The same problem, naming the attribute at fault.
-    pub(crate) fn about(mut self, attribute: &str) -> Problem {
-        self.name_attribute(attribute);
-        self
-    }
-
     /// Name the attribute at fault, in place: a problem is some 300 bytes,
     /// and one built in a local and then moved is copied whole.
     pub(crate) fn name_attribute(&mut self, attribute: &str) {
