@@ -3,24 +3,19 @@
 //! Everything here is synchronous and runs after the whole request is in,
 //! so a verb is never called on half a body.
 
-use core::time::Duration;
-
-use urest_core::attributes::{
-    AttributeSpec, Attributes, DecodeError, Kind, Problem as AttributeProblem,
-};
+use urest_core::attributes::{AttributeSpec, Attributes, DecodeError, Problem as AttributeProblem};
 use urest_core::controller::{CancelError, Ticket};
 use urest_core::coord::{Admission, Change, Request as CoordRequest, Validator};
-use urest_core::decimal::Fixed;
 use urest_core::resource::{Error, ErrorKind, Outcome, Resource, Verbs};
 use urest_core::time::{Clock, Instant};
 
 use crate::etag::{self, Comparison};
-use crate::head::{ContentType, Framing, Method};
-use crate::json::{millis_up, ChangeBody};
+use crate::head::{ContentType, Framing, Method, Span};
+use crate::json::{millis_until, ChangeBody};
 use crate::locking::{idempotency_key, lock_token, refused_problem};
 use crate::response::{
-    allow_for, Accepts, Detail, Piece, Problem, Reply, StateNote, ALLOW_CHANGE, ALLOW_CHANGES,
-    ALLOW_INDEX, ALLOW_NOUN,
+    allow_for, whole_seconds_up, Accepts, Bounds, Detail, Piece, Problem, Reply, StateNote,
+    ALLOW_CHANGE, ALLOW_CHANGES, ALLOW_INDEX, ALLOW_NOUN,
 };
 use crate::routing::{route, Route};
 use crate::{Noun, Server};
@@ -39,12 +34,19 @@ pub(crate) struct Incoming<'r> {
 impl Incoming<'_> {
     /// The method as sent.
     fn method_text(&self) -> &str {
-        self.framing.method_at.text(self.head)
+        self.text(self.framing.method_at)
     }
 
     /// The request target as sent, for error details.
     fn target(&self) -> &str {
-        self.framing.target_at.text(self.head)
+        self.text(self.framing.target_at)
+    }
+
+    /// The text of the head at `span`. Out of line: the method and the
+    /// target, read for error details, are then one copy of the reading.
+    #[inline(never)]
+    fn text(&self, span: Span) -> &str {
+        span.text(self.head)
     }
 
     /// The request target's bytes, for routing.
@@ -102,42 +104,41 @@ impl<'a, C: Clock> Server<'a, C> {
         };
         let now = self.clock.now();
         let number = Ticket::from_number(ticket);
-        let unknown = || {
-            problem!(
-                404,
-                &noun.name,
-                " has no change ",
-                &ticket,
-                "; GET /",
-                &noun.name,
-                "/changes lists the changes it remembers"
-            )
-        };
-        match request.framing.method {
-            Method::Get | Method::Head => match changes.status(number, now) {
-                Some(change) => Reply::Change(ChangeBody::of(&change, now)),
-                None => Reply::Problem(unknown()),
-            },
+        // A change looked up and not found is refused as one that cannot
+        // be cancelled because it is unknown: one refusal, built once.
+        let found = match request.framing.method {
+            Method::Get | Method::Head => changes.status(number, now).ok_or(CancelError::Unknown),
             Method::Delete => match self.lock_refusal(noun, request, now) {
-                Some(refused) => Reply::Problem(refused),
-                None => match changes.cancel(number, now) {
-                    Ok(change) => Reply::Change(ChangeBody::of(&change, now)),
-                    Err(CancelError::Unknown) => Reply::Problem(unknown()),
-                    Err(error @ CancelError::Finished(_)) => Reply::Problem(problem!(
-                        409,
-                        &noun.name,
-                        ", change ",
-                        &ticket,
-                        ": ",
-                        error.to_string_lossy()
-                    )),
-                },
+                Some(refused) => return Reply::Problem(refused),
+                None => changes.cancel(number, now),
             },
-            Method::Options => Reply::Options {
-                allow: ALLOW_CHANGE,
-            },
-            _ => Reply::Problem(not_allowed(request, ALLOW_CHANGE)),
+            Method::Options => {
+                return Reply::Options {
+                    allow: ALLOW_CHANGE,
+                }
+            }
+            _ => return Reply::Problem(not_allowed(request, ALLOW_CHANGE)),
+        };
+        let error = match found {
+            Ok(change) => return Reply::Change(ChangeBody::of(&change, now)),
+            Err(error) => error,
+        };
+        let unknown = error == CancelError::Unknown;
+        let mut problem = Problem::saying(if unknown { 404 } else { 409 }, noun.name);
+        let detail = &mut problem.detail;
+        if unknown {
+            " has no change ".add_to(detail);
+            ticket.add_to(detail);
+            "; GET /".add_to(detail);
+            noun.name.add_to(detail);
+            "/changes lists the changes it remembers".add_to(detail);
+        } else {
+            ", change ".add_to(detail);
+            ticket.add_to(detail);
+            ": ".add_to(detail);
+            error.to_string_lossy().add_to(detail);
         }
+        Reply::Problem(problem)
     }
 
     /// RFC 9110 §13.2.2: `If-Match` (strong comparison), then
@@ -169,26 +170,21 @@ impl<'a, C: Clock> Server<'a, C> {
         now: Instant,
     ) -> Option<Reply<'a>> {
         let current = Validator::of_attributes(&resource.get(now)).0;
-        if let Some(list) = request.framing.if_match {
-            if !etag::list_matches(list.bytes(request.head), current, Comparison::Strong) {
-                return Some(Reply::Problem(problem!(
-                    412,
-                    "If-Match: the state has changed; its entity tag is no longer one of those sent, and nothing was changed"
-                )));
+        let matches = |list: Option<Span>, comparison| {
+            list.map(|list| etag::list_matches(list.bytes(request.head), current, comparison))
+        };
+        // The failed condition's text, then one `412` built for either.
+        let failed = if matches(request.framing.if_match, Comparison::Strong) == Some(false) {
+            "If-Match: the state has changed; its entity tag is no longer one of those sent, and nothing was changed"
+        } else if matches(request.framing.if_none_match, Comparison::Weak) == Some(true) {
+            if let Method::Get | Method::Head = request.framing.method {
+                return Some(Reply::NotModified { etag: current });
             }
-        }
-        if let Some(list) = request.framing.if_none_match {
-            if etag::list_matches(list.bytes(request.head), current, Comparison::Weak) {
-                return Some(match request.framing.method {
-                    Method::Get | Method::Head => Reply::NotModified { etag: current },
-                    _ => Reply::Problem(problem!(
-                        412,
-                        "If-None-Match: the state matches an entity tag sent, and nothing was changed"
-                    )),
-                });
-            }
-        }
-        None
+            "If-None-Match: the state matches an entity tag sent, and nothing was changed"
+        } else {
+            return None;
+        };
+        Some(Reply::Problem(Problem::saying(412, failed)))
     }
 
     fn on_noun(&self, noun: &'a Noun<'a>, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
@@ -301,13 +297,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 ticket,
                 position,
                 completes_at,
-            }) => accepted(
-                noun,
-                ticket,
-                position,
-                completes_at.duration_since(now),
-                now,
-            ),
+            }) => accepted(noun, ticket, position, completes_at, now),
             Err(error) => Reply::Problem(problem_of(&error, noun, request)),
         }
     }
@@ -343,7 +333,12 @@ fn replayed(resource: &dyn Resource, outcome: Outcome, now: Instant) -> Outcome 
         Some(change) => Outcome::Accepted {
             ticket,
             position: change.position,
-            completes_at: now + change.eta(now),
+            // `now + change.eta(now)`, without a `Duration` made and added
+            // back (64-bit divisions and multiplications on a Cortex-M0).
+            completes_at: match change.status.is_finished() {
+                true => now,
+                false => change.completes_at.max(now),
+            },
         },
         None => Outcome::Accepted {
             ticket,
@@ -378,16 +373,22 @@ pub(crate) fn decode_body(
 
 /// The problem with a body that belongs to no noun (such as a lock
 /// request's).
+#[cold]
 pub(crate) fn body_problem(refusal: BodyRefusal) -> Problem {
     match refusal {
         BodyRefusal::NotJson(content_type) => not_json(content_type),
         BodyRefusal::Undecodable(error) => {
             let error = Error::from(error);
-            match &error {
-                Error::Attribute(attribute) => problem!(422, &error).about(attribute.key()),
-                _ if error.kind() == ErrorKind::Malformed => problem!(400, &error),
-                _ => problem!(422, &error),
+            // One problem, its status chosen: not one built per kind.
+            let status = match error.kind() {
+                ErrorKind::Malformed => 400,
+                _ => 422,
+            };
+            let mut problem = problem!(status, &error);
+            if let Error::Attribute(attribute) = &error {
+                problem.name_attribute(attribute.key());
             }
+            problem
         }
     }
 }
@@ -404,6 +405,7 @@ fn not_json(content_type: ContentType) -> Problem {
     )
 }
 
+#[cold]
 fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
     match refusal {
         BodyRefusal::NotJson(content_type) => not_json(content_type),
@@ -412,54 +414,68 @@ fn refusal_problem(refusal: BodyRefusal, noun: &Noun<'_>, request: &Incoming<'_>
 }
 
 /// The HTTP form of a core error (RFC 9457 problem details).
+// One problem is built for every kind of error, its status and the pieces
+// around the error's own text chosen by kind: a problem built whole in
+// each arm was a copy of the same building, and of its 300 bytes moved
+// out, per kind.
+// Cold, as are the other refusals here: the compiler then builds them for
+// size and keeps their calls out of the way of the answers.
+#[cold]
 pub(crate) fn problem_of(error: &Error, noun: &Noun<'_>, request: &Incoming<'_>) -> Problem {
-    let retry_after = error.retry_after().unwrap_or_default();
-    match (error.kind(), error) {
-        (ErrorKind::Malformed, _) => problem!(400, error),
-        (ErrorKind::InvalidAttribute, Error::Attribute(attribute)) => {
-            let problem = match attribute.problem() {
-                // Say what would have been accepted, so the client can fix it.
-                AttributeProblem::Unknown | AttributeProblem::ReadOnly => problem!(
-                    422,
-                    error,
-                    "; ",
-                    &noun.name,
-                    " accepts ",
-                    &Writable(noun.resource)
-                ),
-                _ => problem!(422, error),
-            };
-            problem.about(attribute.key())
-        }
-        (ErrorKind::InvalidAttribute, _) => problem!(422, error),
-        (ErrorKind::Busy | ErrorKind::QueueFull, _) => {
-            problem!(503, &noun.name, ": ", error).retry_after(retry_after)
-        }
-        (ErrorKind::Conflict, _) => problem!(409, &noun.name, ": ", error),
-        (ErrorKind::NotSupported, _) => {
+    let kind = error.kind();
+    // Every detail but a bad body's opens with the noun's name.
+    let (status, opening) = match kind {
+        ErrorKind::Malformed => (400, ""),
+        ErrorKind::InvalidAttribute => (422, ""),
+        ErrorKind::Busy | ErrorKind::QueueFull => (503, noun.name),
+        ErrorKind::Conflict => (409, noun.name),
+        ErrorKind::NotSupported => (405, noun.name),
+        _ => (500, noun.name),
+    };
+    let mut problem = Problem::saying(status, opening);
+    let detail = &mut problem.detail;
+    match kind {
+        ErrorKind::Malformed | ErrorKind::InvalidAttribute => error.add_to(detail),
+        ErrorKind::NotSupported => {
             let allow = allow_for(without(
                 noun.resource.describe().verbs,
                 request.framing.method,
             ));
-            problem!(
-                405,
-                &noun.name,
-                " does not support ",
-                &request.method_text(),
-                "; it allows ",
-                &allow
-            )
-            .allowing(allow)
+            " does not support ".add_to(detail);
+            request.method_text().add_to(detail);
+            "; it allows ".add_to(detail);
+            allow.add_to(detail);
+            problem.allow = Some(allow);
         }
-        (ErrorKind::Hardware, _) => problem!(500, &noun.name, ": ", error, "; nothing was changed"),
-        _ => problem!(500, &noun.name, ": ", error),
+        _ => {
+            ": ".add_to(detail);
+            error.add_to(detail);
+        }
     }
+    match error {
+        Error::Attribute(attribute) => {
+            // Say what would have been accepted, so the client can fix it.
+            if let AttributeProblem::Unknown | AttributeProblem::ReadOnly = attribute.problem() {
+                "; ".add_to(detail);
+                noun.name.add_to(detail);
+                " accepts ".add_to(detail);
+                Writable(noun.resource).add_to(detail);
+            }
+            problem.name_attribute(attribute.key());
+        }
+        Error::Busy { retry_after } | Error::QueueFull { retry_after } => {
+            problem.retry_after = Some(whole_seconds_up(*retry_after));
+        }
+        Error::Hardware => "; nothing was changed".add_to(detail),
+        _ => {}
+    }
+    problem
 }
 
+#[cold]
 pub(crate) fn not_allowed(request: &Incoming<'_>, allow: &'static str) -> Problem {
     problem!(
-        405,
-        &request.method_text(),
+        405 => request.method_text(),
         " is not allowed on \"",
         request.target(),
         "\"; use one of ",
@@ -502,13 +518,13 @@ pub(crate) fn state_of<'a>(resource: &dyn Resource, now: Instant, note: StateNot
 
 /// `202` with the state of `noun` at `now` (its entity tag worked out, as
 /// for [`state_of`], from the state the reply holds) and where the change
-/// `ticket` stands: `position` in the queue, `eta` until it is expected to
-/// complete.
+/// `ticket` stands: `position` in the queue, expected to complete at
+/// `completes_at`.
 pub(crate) fn accepted<'a>(
     noun: &'a Noun<'a>,
     ticket: Ticket,
     position: u16,
-    eta: Duration,
+    completes_at: Instant,
     now: Instant,
 ) -> Reply<'a> {
     Reply::Accepted {
@@ -516,15 +532,15 @@ pub(crate) fn accepted<'a>(
         noun,
         ticket: ticket.number(),
         position,
-        eta_ms: millis_up(eta),
+        eta_ms: millis_until(completes_at, now),
     }
 }
 
 /// A `404` for the changes of a noun that keeps none.
+#[cold]
 pub(crate) fn keeps_no_changes(noun: &Noun<'_>) -> Problem {
     problem!(
-        404,
-        &noun.name,
+        404 => noun.name,
         " keeps no changes: its changes are complete when they are answered"
     )
 }
@@ -550,20 +566,12 @@ impl Piece for Writable<'_> {
             spec.key.add_to(detail);
             "\" (".add_to(detail);
             spec.kind.type_name().add_to(detail);
-            match spec.kind {
-                Kind::Int { min, max } => {
+            match Bounds::of(&spec.kind) {
+                Some(bounds) => {
                     " ".add_to(detail);
-                    min.add_to(detail);
-                    "..=".add_to(detail);
-                    max.add_to(detail);
+                    bounds.add_to(detail);
                 }
-                Kind::Decimal { scale, min, max } => {
-                    " ".add_to(detail);
-                    Fixed::new(min, scale).add_to(detail);
-                    "..=".add_to(detail);
-                    Fixed::new(max, scale).add_to(detail);
-                }
-                kind => Accepts(kind).add_to(detail),
+                None => Accepts(&spec.kind).add_to(detail),
             }
             ")".add_to(detail);
         }

@@ -15,7 +15,7 @@ use urest_core::time::Instant;
 
 use crate::coordination::Coordinate;
 use crate::digits::Digits;
-use crate::response::allow_for;
+use crate::response::{allow_for, Bounds};
 use crate::Noun;
 
 /// The response buffer ran out of room.
@@ -141,6 +141,9 @@ impl<'n> Listing<'n> {
         }
     }
 
+    // Out of line: `after` asks it for a noun's first attribute and for
+    // the next, and each inlined copy asked the noun to describe itself.
+    #[inline(never)]
     fn attribute_from(&self, noun: usize, attribute: usize) -> Piece {
         let count = self
             .nouns
@@ -182,7 +185,7 @@ impl<'n> Listing<'n> {
                     let left = locks
                         .coordination
                         .lock_info(index, locks.now)
-                        .map_or(0, |info| millis_up(info.remaining(locks.now)));
+                        .map_or(0, |info| millis_until(info.expires_at, locks.now));
                     let left = u32::try_from(left).unwrap_or(u32::MAX);
                     let digits = Digits::new(u64::from(left));
                     writer.raw(br#","lock_expires_in_ms":"#);
@@ -231,26 +234,24 @@ fn write_attribute(spec: &AttributeSpec, out: &mut JsonWriter<'_>) {
     out.string(spec.key);
     out.raw(br#","type":"#);
     out.string(spec.kind.type_name());
+    // An integer's bounds are written as a decimal's with no digits after
+    // the point, which reads the same: one writing for both.
+    if let Some(bounds) = Bounds::of(&spec.kind) {
+        out.raw(br#","min":"#);
+        out.decimal(Fixed::new(bounds.min, bounds.scale));
+        out.raw(br#","max":"#);
+        out.decimal(Fixed::new(bounds.max, bounds.scale));
+    }
     match spec.kind {
-        Kind::Int { min, max } => {
-            out.raw(br#","min":"#);
-            out.integer(min);
-            out.raw(br#","max":"#);
-            out.integer(max);
-        }
         Kind::Str { max_len } => {
             out.raw(br#","max_len":"#);
             out.unsigned(max_len as u64);
         }
-        Kind::Bool => {}
-        Kind::Decimal { scale, min, max } => {
-            out.raw(br#","min":"#);
-            out.decimal(Fixed::new(min, scale));
-            out.raw(br#","max":"#);
-            out.decimal(Fixed::new(max, scale));
+        Kind::Decimal { scale, .. } => {
             out.raw(br#","scale":"#);
             out.unsigned(u64::from(scale));
         }
+        Kind::Int { .. } | Kind::Bool => {}
     }
     out.raw(match spec.access {
         Access::ReadOnly => br#","access":"read-only","doc":"#,
@@ -297,13 +298,19 @@ pub(crate) struct ChangeBody {
 }
 
 impl ChangeBody {
-    /// `change` as it stands at `now`.
+    /// `change` as it stands at `now`. Out of line: a change is shown in
+    /// several answers, and each inlined copy took its own flash.
+    #[inline(never)]
     pub(crate) fn of(change: &ChangeStatus, now: Instant) -> Self {
         ChangeBody {
             ticket: change.ticket.number(),
             status: change.status.name(),
             position: change.position,
-            eta_ms: millis_up(change.eta(now)),
+            // `change.eta(now)` in milliseconds, rounded up.
+            eta_ms: match change.status.is_finished() {
+                true => 0,
+                false => millis_until(change.completes_at, now),
+            },
             target: change.target,
         }
     }
@@ -357,10 +364,32 @@ pub(crate) fn millis_up(duration: core::time::Duration) -> u64 {
     // In 64 bits (`Duration::as_micros` is a `u128`, slow on a Cortex-M0):
     // whole seconds are whole milliseconds, so only the rest rounds up.
     let rest = duration.subsec_micros().div_ceil(1_000);
-    duration
-        .as_secs()
-        .saturating_mul(1_000)
-        .saturating_add(u64::from(rest))
+    millis(duration.as_secs(), rest)
+}
+
+/// Milliseconds from `now` until `then`, rounded up, or 0 once `then` has
+/// passed: [`millis_up`] of `then.duration_since(now)`, by one 64-bit
+/// division of the microseconds between, where a `Duration` made of them
+/// took a division and a multiplication and `millis_up` another of each.
+#[inline(never)]
+pub(crate) fn millis_until(then: Instant, now: Instant) -> u64 {
+    then.as_micros()
+        .saturating_sub(now.as_micros())
+        .div_ceil(1_000)
+}
+
+/// `secs` seconds and `extra` milliseconds, in milliseconds, or as many as
+/// a `u64` holds. Out of line: the 64-bit multiplication and its overflow
+/// check, in software on a Cortex-M0, are then one copy for every wait the
+/// server says in milliseconds, in bodies and in problem details.
+#[inline(never)]
+pub(crate) fn millis(secs: u64, extra: u32) -> u64 {
+    // Tested against the bound rather than multiplied with overflow
+    // detection, which takes a second 64-bit multiplication.
+    if secs > u64::MAX / 1_000 {
+        return u64::MAX;
+    }
+    (secs * 1_000).saturating_add(u64::from(extra))
 }
 
 /// An RFC 9457 problem details object. The type is `about:blank`, so the
@@ -416,8 +445,20 @@ impl Body for LockBody<'_> {
 
 #[cfg(test)]
 mod millis_tests {
-    use super::millis_up;
+    use super::{millis_until, millis_up};
     use core::time::Duration;
+    use urest_core::time::Instant;
+
+    #[test]
+    fn milliseconds_until_an_instant_are_those_of_the_duration_to_it() {
+        let now = Instant::from_micros(7_777);
+        for micros in [0, 1, 999, 1_000, 1_001, 1_999_999, u64::MAX - 7_777] {
+            let then = Instant::from_micros(7_777 + micros);
+            let expected = millis_up(then.duration_since(now));
+            assert_eq!(millis_until(then, now), expected);
+        }
+        assert_eq!(millis_until(Instant::ZERO, now), 0);
+    }
 
     #[test]
     fn milliseconds_round_up_as_wide_integers_do() {

@@ -83,12 +83,22 @@
 /// the pieces (text, numbers, errors) in turn, cut to its limit: details
 /// are built without `core::fmt` wherever the pieces allow.
 macro_rules! problem {
-    ($status:expr $(, $piece:expr)* $(,)?) => {{
+    // `problem!(404 => name, ..)`: a detail that opens with `name`. The
+    // problem is made with its opening text by one call, where a call to
+    // make it and another to add the text were each site's.
+    ($status:expr => $text:expr $(, $piece:expr)* $(,)?) => {{
         #[allow(unused_mut)]
-        let mut problem = $crate::response::Problem::bare($status);
+        let mut problem = $crate::response::Problem::saying($status, $text);
         $( $crate::response::Piece::add_to($piece, &mut problem.detail); )*
         problem
     }};
+    // Most details open with text as written.
+    ($status:expr, $text:literal $(, $piece:expr)* $(,)?) => {
+        problem!($status => $text $(, $piece)*)
+    };
+    ($status:expr $(, $piece:expr)* $(,)?) => {
+        problem!($status => "" $(, $piece)*)
+    };
 }
 
 // Without their features, access rules and coordination are still

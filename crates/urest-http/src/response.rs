@@ -60,36 +60,59 @@ pub(crate) enum Media {
     ProblemJson,
 }
 
-/// The reason phrase of each status this server sends (RFC 9110 §15).
+/// The statuses this server sends, in order, and their reason phrases
+/// (RFC 9110 §15), one a line: a table of numbers and one text take less
+/// flash than a match, whose every arm loads a text of its own.
+macro_rules! reasons {
+    ($($status:literal $reason:literal,)*) => {
+        const STATUSES: &[u16] = &[$($status),*];
+        const REASONS: &str = concat!($($reason, "\n"),*);
+    };
+}
+reasons! {
+    100 "Continue",
+    200 "OK",
+    201 "Created",
+    202 "Accepted",
+    204 "No Content",
+    304 "Not Modified",
+    400 "Bad Request",
+    401 "Unauthorized",
+    403 "Forbidden",
+    404 "Not Found",
+    405 "Method Not Allowed",
+    408 "Request Timeout",
+    409 "Conflict",
+    411 "Length Required",
+    412 "Precondition Failed",
+    413 "Content Too Large",
+    415 "Unsupported Media Type",
+    421 "Misdirected Request",
+    422 "Unprocessable Content",
+    423 "Locked",
+    429 "Too Many Requests",
+    431 "Request Header Fields Too Large",
+    500 "Internal Server Error",
+    501 "Not Implemented",
+    503 "Service Unavailable",
+}
+
+/// The reason phrase of `status`, `Unknown` for a status not in the table.
 pub(crate) fn reason(status: u16) -> &'static str {
-    match status {
-        100 => "Continue",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        304 => "Not Modified",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        411 => "Length Required",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        415 => "Unsupported Media Type",
-        421 => "Misdirected Request",
-        422 => "Unprocessable Content",
-        423 => "Locked",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        503 => "Service Unavailable",
-        _ => "Unknown",
+    let Some(mut line) = STATUSES.iter().position(|&known| known == status) else {
+        return "Unknown";
+    };
+    let mut start = 0;
+    for (at, byte) in REASONS.bytes().enumerate() {
+        if byte == b'\n' {
+            if line == 0 {
+                return REASONS.get(start..at).unwrap_or_default();
+            }
+            line -= 1;
+            start = at + 1;
+        }
     }
+    "Unknown"
 }
 
 /// The status line of the commonest statuses, without its line break.
@@ -116,16 +139,22 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    /// A problem with `status` and no detail yet: see the `problem!` macro.
-    pub(crate) fn bare(status: u16) -> Problem {
-        Problem {
+    /// A problem with `status` whose detail opens with `text` (empty for
+    /// one that opens otherwise): see the `problem!` macro.
+    // Never inlined: each of the dozens of problems the server can answer
+    // with otherwise set every field itself, where one call does.
+    #[inline(never)]
+    pub(crate) fn saying(status: u16, text: &str) -> Problem {
+        let mut problem = Problem {
             status,
             detail: String::new(),
             attribute: None,
             allow: None,
             retry_after: None,
             closes: false,
-        }
+        };
+        push_cut(&mut problem.detail, text);
+        problem
     }
 
     /// The same problem, closing the connection after it is sent.
@@ -140,12 +169,11 @@ impl Problem {
         self
     }
 
-    /// The same problem, naming the attribute at fault.
-    pub(crate) fn about(mut self, attribute: &str) -> Problem {
-        let mut name = String::new();
-        push_cut(&mut name, attribute);
-        self.attribute = Some(name);
-        self
+    /// Name the attribute at fault, in place: a problem is some 300 bytes,
+    /// and one built in a local and then moved is copied whole.
+    pub(crate) fn name_attribute(&mut self, attribute: &str) {
+        // Always `Some`: the cut fits.
+        self.attribute = String::try_from(cut_to(attribute, MAX_KEY)).ok();
     }
 
     /// The same problem, with `Retry-After` of `wait` in whole seconds.
@@ -157,11 +185,15 @@ impl Problem {
 
 /// Whole seconds, rounded up and at least one: a client told `0` would
 /// retry at once and meet the same refusal.
+// Out of line, one copy for every refusal with a `Retry-After`; and in 32
+// bits once the seconds are known to fit with one more: 64-bit arithmetic
+// is software on a Cortex-M0.
+#[inline(never)]
 pub(crate) fn whole_seconds_up(wait: Duration) -> u32 {
-    let seconds = wait
-        .as_secs()
-        .saturating_add(u64::from(wait.subsec_nanos() > 0));
-    u32::try_from(seconds).unwrap_or(u32::MAX).max(1)
+    match u32::try_from(wait.as_secs()) {
+        Ok(seconds) if seconds < u32::MAX => (seconds + u32::from(wait.subsec_nanos() > 0)).max(1),
+        _ => u32::MAX,
+    }
 }
 
 /// Push `text` onto `into`, or as many of its characters as fit.
@@ -169,7 +201,7 @@ pub(crate) fn whole_seconds_up(wait: Duration) -> u32 {
 /// Never inlined: details are built from dozens of pieces, and each piece
 /// is then one call.
 #[inline(never)]
-fn push_cut<const N: usize>(into: &mut String<N>, text: &str) {
+fn push_cut(into: &mut Detail, text: &str) {
     let room = into.capacity().saturating_sub(into.len());
     // Cannot fail: the cut fits.
     let _ = into.push_str(cut_to(text, room));
@@ -207,16 +239,26 @@ impl Piece for str {
     }
 }
 
+// Every unsigned number is written as a `u64`, by one call: a copy of the
+// writing for each width took flash for nothing.
+impl Piece for u64 {
+    #[inline(never)]
+    fn add_to(&self, detail: &mut Detail) {
+        push_cut(detail, Digits::new(*self).as_str());
+    }
+}
+
 macro_rules! numbers {
     ($($kind:ty),*) => {$(
         impl Piece for $kind {
+            #[inline]
             fn add_to(&self, detail: &mut Detail) {
-                push_cut(detail, Digits::new(*self as u64).as_str());
+                (*self as u64).add_to(detail);
             }
         }
     )*};
 }
-numbers!(u16, u32, u64, usize);
+numbers!(u16, u32, usize);
 
 /// A timeout for people: whole seconds when it is some (`30 s`), else
 /// milliseconds, rounded up (`1500 ms`).
@@ -229,12 +271,26 @@ impl Piece for Timeout {
             self.0.as_secs().add_to(detail);
             return " s".add_to(detail);
         }
-        let millis = self
-            .0
-            .as_secs()
-            .saturating_mul(1_000)
-            .saturating_add(u64::from(nanos).div_ceil(1_000_000));
-        millis.add_to(detail);
+        Millis {
+            secs: self.0.as_secs(),
+            extra: nanos.div_ceil(1_000_000),
+        }
+        .add_to(detail);
+    }
+}
+
+/// `secs` seconds and `extra` milliseconds, as milliseconds (`1500 ms`),
+/// or as many as a `u64` holds.
+struct Millis {
+    secs: u64,
+    extra: u32,
+}
+
+// Out of line: one copy for timeouts and waits alike.
+impl Piece for Millis {
+    #[inline(never)]
+    fn add_to(&self, detail: &mut Detail) {
+        json::millis(self.secs, self.extra).add_to(detail);
         " ms".add_to(detail);
     }
 }
@@ -259,13 +315,12 @@ impl Piece for Error {
         };
         text.add_to(detail);
         if let Some(wait) = wait {
-            let millis = wait
-                .as_secs()
-                .saturating_mul(1_000)
-                .saturating_add(u64::from(wait.subsec_millis()));
             "; try again in ".add_to(detail);
-            millis.add_to(detail);
-            " ms".add_to(detail);
+            Millis {
+                secs: wait.as_secs(),
+                extra: wait.subsec_millis(),
+            }
+            .add_to(detail);
         }
     }
 }
@@ -286,15 +341,6 @@ impl Piece for httparse::Error {
     }
 }
 
-impl Piece for i64 {
-    fn add_to(&self, detail: &mut Detail) {
-        if *self < 0 {
-            "-".add_to(detail);
-        }
-        self.unsigned_abs().add_to(detail);
-    }
-}
-
 impl Piece for Fixed {
     fn add_to(&self, detail: &mut Detail) {
         let mut text = [0u8; 24];
@@ -302,30 +348,54 @@ impl Piece for Fixed {
     }
 }
 
+/// The bounds of an accepted range, `min..=max`, in units of `10^-scale`
+/// (an integer's with a scale of 0).
+pub(crate) struct Bounds {
+    pub min: i64,
+    pub max: i64,
+    pub scale: u8,
+}
+
+impl Bounds {
+    /// The bounds of `kind`, if it has any.
+    pub(crate) fn of(kind: &Kind) -> Option<Bounds> {
+        match *kind {
+            Kind::Int { min, max } => Some(Bounds { min, max, scale: 0 }),
+            Kind::Decimal { scale, min, max } => Some(Bounds { min, max, scale }),
+            _ => None,
+        }
+    }
+}
+
+// Out of line: the ranges of integers and decimals, in errors and in the
+// list of what a noun accepts, are all this one call.
+impl Piece for Bounds {
+    #[inline(never)]
+    fn add_to(&self, detail: &mut Detail) {
+        Fixed::new(self.min, self.scale).add_to(detail);
+        "..=".add_to(detail);
+        Fixed::new(self.max, self.scale).add_to(detail);
+    }
+}
+
 /// What a kind of attribute accepts, as urest-core's `Kind::write_accepts`
 /// says it: ` in 0..=1`, ` of at most 8 bytes`, and so on.
-pub(crate) struct Accepts(pub Kind);
+pub(crate) struct Accepts<'k>(pub &'k Kind);
 
-impl Piece for Accepts {
+impl Piece for Accepts<'_> {
     fn add_to(&self, detail: &mut Detail) {
-        match self.0 {
-            Kind::Int { min, max } => {
-                " in ".add_to(detail);
-                min.add_to(detail);
-                "..=".add_to(detail);
-                max.add_to(detail);
-            }
+        if let Some(bounds) = Bounds::of(self.0) {
+            " in ".add_to(detail);
+            bounds.add_to(detail);
+        }
+        match *self.0 {
+            Kind::Int { .. } | Kind::Bool => {}
             Kind::Str { max_len } => {
                 " of at most ".add_to(detail);
                 max_len.add_to(detail);
                 " bytes".add_to(detail);
             }
-            Kind::Bool => {}
-            Kind::Decimal { scale, min, max } => {
-                " in ".add_to(detail);
-                Fixed::new(min, scale).add_to(detail);
-                "..=".add_to(detail);
-                Fixed::new(max, scale).add_to(detail);
+            Kind::Decimal { scale, .. } => {
                 " with at most ".add_to(detail);
                 u16::from(scale).add_to(detail);
                 if scale == 1 { " digit" } else { " digits" }.add_to(detail);
@@ -338,15 +408,11 @@ impl Piece for Accepts {
 /// As urest-core's `Display` of an attribute error reads.
 impl Piece for AttributeError {
     fn add_to(&self, detail: &mut Detail) {
-        let key = self.key();
         if let AttributeProblem::Unknown = self.problem() {
-            "unknown attribute \"".add_to(detail);
-            key.add_to(detail);
-            "\"".add_to(detail);
-            return;
+            "unknown ".add_to(detail);
         }
         "attribute \"".add_to(detail);
-        key.add_to(detail);
+        self.key().add_to(detail);
         "\"".add_to(detail);
         match self.problem() {
             AttributeProblem::Unknown => {}
@@ -354,13 +420,11 @@ impl Piece for AttributeError {
             AttributeProblem::WrongType(kind) | AttributeProblem::NotAccepted(kind) => {
                 " must be ".add_to(detail);
                 kind.type_name().add_to(detail);
-                Accepts(kind).add_to(detail);
+                Accepts(&kind).add_to(detail);
             }
             AttributeProblem::OutOfRange { min, max } => {
                 " must be in ".add_to(detail);
-                min.add_to(detail);
-                "..=".add_to(detail);
-                max.add_to(detail);
+                Bounds { min, max, scale: 0 }.add_to(detail);
             }
             AttributeProblem::TooLong { max_len } => {
                 " must be at most ".add_to(detail);
@@ -1094,6 +1158,35 @@ mod tests {
     use std::string::ToString;
 
     use super::*;
+
+    #[test]
+    fn waits_are_whole_seconds_rounded_up_and_at_least_one() {
+        let max = u64::from(u32::MAX);
+        for (secs, nanos, seconds) in [
+            (0, 0, 1),
+            (0, 1, 1),
+            (1, 0, 1),
+            (1, 1, 2),
+            (max - 1, 0, u32::MAX - 1),
+            (max - 1, 1, u32::MAX),
+            (max, 0, u32::MAX),
+            (max, 1, u32::MAX),
+            (u64::MAX, 999_999_999, u32::MAX),
+        ] {
+            assert_eq!(whole_seconds_up(Duration::new(secs, nanos)), seconds);
+        }
+    }
+
+    #[test]
+    fn each_status_has_its_own_reason() {
+        assert_eq!(reason(100), "Continue");
+        assert_eq!(reason(200), "OK");
+        assert_eq!(reason(405), "Method Not Allowed");
+        assert_eq!(reason(431), "Request Header Fields Too Large");
+        assert_eq!(reason(503), "Service Unavailable");
+        assert_eq!(reason(599), "Unknown");
+        assert_eq!(STATUSES.len(), REASONS.lines().count());
+    }
 
     #[test]
     fn core_errors_read_as_their_display() {

@@ -24,10 +24,10 @@ use urest_core::coord::{wait_deadline, wait_step, WaitStep};
 use urest_core::time::{Clock, Instant};
 
 use crate::access::{Access, AccessHeaders, Admitted, Refused, Verdict};
-use crate::dispatch::{accepted, state_of, Incoming};
+use crate::dispatch::{state_of, Incoming};
 use crate::head::{self, Examined, Framing, Length, Method, MAX_HEADERS};
 use crate::json::{ChangeBody, Listing, Overflow, Piece};
-use crate::response::{compose_with, Persistence, Problem, Reply, StateNote, Timeout};
+use crate::response::{compose_with, Persistence, Piece as _, Problem, Reply, StateNote, Timeout};
 use crate::slots::Slot;
 use crate::{Buffers, ConnectionError, Noun, Observer, RequestInfo, Server};
 
@@ -707,22 +707,26 @@ impl<'a, C: Clock> Server<'a, C> {
     // and the code of every request (Cortex-M stacks and flash are small).
     #[inline(never)]
     fn refuse_head(&self, examined: Examined, buffers: &mut Buffers<'_>) -> Prepared<'a> {
-        let problem = match examined {
-            Examined::Complete(_) | Examined::Partial => problem!(
-                431,
-                "the request head is longer than the ",
-                &buffers.request.len(),
-                " bytes this server accepts"
-            ),
-            Examined::TooManyHeaders => {
-                problem!(431, "the request has more than ", &MAX_HEADERS, " headers")
-            }
-            Examined::Invalid(error) => problem!(
-                400,
-                "the request line or a header is not valid HTTP/1.1: ",
-                &error
-            ),
+        // One problem, its status and pieces chosen by what was wrong: one
+        // built in each arm was a copy of the building, and of the move.
+        let (status, opening) = match examined {
+            Examined::Invalid(_) => (400, "the request line or a header is not valid HTTP/1.1: "),
+            Examined::TooManyHeaders => (431, "the request has more than "),
+            _ => (431, "the request head is longer than the "),
         };
+        let mut problem = Problem::saying(status, opening);
+        let detail = &mut problem.detail;
+        match examined {
+            Examined::Invalid(error) => error.add_to(detail),
+            Examined::TooManyHeaders => {
+                MAX_HEADERS.add_to(detail);
+                " headers".add_to(detail);
+            }
+            _ => {
+                buffers.request.len().add_to(detail);
+                " bytes this server accepts".add_to(detail);
+            }
+        }
         self.refusal(problem, buffers.response, false)
     }
 
@@ -1155,14 +1159,22 @@ fn later(from: Instant, wait: core::time::Duration) -> Instant {
 /// ago).
 #[inline(never)]
 fn after_wait<'n>(noun: &'n Noun<'n>, change: Option<ChangeStatus>, now: Instant) -> Reply<'n> {
-    match change {
-        Some(change) if !change.status.is_finished() => {
-            accepted(noun, change.ticket, change.position, change.eta(now), now)
-        }
-        Some(change) if change.status != Status::Done => {
-            Reply::Change(ChangeBody::of(&change, now))
-        }
-        _ => state_of(noun.resource, now, StateNote::Waited),
+    let Some(change) = change.filter(|change| change.status != Status::Done) else {
+        return state_of(noun.resource, now, StateNote::Waited);
+    };
+    // Where the change stands, worked out once (its wait in milliseconds
+    // is 64-bit arithmetic) for the change still pending as for the one
+    // that ended otherwise than done.
+    let body = ChangeBody::of(&change, now);
+    if change.status.is_finished() {
+        return Reply::Change(body);
+    }
+    Reply::Accepted {
+        state: noun.resource.get(now),
+        noun,
+        ticket: body.ticket,
+        position: body.position,
+        eta_ms: body.eta_ms,
     }
 }
 
