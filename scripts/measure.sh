@@ -15,8 +15,10 @@
 #
 # - urest's own code, module by module: the text of every function whose
 #   name is first of all urest-core's or urest-http's (from the symbol
-#   table; `nm -S`), and the read-only data, nearly all of it urest's
-#   (strings of problem details, attribute docs, header names, tables).
+#   table; `nm -S`; the futures of `serve` and of the fade runner, which
+#   the compiler inlines into the probe's join and block_on, count too),
+#   and the read-only data, nearly all of it urest's (strings of problem
+#   details, attribute docs, header names, tables).
 #
 # Needs valgrind (installed with apt-get if missing), llvm-size or size, nm,
 # and the thumbv6m-none-eabi target; cargo-bloat is installed if missing, and
@@ -107,8 +109,13 @@ nm_tool="$(command -v nm || command -v llvm-nm)"
     # a urest-http trait for a urest-core type can only be urest-http code.
     owner = name
     if (match(name, / as urest_http::/)) owner = substr(name, RSTART + 4)
-    if (match(owner, /urest_(core|http)::[a-z_]+/)) {
-      module = substr(owner, RSTART, RLENGTH)
+    module = ""
+    if (match(owner, /urest_(core|http)::[a-z_]+/)) module = substr(owner, RSTART, RLENGTH)
+    # The slots'"'"' serve futures and the fade runner are inlined into the
+    # probe'"'"'s join and block_on, under embassy-futures'"'"' names: urest'"'"'s
+    # code all the same.
+    if (name ~ /^embassy_futures::(join::MaybeDone<.*>::poll|block_on::block_on)$/) module = "serve and run futures (in block_on)"
+    if (module != "") {
       text[module] += size
       total += size
     }
