@@ -116,6 +116,8 @@ impl RampShape {
         easing: Easing::Linear,
     };
 
+    /// Out of line: the schedule asks for a ramp in four places.
+    #[inline(never)]
     fn ramp(&self, from: Level, to: Level, start: Instant) -> Ramp {
         Ramp::between(from, to, start, self.steps, self.step_time, self.easing)
     }
