@@ -290,42 +290,30 @@ impl<const Q: usize> Schedule<Q> {
         };
         match self.policy {
             Policy::Fifo => {
-                if target == self.eventual() {
-                    return Ok(self.repeat_last(now));
+                if target != self.eventual() {
+                    if self.waiting.is_full() {
+                        return Err(Refusal::QueueFull {
+                            retry_after: running.ramp.remaining(now),
+                        });
+                    }
+                    let waiting = Waiting {
+                        target,
+                        shape,
+                        ticket: self.issue(),
+                        accepted_at: now,
+                    };
+                    // Checked above: there is room.
+                    let _ = self.waiting.push_back(waiting);
                 }
-                if self.waiting.is_full() {
-                    return Err(Refusal::QueueFull {
-                        retry_after: running.ramp.remaining(now),
-                    });
-                }
-                let waiting = Waiting {
-                    target,
-                    shape,
-                    ticket: self.issue(),
-                    accepted_at: now,
-                };
-                // Checked above: there is room.
-                let _ = self.waiting.push_back(waiting);
-                Ok(Outcome::Accepted {
-                    ticket: waiting.ticket,
-                    position: self.position_of_last(),
-                    completes_at: self.settled_at(now),
-                })
+                // The new change is now the last, answered as a repeat of it
+                // would be.
+                Ok(self.repeat_last(now))
             }
-            Policy::Reject => {
-                if target == running.ramp.to_level() {
-                    return Ok(self.accepted_running(running));
-                }
-                Err(Refusal::Busy {
-                    retry_after: running.ramp.remaining(now),
-                })
-            }
-            Policy::Preempt => {
-                if target == running.ramp.to_level() {
-                    return Ok(self.accepted_running(running));
-                }
-                Ok(self.start(target, shape, now))
-            }
+            _ if target == running.ramp.to_level() => Ok(self.accepted_running(running)),
+            Policy::Reject => Err(Refusal::Busy {
+                retry_after: running.ramp.remaining(now),
+            }),
+            Policy::Preempt => Ok(self.start(target, shape, now)),
         }
     }
 
