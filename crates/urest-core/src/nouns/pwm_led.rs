@@ -208,23 +208,25 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Resource for PwmLed<M, P, Q> 
         let snapshot = self.controller.snapshot(now);
         let remaining_ms = i64::try_from(whole_millis(snapshot.remaining)).unwrap_or(i64::MAX);
         let step_ms = i64::try_from(whole_millis(snapshot.shape.step_time)).unwrap_or(i64::MAX);
-        // The integers as plain pairs: an array of `(key, Value)` took 480
-        // bytes of stack next to the set itself, these 216.
+        // The integers in the schema's order, so the keys come from it
+        // rather than each being stored beside its number: plain numbers
+        // also keep the stack small (an array of `(key, Value)` took 480
+        // bytes of it next to the set itself).
         let integers = [
-            ("desired", on_off(snapshot.eventual)),
-            ("heading", on_off(snapshot.heading_to)),
-            ("current", on_off(snapshot.resting)),
-            ("duty", i64::from(snapshot.duty)),
-            ("max_duty", i64::from(snapshot.max_duty)),
-            ("waiting", snapshot.waiting as i64),
-            ("remaining_ms", remaining_ms),
-            ("steps", i64::from(snapshot.shape.steps.get())),
-            ("step_ms", step_ms),
+            on_off(snapshot.eventual),
+            on_off(snapshot.heading_to),
+            on_off(snapshot.resting),
+            i64::from(snapshot.duty),
+            i64::from(snapshot.max_duty),
+            snapshot.waiting as i64,
+            remaining_ms,
+            i64::from(snapshot.shape.steps.get()),
+            step_ms,
         ];
         let mut state = Attributes::new();
         // Ten entries, fewer than MAX_ATTRIBUTES: no set can overflow.
-        for (key, number) in integers {
-            let _ = state.set(key, Value::Int(number));
+        for (spec, number) in SCHEMA.iter().zip(integers) {
+            let _ = state.set(spec.key, Value::Int(number));
         }
         let _ = state.set("policy", Value::text(snapshot.policy.name()));
         state
@@ -256,5 +258,29 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> Resource for PwmLed<M, P, Q> 
 
     fn changes(&self) -> Option<&dyn Changes> {
         Some(&self.controller)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `get` takes its keys from the schema, in the schema's order.
+    #[test]
+    fn the_state_lists_the_schema_in_order() {
+        let expected = [
+            "desired",
+            "heading",
+            "current",
+            "duty",
+            "max_duty",
+            "waiting",
+            "remaining_ms",
+            "steps",
+            "step_ms",
+            "policy",
+        ];
+        let keys = SCHEMA.iter().map(|spec| spec.key);
+        assert!(keys.eq(expected));
     }
 }
