@@ -60,12 +60,20 @@ impl Easing {
         if steps == 0 || step >= steps {
             return (1, 1);
         }
-        let (step, steps) = (u64::from(step), u64::from(steps));
         match self {
-            Easing::Linear => (step, steps),
+            Easing::Linear => (u64::from(step), u64::from(steps)),
             // Smoothstep 3x² - 2x³ with x = step / steps, in integers so a
-            // Cortex-M0 needs no float library.
-            Easing::Smooth => (step * step * (3 * steps - 2 * step), steps * steps * steps),
+            // Cortex-M0 needs no float library. Squares of 16-bit numbers
+            // and 3·steps − 2·step (below 2^18) fit 32 bits: only the last
+            // product of each cube needs 64, and a Cortex-M0 does each
+            // 64-bit product in a software routine.
+            Easing::Smooth => {
+                let (step, steps) = (u32::from(step), u32::from(steps));
+                (
+                    u64::from(step * step) * u64::from(3 * steps - 2 * step),
+                    u64::from(steps * steps) * u64::from(steps),
+                )
+            }
         }
     }
 }
