@@ -75,7 +75,10 @@ pub(crate) fn whole_millis(duration: Duration) -> u64 {
         .saturating_add(u64::from(duration.subsec_millis()))
 }
 
-/// Nanoseconds, if they fit 64 bits (for 584 years they do).
+/// Nanoseconds, if they fit 64 bits (for 584 years they do). Out of
+/// line: a step is found from two of them, and each inlined copy is a
+/// checked 64-bit multiplication on a Cortex-M0.
+#[inline(never)]
 pub(crate) fn nanos(duration: Duration) -> Option<u64> {
     duration
         .as_secs()
