@@ -269,9 +269,17 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> RampController<M, P, Q> {
             (result, woke)
         });
         if woke {
-            self.changed.signal(());
+            self.wake_runner();
         }
         result
+    }
+
+    /// Tell the runner to look at the schedule again. Out of line: three
+    /// verbs wake it, and each inlined signal is a critical section and a
+    /// waker call.
+    #[inline(never)]
+    fn wake_runner(&self) {
+        self.changed.signal(());
     }
 
     /// Borrow the output directly, for as long as no transition runs.
@@ -344,7 +352,7 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> RampController<M, P, Q> {
         // Only a new running transition needs the runner early; waiting
         // changes start when the running one ends, which it already awaits.
         if woke {
-            self.changed.signal(());
+            self.wake_runner();
         }
         result
     }
