@@ -156,6 +156,19 @@ struct Running {
     accepted_at: Instant,
 }
 
+impl Running {
+    /// The answer to the change that runs, or to a repeat of it. Out of
+    /// line: four answers are this one.
+    #[inline(never)]
+    fn accepted(&self) -> Outcome {
+        Outcome::Accepted {
+            ticket: self.ticket,
+            position: 0,
+            completes_at: self.ramp.end(),
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug)]
 struct Waiting {
     target: Level,
@@ -309,7 +322,7 @@ impl<const Q: usize> Schedule<Q> {
                 // would be.
                 Ok(self.repeat_last(now))
             }
-            _ if target == running.ramp.to_level() => Ok(self.accepted_running(running)),
+            _ if target == running.ramp.to_level() => Ok(running.accepted()),
             Policy::Reject => Err(Refusal::Busy {
                 retry_after: running.ramp.remaining(now),
             }),
@@ -326,7 +339,7 @@ impl<const Q: usize> Schedule<Q> {
         }
         if let Some(running) = self.running {
             if running.ramp.to_level() == target {
-                return self.accepted_running(running);
+                return running.accepted();
             }
         } else if target == self.written {
             self.resting = target;
@@ -618,15 +631,7 @@ impl<const Q: usize> Schedule<Q> {
             accepted_at: now,
         };
         self.running = Some(running);
-        self.accepted_running(running)
-    }
-
-    fn accepted_running(&self, running: Running) -> Outcome {
-        Outcome::Accepted {
-            ticket: running.ticket,
-            position: 0,
-            completes_at: running.ramp.end(),
-        }
+        running.accepted()
     }
 
     fn repeat_last(&self, now: Instant) -> Outcome {
@@ -636,7 +641,7 @@ impl<const Q: usize> Schedule<Q> {
                 position: self.position_of_last(),
                 completes_at: self.settled_at(now),
             },
-            (None, Some(running)) => self.accepted_running(running),
+            (None, Some(running)) => running.accepted(),
             (None, None) => Outcome::Done,
         }
     }
