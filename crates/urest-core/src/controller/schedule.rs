@@ -364,30 +364,44 @@ impl<const Q: usize> Schedule<Q> {
                 wake_at: running.ramp.next_step_after(now),
             };
         }
-        self.written = running.ramp.to_level();
-        self.resting = self.written;
-        self.running = None;
-        self.record_running(running, Status::Done, running.ramp.end());
-        match self.start_next(now) {
-            Some(ramp) => Step {
+        let end = running.ramp.end();
+        self.finish_running(running, running.ramp.to_level(), Status::Done, end, now);
+        match self.running {
+            Some(next) => Step {
                 level: self.written,
-                wake_at: ramp.next_step_after(now).or(Some(now)),
+                wake_at: next.ramp.next_step_after(now).or(Some(now)),
             },
             None => self.idle(),
         }
     }
 
-    /// Start the first waiting change from the level written last, at `now`.
-    fn start_next(&mut self, now: Instant) -> Option<Ramp> {
-        let next = self.waiting.pop_front()?;
-        // The next ramp starts where the last one ended, so its first step holds.
-        let ramp = next.shape.ramp(self.written, next.target, now);
-        self.running = Some(Running {
-            ramp,
-            ticket: next.ticket,
-            accepted_at: next.accepted_at,
-        });
-        Some(ramp)
+    /// Stop the running change with the output at `level`, keep it as
+    /// `status` at `at`, and start the first waiting change from there at
+    /// `now`. Out of line: a change ends so when it completes and when it
+    /// is cancelled.
+    #[inline(never)]
+    fn finish_running(
+        &mut self,
+        running: Running,
+        level: Level,
+        status: Status,
+        at: Instant,
+        now: Instant,
+    ) -> ChangeStatus {
+        self.running = None;
+        self.written = level;
+        self.resting = level;
+        let record = self.record_running(running, status, at);
+        if let Some(next) = self.waiting.pop_front() {
+            // The next ramp starts where the last one ended, so its first
+            // step holds.
+            self.running = Some(Running {
+                ramp: next.shape.ramp(level, next.target, now),
+                ticket: next.ticket,
+                accepted_at: next.accepted_at,
+            });
+        }
+        record
     }
 
     /// Where `ticket` stands at `now`, while it runs or waits, or as one of
@@ -531,12 +545,7 @@ impl<const Q: usize> Schedule<Q> {
     pub fn cancel(&mut self, ticket: Ticket, now: Instant) -> Result<ChangeStatus, CancelError> {
         if let Some(running) = self.running.filter(|running| running.ticket == ticket) {
             let held = running.ramp.level_at(now);
-            self.running = None;
-            self.written = held;
-            self.resting = held;
-            let record = self.record_running(running, Status::Cancelled, now);
-            self.start_next(now);
-            return Ok(record);
+            return Ok(self.finish_running(running, held, Status::Cancelled, now, now));
         }
         if let Some(waiting) = self.take_waiting(ticket) {
             return Ok(self.record_waiting(waiting, Status::Cancelled, now));
