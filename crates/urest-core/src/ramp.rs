@@ -104,6 +104,9 @@ pub enum Brightness {
 
 impl Brightness {
     /// The duty cycle, in `0..=max_duty`, that shows `level`.
+    // Out of line, with both curves in it: a controller's runner and its
+    // snapshot each ask, and the curve is only known at run time.
+    #[inline(never)]
     pub fn duty(self, level: Level, max_duty: u16) -> u16 {
         match self {
             Brightness::Linear => {
@@ -118,9 +121,7 @@ impl Brightness {
     }
 }
 
-/// [`Brightness::Perceptual`]'s duty. Out of line: a firmware that uses
-/// linear brightness only carries one copy of it.
-#[inline(never)]
+/// [`Brightness::Perceptual`]'s duty.
 fn perceptual_duty(level: Level, max_duty: u16) -> u16 {
     let full = u64::from(LEVEL_MAX);
     let level = u64::from(level);
