@@ -294,7 +294,7 @@ impl<const Q: usize> Schedule<Q> {
         shape: RampShape,
         now: Instant,
     ) -> Result<Outcome, Refusal> {
-        let Some(running) = self.running else {
+        let Some(running) = &self.running else {
             if target == self.written {
                 self.resting = target;
                 return Ok(Outcome::Done);
@@ -644,7 +644,7 @@ impl<const Q: usize> Schedule<Q> {
     }
 
     fn repeat_last(&self, now: Instant) -> Outcome {
-        match (self.waiting.back(), self.running) {
+        match (self.waiting.back(), &self.running) {
             (Some(last), _) => Outcome::Accepted {
                 ticket: last.ticket,
                 position: self.position_of_last(),
