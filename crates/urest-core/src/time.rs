@@ -48,7 +48,14 @@ impl Instant {
 
     /// Time from `earlier` to `self`, or zero if `earlier` is later.
     pub fn duration_since(self, earlier: Instant) -> Duration {
-        Duration::from_micros(self.micros.saturating_sub(earlier.micros))
+        Duration::from_micros(self.micros_since(earlier))
+    }
+
+    /// [`duration_since`](Self::duration_since) in whole microseconds, for
+    /// a delay: the same number, with no `Duration` made (a 64-bit
+    /// division on a Cortex-M0) and taken apart again.
+    pub(crate) fn micros_since(self, earlier: Instant) -> u64 {
+        self.micros.saturating_sub(earlier.micros)
     }
 }
 

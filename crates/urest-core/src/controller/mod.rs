@@ -27,7 +27,7 @@ pub use schedule::{Policy, RampShape, Refusal, Schedule, Step, Ticket};
 
 use crate::ramp::{Brightness, Level};
 use crate::resource::{Error, Outcome};
-use crate::time::{whole_micros, Clock, Instant};
+use crate::time::{Clock, Instant};
 
 /// How a [`RampController`] starts out.
 ///
@@ -336,8 +336,8 @@ impl<M: RawMutex, P: SetDutyCycle, const Q: usize> RampController<M, P, Q> {
             let Some(wake_at) = step.wake_at else {
                 return Ok(());
             };
-            let wait = wake_at.duration_since(clock.now());
-            let micros = u32::try_from(whole_micros(wait)).unwrap_or(u32::MAX);
+            let wait = wake_at.micros_since(clock.now());
+            let micros = u32::try_from(wait).unwrap_or(u32::MAX);
             select(delay.delay_us(micros), self.changed.wait()).await;
         }
     }

@@ -5,7 +5,7 @@ use core::time::Duration;
 use embedded_hal_async::delay::DelayNs;
 
 use crate::controller::{ChangeStatus, Changes, Ticket};
-use crate::time::{whole_micros, Clock, Instant};
+use crate::time::{Clock, Instant};
 
 /// Sleep until `ticket` has finished or `deadline` passes, whichever is
 /// first, and say where it stands then; `None` if the noun does not know
@@ -122,7 +122,7 @@ pub fn wait_step(
     } else {
         wake
     };
-    let micros = u32::try_from(whole_micros(wake.duration_since(now))).unwrap_or(u32::MAX);
+    let micros = u32::try_from(wake.micros_since(now)).unwrap_or(u32::MAX);
     WaitStep::Sleep { micros }
 }
 
