@@ -295,10 +295,7 @@ impl<const Q: usize> Schedule<Q> {
         now: Instant,
     ) -> Result<Outcome, Refusal> {
         let Some(running) = &self.running else {
-            if target == self.written {
-                self.resting = target;
-                return Ok(Outcome::Done);
-            }
+            // `start` answers `Done` for the level already there.
             return Ok(self.start(target, shape, now));
         };
         match self.policy {
@@ -337,13 +334,10 @@ impl<const Q: usize> Schedule<Q> {
         while let Some(waiting) = self.waiting.pop_front() {
             self.record_waiting(waiting, Status::Superseded, now);
         }
-        if let Some(running) = self.running {
+        if let Some(running) = &self.running {
             if running.ramp.to_level() == target {
                 return running.accepted();
             }
-        } else if target == self.written {
-            self.resting = target;
-            return Outcome::Done;
         }
         self.start(target, shape, now)
     }
