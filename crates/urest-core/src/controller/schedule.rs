@@ -177,6 +177,29 @@ struct Waiting {
     accepted_at: Instant,
 }
 
+/// The items of `deque`, front first, each looked up by its place: the
+/// deque's own iterator, which walks the two halves of its ring, took
+/// about 90 bytes more in each loop on a Cortex-M0.
+fn in_order<T, const N: usize>(deque: &Deque<T, N>) -> InOrder<'_, T, N> {
+    InOrder { deque, index: 0 }
+}
+
+/// [`in_order`]'s iterator.
+struct InOrder<'a, T, const N: usize> {
+    deque: &'a Deque<T, N>,
+    index: usize,
+}
+
+impl<'a, T, const N: usize> Iterator for InOrder<'a, T, N> {
+    type Item = &'a T;
+
+    fn next(&mut self) -> Option<&'a T> {
+        let item = self.deque.get(self.index)?;
+        self.index += 1;
+        Some(item)
+    }
+}
+
 /// The transitions of one output, under one [`Policy`], with room for `Q`
 /// waiting changes.
 ///
@@ -266,7 +289,7 @@ impl<const Q: usize> Schedule<Q> {
     /// later change or a reset superseded it.
     pub fn is_settled(&self, ticket: Ticket) -> bool {
         self.running_ticket() != Some(ticket)
-            && self.waiting.iter().all(|waiting| waiting.ticket != ticket)
+            && in_order(&self.waiting).all(|waiting| waiting.ticket != ticket)
     }
 
     /// When every accepted change is expected to be complete (now, if idle).
@@ -276,7 +299,7 @@ impl<const Q: usize> Schedule<Q> {
         };
         let mut at = running.ramp.end();
         let mut level = running.ramp.to_level();
-        for waiting in self.waiting.iter() {
+        for waiting in in_order(&self.waiting) {
             at = waiting.shape.ramp(level, waiting.target, at).end();
             level = waiting.target;
         }
@@ -472,7 +495,7 @@ impl<const Q: usize> Schedule<Q> {
     /// twice the code on a Cortex-M0.
     #[inline(never)]
     fn visit_statuses(&self, now: Instant, visit: &mut dyn FnMut(ChangeStatus) -> ControlFlow<()>) {
-        for finished in self.finished.iter() {
+        for finished in in_order(&self.finished) {
             if visit(*finished).is_break() {
                 return;
             }
@@ -494,7 +517,7 @@ impl<const Q: usize> Schedule<Q> {
         }
         let mut level = self.heading_to();
         let mut position: u16 = 0;
-        for waiting in self.waiting.iter() {
+        for waiting in in_order(&self.waiting) {
             at = waiting.shape.ramp(level, waiting.target, at).end();
             level = waiting.target;
             position = position.saturating_add(1);
@@ -544,14 +567,12 @@ impl<const Q: usize> Schedule<Q> {
         if let Some(waiting) = self.take_waiting(ticket) {
             return Ok(self.record_waiting(waiting, Status::Cancelled, now));
         }
-        match self
-            .finished
-            .iter()
-            .find(|finished| finished.ticket == ticket)
-        {
-            Some(finished) => Err(CancelError::Finished(finished.status)),
-            None => Err(CancelError::Unknown),
+        for finished in in_order(&self.finished) {
+            if finished.ticket == ticket {
+                return Err(CancelError::Finished(finished.status));
+            }
         }
+        Err(CancelError::Unknown)
     }
 
     /// Take `ticket` out of the queue, if it waits there, keeping the
