@@ -61,25 +61,30 @@ impl Instant {
 
 // `Duration::as_micros`, `as_millis` and `as_nanos` are `u128`s, whose
 // arithmetic a Cortex-M0 does in long software routines; these give the
-// same numbers in 64 bits, saturating where a `u128` would not fit.
+// same numbers in 64 bits, saturating where a `u128` would not fit. The
+// seconds' product cannot overflow once they are compared with a
+// constant: a checked or saturating 64-bit product is several
+// multiplications on a Cortex-M0, this one is one.
 
 /// Whole microseconds (rounded down), saturating at `u64::MAX`.
 pub(crate) fn whole_micros(duration: Duration) -> u64 {
-    duration
-        .as_secs()
-        .saturating_mul(1_000_000)
-        .saturating_add(u64::from(duration.subsec_micros()))
+    let secs = duration.as_secs();
+    if secs > u64::MAX / 1_000_000 {
+        return u64::MAX;
+    }
+    (secs * 1_000_000).saturating_add(u64::from(duration.subsec_micros()))
 }
 
 /// Whole milliseconds (rounded down), saturating at `u64::MAX`. Out of
-/// line: a state shows two durations, and each inlined copy is four
-/// 64-bit multiplications on a Cortex-M0.
+/// line: a state shows two durations, and each inlined copy is a 64-bit
+/// multiplication and a division on a Cortex-M0.
 #[inline(never)]
 pub(crate) fn whole_millis(duration: Duration) -> u64 {
-    duration
-        .as_secs()
-        .saturating_mul(1_000)
-        .saturating_add(u64::from(duration.subsec_millis()))
+    let secs = duration.as_secs();
+    if secs > u64::MAX / 1_000 {
+        return u64::MAX;
+    }
+    (secs * 1_000).saturating_add(u64::from(duration.subsec_millis()))
 }
 
 /// Nanoseconds, if they fit 64 bits (for 584 years they do). Out of
@@ -87,10 +92,11 @@ pub(crate) fn whole_millis(duration: Duration) -> u64 {
 /// checked 64-bit multiplication on a Cortex-M0.
 #[inline(never)]
 pub(crate) fn nanos(duration: Duration) -> Option<u64> {
-    duration
-        .as_secs()
-        .checked_mul(1_000_000_000)?
-        .checked_add(u64::from(duration.subsec_nanos()))
+    let secs = duration.as_secs();
+    if secs > u64::MAX / 1_000_000_000 {
+        return None;
+    }
+    (secs * 1_000_000_000).checked_add(u64::from(duration.subsec_nanos()))
 }
 
 impl Add<Duration> for Instant {
@@ -145,6 +151,12 @@ mod tests {
             Duration::from_millis(10_000),
             Duration::new(18_446_744_073, 709_551_615),
             Duration::new(18_446_744_074, 0),
+            // Either side of the largest seconds whose micros and millis fit.
+            Duration::new(18_446_744_073_709, 551_615_999),
+            Duration::new(18_446_744_073_709, 551_616_000),
+            Duration::new(18_446_744_073_710, 0),
+            Duration::new(18_446_744_073_709_551, 615_999_999),
+            Duration::new(18_446_744_073_709_552, 0),
             Duration::MAX,
         ] {
             let saturated = |wide: u128| u64::try_from(wide).unwrap_or(u64::MAX);
