@@ -560,7 +560,7 @@ impl<const Q: usize> Schedule<Q> {
     /// assert_eq!(schedule.cancel(ticket, half), Err(CancelError::Finished(Status::Cancelled)));
     /// ```
     pub fn cancel(&mut self, ticket: Ticket, now: Instant) -> Result<ChangeStatus, CancelError> {
-        if let Some(running) = self.running.filter(|running| running.ticket == ticket) {
+        if let Some(&running) = self.running.as_ref().filter(|running| running.ticket == ticket) {
             let held = running.ramp.level_at(now);
             return Ok(self.finish_running(running, held, Status::Cancelled, now, now));
         }
