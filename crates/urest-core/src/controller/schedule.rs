@@ -336,7 +336,7 @@ impl<const Q: usize> Schedule<Q> {
                         accepted_at: now,
                     };
                     // Checked above: there is room.
-                    let _ = self.waiting.push_back(waiting);
+                    self.queue(waiting);
                 }
                 // The new change is now the last, answered as a repeat of it
                 // would be.
@@ -592,7 +592,7 @@ impl<const Q: usize> Schedule<Q> {
                     taken = Some(waiting);
                 } else {
                     // Cannot fail: one was just taken out.
-                    let _ = self.waiting.push_back(waiting);
+                    self.queue(waiting);
                 }
             }
         }
@@ -636,6 +636,13 @@ impl<const Q: usize> Schedule<Q> {
     #[inline(never)]
     fn next_waiting(&mut self) -> Option<Waiting> {
         self.waiting.pop_front()
+    }
+
+    /// Put `waiting` at the back of the queue, which has room. Out of
+    /// line, as [`next_waiting`](Self::next_waiting) is: two places queue.
+    #[inline(never)]
+    fn queue(&mut self, waiting: Waiting) {
+        let _ = self.waiting.push_back(waiting);
     }
 
     fn idle(&self) -> Step {
