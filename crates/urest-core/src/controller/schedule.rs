@@ -571,12 +571,10 @@ impl<const Q: usize> Schedule<Q> {
         if let Some(waiting) = self.take_waiting(ticket) {
             return Ok(self.record_waiting(waiting, Status::Cancelled, now));
         }
-        for finished in in_order(&self.finished) {
-            if finished.ticket == ticket {
-                return Err(CancelError::Finished(finished.status));
-            }
+        match in_order(&self.finished).find(|finished| finished.ticket == ticket) {
+            Some(finished) => Err(CancelError::Finished(finished.status)),
+            None => Err(CancelError::Unknown),
         }
-        Err(CancelError::Unknown)
     }
 
     /// Take `ticket` out of the queue, if it waits there, keeping the
