@@ -293,19 +293,36 @@ impl Ramp {
     /// Out of line: it is asked for in many places.
     #[inline(never)]
     pub fn end(&self) -> Instant {
-        // The same number as adding `duration()`, in fewer 64-bit
-        // multiplications (each a software routine on a Cortex-M0): whole
-        // seconds give whole microseconds, and the nanoseconds of a step
-        // times the steps stay below 2^46, so only one product can
-        // overflow, and it saturates.
-        let steps = u64::from(self.steps.get());
-        let seconds = self.step_time.as_secs().saturating_mul(steps * 1_000_000);
-        let rest = u64::from(self.step_time.subsec_nanos()) * steps / 1_000;
-        Instant::from_micros(
-            self.start
-                .as_micros()
-                .saturating_add(seconds.saturating_add(rest)),
-        )
+        // A duration too long for a `Duration` is `Duration::MAX`, whose
+        // microseconds saturate.
+        self.start_of_step(self.steps.get())
+            .unwrap_or(Instant::from_micros(u64::MAX))
+    }
+
+    /// When step `step` begins: the start plus the whole microseconds of
+    /// `step` step times, saturating at the far end of time, or `None`
+    /// where `step` step times do not fit a `Duration`. The same numbers
+    /// as multiplying the step time and adding it, in fewer 64-bit
+    /// multiplications (each a software routine on a Cortex-M0); shared
+    /// by [`end`](Self::end) and [`next_step_after`](Self::next_step_after).
+    #[inline(never)]
+    fn start_of_step(&self, step: u16) -> Option<Instant> {
+        let step = u64::from(step);
+        let seconds = self.step_time.as_secs().checked_mul(step)?;
+        // Below 2^46: a step's nanoseconds times at most 2^16 steps.
+        let nanos = u64::from(self.step_time.subsec_nanos()) * step;
+        // The `Duration`'s whole seconds, which must fit as well.
+        seconds.checked_add(nanos / 1_000_000_000)?;
+        // Whole seconds give whole microseconds, and the nanoseconds'
+        // whole microseconds carry their whole seconds with them.
+        let micros = if seconds > u64::MAX / 1_000_000 {
+            u64::MAX
+        } else {
+            (seconds * 1_000_000).saturating_add(nanos / 1_000)
+        };
+        Some(Instant::from_micros(
+            self.start.as_micros().saturating_add(micros),
+        ))
     }
 
     /// Whether the ramp has reached its end level at `t`.
@@ -393,8 +410,7 @@ impl Ramp {
         if step >= self.steps.get() {
             return None;
         }
-        let offset = self.step_time.checked_mul(u32::from(step) + 1)?;
-        Some(self.start + offset)
+        self.start_of_step(step + 1)
     }
 
     /// A ramp that leaves `level` at `now` for `to`, keeping this ramp's step
@@ -508,6 +524,34 @@ mod tests {
                 Easing::Linear,
             );
             prop_assert_eq!(ramp.end(), ramp.start() + ramp.duration());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_step_starts_at_the_start_plus_its_step_times(
+            start: u64,
+            step_secs in prop_oneof![
+                0u64..100_000,
+                (u64::MAX >> 20)..(u64::MAX >> 14),
+                any::<u64>(),
+            ],
+            step_nanos in 0u32..1_000_000_000,
+            step: u16,
+        ) {
+            let ramp = Ramp::new(
+                0,
+                LEVEL_MAX,
+                Instant::from_micros(start),
+                NonZeroU16::MAX,
+                Duration::new(step_secs, step_nanos),
+                Easing::Linear,
+            );
+            let expected = ramp
+                .step_time()
+                .checked_mul(u32::from(step))
+                .map(|offset| ramp.start() + offset);
+            prop_assert_eq!(ramp.start_of_step(step), expected);
         }
     }
 
