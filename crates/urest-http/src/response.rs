@@ -19,7 +19,7 @@ use crate::buffers::RESPONSE_HEAD_ROOM;
 use crate::digits::Digits;
 use crate::etag;
 use crate::json::{
-    self, millis_up, AcceptedBody, ChangeBody, ChangesBody, IndexLocks, Listing, LockBody,
+    self, millis_until, AcceptedBody, ChangeBody, ChangesBody, IndexLocks, Listing, LockBody,
     Overflow, ProblemBody,
 };
 use crate::Noun;
@@ -621,7 +621,7 @@ impl<'n> Reply<'n> {
                 &LockBody {
                     token: Some(token.to_hex().as_str()),
                     owner: &info.owner,
-                    expires_in_ms: millis_up(info.remaining(*now)),
+                    expires_in_ms: millis_until(info.expires_at, *now),
                 },
                 out,
             ),
@@ -629,7 +629,7 @@ impl<'n> Reply<'n> {
                 &LockBody {
                     token: None,
                     owner: &info.owner,
-                    expires_in_ms: millis_up(info.remaining(*now)),
+                    expires_in_ms: millis_until(info.expires_at, *now),
                 },
                 out,
             ),
@@ -725,7 +725,7 @@ pub(crate) struct LockShown {
 impl LockShown {
     pub(crate) fn new(info: &LockInfo, now: Instant) -> LockShown {
         LockShown {
-            expires_in_ms: u32::try_from(millis_up(info.remaining(now))).unwrap_or(u32::MAX),
+            expires_in_ms: u32::try_from(millis_until(info.expires_at, now)).unwrap_or(u32::MAX),
         }
     }
 }
