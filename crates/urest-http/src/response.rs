@@ -963,7 +963,12 @@ fn put_etag(w: &mut Sink<'_>, etag: u64) {
 fn put_segment(w: &mut Sink<'_>, segment: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &byte in segment.as_bytes() {
-        let plain = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&byte);
+        // `&'()*+,-.` are one run of ASCII.
+        let plain = byte.is_ascii_alphanumeric()
+            || matches!(
+                byte,
+                b'!' | b'$' | b'&'..=b'.' | b':' | b';' | b'=' | b'@' | b'_' | b'~'
+            );
         if plain {
             w.put(&[byte]);
         } else {
