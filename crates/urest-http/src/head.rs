@@ -836,10 +836,15 @@ fn wait_preference(value: &[u8]) -> Option<u32> {
             .strip_prefix(b"\"")
             .and_then(|quoted| quoted.strip_suffix(b"\""))
             .unwrap_or(seconds);
-        if seconds.is_empty() || !seconds.iter().all(u8::is_ascii_digit) {
+        if seconds.is_empty() {
             return None;
         }
-        Some(parse_decimal(seconds).map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+        // Saturating: a prefix of the digits is never more than the
+        // whole, so only a value past `u32::MAX` reaches it.
+        seconds.iter().try_fold(0u32, |total, &byte| {
+            let digit = char::from(byte).to_digit(10)?;
+            Some(total.saturating_mul(10).saturating_add(digit))
+        })
     })
 }
 
