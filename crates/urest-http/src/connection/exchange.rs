@@ -293,13 +293,6 @@ enum HeadStep<'n> {
     Refused(Prepared<'n>),
 }
 
-/// What the bytes received so far hold.
-enum HeadSearch<'n> {
-    Found(Started),
-    Refused(Prepared<'n>),
-    Incomplete,
-}
-
 impl<'a, C: Clock> Server<'a, C> {
     /// Take in what the driver did last (`done`) and say what it should
     /// do next.
@@ -501,10 +494,8 @@ impl<'a, C: Clock> Server<'a, C> {
             None => {}
         }
         let since_or_now = since.unwrap_or(waiting_since);
-        match self.look_for_head(buffers, unanswered, since_or_now) {
-            HeadSearch::Found(request) => return HeadStep::Found(request),
-            HeadSearch::Refused(refusal) => return HeadStep::Refused(refusal),
-            HeadSearch::Incomplete => {}
+        if let Some(found_or_refused) = self.look_for_head(buffers, unanswered, since_or_now) {
+            return found_or_refused;
         }
         let deadline = match *since {
             Some(since) => later(since, self.config.head_allowance()),
@@ -665,14 +656,17 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     /// Whether the unanswered bytes of the request buffer hold a whole
-    /// head, one that can never be valid, or not enough yet.
+    /// head ([`HeadStep::Found`]), one that can never be valid
+    /// ([`HeadStep::Refused`]), or not enough yet (`None`). In the terms
+    /// of the head phase, so that a head found is built where the phase
+    /// takes it, not moved there.
     #[inline(never)]
     fn look_for_head(
         &self,
         buffers: &mut Buffers<'_>,
         unanswered: &Unanswered,
         since: Instant,
-    ) -> HeadSearch<'a> {
+    ) -> Option<HeadStep<'a>> {
         let received = buffers
             .request
             .get(unanswered.start..unanswered.end)
@@ -684,18 +678,18 @@ impl<'a, C: Clock> Server<'a, C> {
                     (true, 0) => Persistence::KeepAliveConfirmed,
                     (true, _) => Persistence::KeepAlive,
                 };
-                HeadSearch::Found(Started {
+                Some(HeadStep::Found(Started {
                     framing,
                     since,
                     persistence,
                     at: unanswered.start,
-                })
+                }))
             }
             // A head is too long only once it fills the whole buffer.
             Examined::Partial if unanswered.start > 0 || unanswered.end < buffers.request.len() => {
-                HeadSearch::Incomplete
+                None
             }
-            refused => HeadSearch::Refused(self.refuse_head(refused, buffers)),
+            refused => Some(HeadStep::Refused(self.refuse_head(refused, buffers))),
         }
     }
 
