@@ -217,6 +217,7 @@ impl After {
 }
 
 /// A request whose head is in, before its body is read.
+#[derive(Clone)]
 struct Started {
     framing: Framing,
     /// When its first byte was seen (or, if it was pipelined, when its turn came).
@@ -557,7 +558,7 @@ impl<'a, C: Clock> Server<'a, C> {
                 filled,
                 needed,
             },
-            _ => self.refuse_large_body(buffers, filled, request, body_len),
+            _ => self.refuse_large_body(buffers, filled, &request, body_len),
         }
     }
 
@@ -732,7 +733,7 @@ impl<'a, C: Clock> Server<'a, C> {
         &self,
         buffers: &mut Buffers<'_>,
         filled: usize,
-        request: Started,
+        request: &Started,
         body_len: usize,
     ) -> Phase<'a> {
         let head_len = request.framing.head_len;
@@ -745,7 +746,7 @@ impl<'a, C: Clock> Server<'a, C> {
         let waiting_for_go_ahead = request.framing.expects_continue && arrived == 0;
         if waiting_for_go_ahead || unread > MAX_DRAIN {
             let refusal =
-                self.refuse_started(buffers, &request, too_large(buffers, &request, body_len));
+                self.refuse_started(buffers, request, too_large(buffers, request, body_len));
             return Phase::refuse(refusal, head_only);
         }
         self.observe_head(request.head(buffers.request));
@@ -756,7 +757,7 @@ impl<'a, C: Clock> Server<'a, C> {
         // The request is refused whole: its bytes make room for the rest of
         // its body, and what follows the body is the next request.
         Phase::Drain {
-            request,
+            request: request.clone(),
             unread,
             filled: 0,
             room,
