@@ -292,6 +292,9 @@ enum HeadStep<'n> {
     Found(Started),
     /// A head that can never be valid, or one that did not arrive in time.
     Refused(Prepared<'n>),
+    /// Not enough of a head yet: only [`Server::look_for_head`] says this,
+    /// and the head phase then reads more.
+    Incomplete,
 }
 
 impl<'a, C: Clock> Server<'a, C> {
@@ -345,10 +348,12 @@ impl<'a, C: Clock> Server<'a, C> {
                     match self.head_step(buffers, unanswered, *waiting_since, since, slot, received)
                     {
                         HeadStep::Next(io) => return io,
-                        HeadStep::Found(request) => {
-                            *phase = self.begin(buffers, unanswered, request, *peer, slot);
+                        HeadStep::Found(mut request) => {
+                            self.begin(buffers, unanswered, &mut request, *peer, slot, phase);
                         }
                         HeadStep::Refused(refusal) => *phase = Phase::refuse(refusal, false),
+                        // Never from `head_step`, which reads more instead.
+                        HeadStep::Incomplete => {}
                     }
                 }
                 Phase::Body {
@@ -495,8 +500,9 @@ impl<'a, C: Clock> Server<'a, C> {
             None => {}
         }
         let since_or_now = since.unwrap_or(waiting_since);
-        if let Some(found_or_refused) = self.look_for_head(buffers, unanswered, since_or_now) {
-            return found_or_refused;
+        match self.look_for_head(buffers, unanswered, since_or_now) {
+            HeadStep::Incomplete => {}
+            found_or_refused => return found_or_refused,
         }
         let deadline = match *since {
             Some(since) => later(since, self.config.head_allowance()),
@@ -516,16 +522,18 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     /// A request whose head is in: screened, framed, and then its body
-    /// read, drained or refused.
+    /// read, drained or refused, the phase for that written in `phase`
+    /// (not returned: a phase is moved by a call to `memcpy`).
     #[inline]
     fn begin(
         &self,
         buffers: &mut Buffers<'_>,
         unanswered: &mut Unanswered,
-        mut request: Started,
+        request: &mut Started,
         peer: Option<IpAddr>,
         slot: &dyn SlotReport,
-    ) -> Phase<'a> {
+        phase: &mut Phase<'a>,
+    ) {
         // The rest of a request that has not arrived whole is read after
         // it, with all the room the buffer has. The head's spans count
         // from its start, so they hold wherever it lies.
@@ -541,24 +549,30 @@ impl<'a, C: Clock> Server<'a, C> {
             request.persistence = Persistence::Close;
         }
         let head_only = request.head_only();
-        let admitted = match self.screen(buffers, &request, peer) {
+        let admitted = match self.screen(buffers, request, peer) {
             Ok(admitted) => admitted,
-            Err(refusal) => return Phase::refuse(refusal, head_only),
+            Err(refusal) => {
+                *phase = Phase::refuse(refusal, head_only);
+                return;
+            }
         };
-        let body_len = match self.body_length(&request, buffers) {
+        let body_len = match self.body_length(request, buffers) {
             Ok(len) => len,
-            Err(refusal) => return Phase::refuse(refusal, head_only),
+            Err(refusal) => {
+                *phase = Phase::refuse(refusal, head_only);
+                return;
+            }
         };
         let room = buffers.request.len().saturating_sub(request.at);
-        match request.framing.head_len.checked_add(body_len) {
+        *phase = match request.framing.head_len.checked_add(body_len) {
             Some(needed) if needed <= room => Phase::Body {
                 go_ahead: filled < needed && request.framing.expects_continue,
-                request,
+                request: request.clone(),
                 admitted,
                 filled,
                 needed,
             },
-            _ => self.refuse_large_body(buffers, filled, &request, body_len),
+            _ => self.refuse_large_body(buffers, filled, request, body_len),
         }
     }
 
@@ -658,7 +672,7 @@ impl<'a, C: Clock> Server<'a, C> {
 
     /// Whether the unanswered bytes of the request buffer hold a whole
     /// head ([`HeadStep::Found`]), one that can never be valid
-    /// ([`HeadStep::Refused`]), or not enough yet (`None`). In the terms
+    /// ([`HeadStep::Refused`]), or not enough yet. In the terms
     /// of the head phase, so that a head found is built where the phase
     /// takes it, not moved there.
     #[inline(never)]
@@ -667,7 +681,7 @@ impl<'a, C: Clock> Server<'a, C> {
         buffers: &mut Buffers<'_>,
         unanswered: &Unanswered,
         since: Instant,
-    ) -> Option<HeadStep<'a>> {
+    ) -> HeadStep<'a> {
         let received = buffers
             .request
             .get(unanswered.start..unanswered.end)
@@ -679,18 +693,18 @@ impl<'a, C: Clock> Server<'a, C> {
                     (true, 0) => Persistence::KeepAliveConfirmed,
                     (true, _) => Persistence::KeepAlive,
                 };
-                Some(HeadStep::Found(Started {
+                HeadStep::Found(Started {
                     framing,
                     since,
                     persistence,
                     at: unanswered.start,
-                }))
+                })
             }
             // A head is too long only once it fills the whole buffer.
             Examined::Partial if unanswered.start > 0 || unanswered.end < buffers.request.len() => {
-                None
+                HeadStep::Incomplete
             }
-            refused => Some(HeadStep::Refused(self.refuse_head(refused, buffers))),
+            refused => HeadStep::Refused(self.refuse_head(refused, buffers)),
         }
     }
 
