@@ -24,10 +24,6 @@ impl Digits {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         self.bytes.get(self.start..).unwrap_or_default()
     }
-
-    pub(crate) fn as_str(&self) -> &str {
-        core::str::from_utf8(self.as_bytes()).unwrap_or("")
-    }
 }
 
 #[cfg(test)]
@@ -36,12 +32,15 @@ mod tests {
 
     #[test]
     fn numbers_read_as_decimal() {
-        assert_eq!(Digits::new(0).as_str(), "0");
-        assert_eq!(Digits::new(7).as_str(), "7");
-        assert_eq!(Digits::new(10).as_str(), "10");
-        assert_eq!(Digits::new(65_535).as_str(), "65535");
-        assert_eq!(Digits::new(u64::from(u32::MAX)).as_str(), "4294967295");
-        assert_eq!(Digits::new(u64::from(u32::MAX) + 1).as_str(), "4294967296");
-        assert_eq!(Digits::new(u64::MAX).as_str(), "18446744073709551615");
+        assert_eq!(Digits::new(0).as_bytes(), b"0");
+        assert_eq!(Digits::new(7).as_bytes(), b"7");
+        assert_eq!(Digits::new(10).as_bytes(), b"10");
+        assert_eq!(Digits::new(65_535).as_bytes(), b"65535");
+        assert_eq!(Digits::new(u64::from(u32::MAX)).as_bytes(), b"4294967295");
+        assert_eq!(
+            Digits::new(u64::from(u32::MAX) + 1).as_bytes(),
+            b"4294967296"
+        );
+        assert_eq!(Digits::new(u64::MAX).as_bytes(), b"18446744073709551615");
     }
 }

@@ -16,7 +16,6 @@ use crate::access::{
     AccessHeaders, EXPOSED_HEADERS, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS,
 };
 use crate::buffers::RESPONSE_HEAD_ROOM;
-use crate::digits::Digits;
 use crate::etag;
 use crate::json::{
     self, millis_until, AcceptedBody, ChangeBody, ChangesBody, IndexLocks, Listing, LockBody,
@@ -244,7 +243,19 @@ impl Piece for str {
 impl Piece for u64 {
     #[inline(never)]
     fn add_to(&self, detail: &mut Detail) {
-        push_cut(detail, Digits::new(*self).as_str());
+        // Written by the response head's writer of digits: one copy of the
+        // writing in the firmware, not two.
+        let mut digits = [0; 20];
+        let mut sink = Sink {
+            out: &mut digits,
+            len: 0,
+            counting: false,
+            overflow: false,
+        };
+        sink.put_decimal(*self);
+        let len = sink.len;
+        let text = digits.get(..len).unwrap_or_default();
+        push_cut(detail, core::str::from_utf8(text).unwrap_or(""));
     }
 }
 
@@ -1163,6 +1174,7 @@ mod tests {
     use std::string::ToString;
 
     use super::*;
+    use crate::digits::Digits;
 
     #[test]
     fn waits_are_whole_seconds_rounded_up_and_at_least_one() {
