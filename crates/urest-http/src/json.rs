@@ -8,13 +8,12 @@
 
 use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
 use urest_core::controller::{ChangeStatus, Changes};
-use urest_core::decimal::Fixed;
+use urest_core::decimal::{digit_count, Fixed};
 use urest_core::json::JsonWriter;
 use urest_core::ramp::Level;
 use urest_core::time::Instant;
 
 use crate::coordination::Coordinate;
-use crate::digits::Digits;
 use crate::response::{allow_for, Bounds};
 use crate::Noun;
 
@@ -186,14 +185,13 @@ impl<'n> Listing<'n> {
                         .coordination
                         .lock_info(index, locks.now)
                         .map_or(0, |info| millis_until(info.expires_at, locks.now));
-                    let left = u32::try_from(left).unwrap_or(u32::MAX);
-                    let digits = Digits::new(u64::from(left));
+                    let left = left.min(u64::from(u32::MAX));
                     writer.raw(br#","lock_expires_in_ms":"#);
-                    let pad = LOCK_WIDTH.saturating_sub(digits.as_bytes().len());
+                    let pad = LOCK_WIDTH.saturating_sub(digit_count(left));
                     for _ in 0..pad {
                         writer.raw(b" ");
                     }
-                    writer.raw(digits.as_bytes());
+                    writer.unsigned(left);
                 }
                 writer.raw(br#","attributes":["#);
             }

@@ -1174,7 +1174,6 @@ mod tests {
     use std::string::ToString;
 
     use super::*;
-    use crate::digits::Digits;
 
     #[test]
     fn waits_are_whole_seconds_rounded_up_and_at_least_one() {
@@ -1356,7 +1355,7 @@ mod tests {
         let mut power = 1u64;
         for _ in 0..20 {
             for number in [power - 1, power, power + 1, u64::MAX] {
-                let digits = Digits::new(number);
+                let digits = number.to_string();
                 let mut out = [0u8; 24];
                 let mut sink = Sink {
                     out: &mut out,
