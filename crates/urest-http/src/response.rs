@@ -584,6 +584,8 @@ impl<'n> Reply<'n> {
         match self {
             Reply::State(state, note) => Extra::Etag(Validator::of_attributes(state).0, *note),
             Reply::NotModified { etag } => Extra::Etag(*etag, StateNote::Plain),
+            // Only coordination makes these (see `ResponseHead::emit`).
+            Reply::Lock { .. } if !cfg!(feature = "coordination") => Extra::None,
             Reply::Lock {
                 noun,
                 token,
