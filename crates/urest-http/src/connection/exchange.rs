@@ -198,6 +198,14 @@ impl<'a> Phase<'a> {
     fn refuse(refusal: Prepared<'a>, head_only: bool) -> Self {
         Phase::send(refusal, head_only, After::Close)
     }
+
+    /// Become [`send`](Self::send)ing `prepared`, in place. Out of line:
+    /// the machine starts a response in half a dozen places, each a copy
+    /// of the making of the phase.
+    #[inline(never)]
+    fn start_sending(&mut self, prepared: Prepared<'a>, head_only: bool, then: After) {
+        *self = Phase::send(prepared, head_only, then);
+    }
 }
 
 /// Whether the connection carries on after an exchange.
@@ -351,7 +359,9 @@ impl<'a, C: Clock> Server<'a, C> {
                         HeadStep::Found(mut request) => {
                             self.begin(buffers, unanswered, &mut request, *peer, slot, phase);
                         }
-                        HeadStep::Refused(refusal) => *phase = Phase::refuse(refusal, false),
+                        HeadStep::Refused(refusal) => {
+                            phase.start_sending(refusal, false, After::Close)
+                        }
                         // Never from `head_step`, which reads more instead.
                         HeadStep::Incomplete => {}
                     }
@@ -371,7 +381,7 @@ impl<'a, C: Clock> Server<'a, C> {
                         }
                         Some(Received::TimedOut | Received::MakeWay) => {
                             let refusal = self.body_timed_out(buffers, request, true);
-                            *phase = Phase::refuse(refusal, head_only);
+                            phase.start_sending(refusal, head_only, After::Close);
                             continue;
                         }
                         None => {}
@@ -397,12 +407,12 @@ impl<'a, C: Clock> Server<'a, C> {
                     if unanswered.len() == 0 {
                         *unanswered = Unanswered::default();
                     }
-                    *phase = match answer {
+                    match answer {
                         Answer::Ready(prepared, persistence) => {
-                            Phase::send(prepared, head_only, After::from(persistence))
+                            phase.start_sending(prepared, head_only, After::from(persistence));
                         }
-                        Answer::Wait(waiting) => Phase::Wait(waiting),
-                    };
+                        Answer::Wait(waiting) => *phase = Phase::Wait(waiting),
+                    }
                 }
                 Phase::Drain {
                     request,
@@ -425,7 +435,7 @@ impl<'a, C: Clock> Server<'a, C> {
                         Some(Received::TimedOut | Received::MakeWay) => {
                             // Its head was shown to the observer before the drain.
                             let refusal = self.body_timed_out(buffers, request, false);
-                            *phase = Phase::refuse(refusal, head_only);
+                            phase.start_sending(refusal, head_only, After::Close);
                             continue;
                         }
                         None => {}
@@ -449,7 +459,8 @@ impl<'a, C: Clock> Server<'a, C> {
                         head_only,
                         request.persistence,
                     );
-                    *phase = Phase::send(prepared, head_only, After::from(request.persistence));
+                    let then = After::from(request.persistence);
+                    phase.start_sending(prepared, head_only, then);
                 }
                 Phase::Wait(waiting) => match self.wait_step(buffers.response, waiting) {
                     Ok(sending) => *phase = sending,
@@ -552,14 +563,14 @@ impl<'a, C: Clock> Server<'a, C> {
         let admitted = match self.screen(buffers, request, peer) {
             Ok(admitted) => admitted,
             Err(refusal) => {
-                *phase = Phase::refuse(refusal, head_only);
+                phase.start_sending(refusal, head_only, After::Close);
                 return;
             }
         };
         let body_len = match self.body_length(request, buffers) {
             Ok(len) => len,
             Err(refusal) => {
-                *phase = Phase::refuse(refusal, head_only);
+                phase.start_sending(refusal, head_only, After::Close);
                 return;
             }
         };
