@@ -183,16 +183,6 @@ struct Sending<'a> {
 }
 
 impl<'a> Phase<'a> {
-    fn send(prepared: Prepared<'a>, head_only: bool, then: After) -> Self {
-        Phase::Send(Sending {
-            prepared,
-            head_only,
-            begun: false,
-            next: None,
-            then,
-        })
-    }
-
     /// Become sending `refusal`, then closing: what follows on the
     /// connection can no longer be told apart from the refused request.
     // Inline: a name for the call, which left to the compiler cost the
@@ -202,12 +192,19 @@ impl<'a> Phase<'a> {
         self.start_sending(refusal, head_only, After::Close);
     }
 
-    /// Become [`send`](Self::send)ing `prepared`, in place. Out of line:
+    /// Become sending `prepared`, then going on as `then` says, in place
+    /// (a phase is moved by a call to `memcpy`). Out of line:
     /// the machine starts a response in half a dozen places, each a copy
     /// of the making of the phase.
     #[inline(never)]
     fn start_sending(&mut self, prepared: Prepared<'a>, head_only: bool, then: After) {
-        *self = Phase::send(prepared, head_only, then);
+        *self = Phase::Send(Sending {
+            prepared,
+            head_only,
+            begun: false,
+            next: None,
+            then,
+        });
     }
 }
 
@@ -463,10 +460,14 @@ impl<'a, C: Clock> Server<'a, C> {
                     let then = After::from(request.persistence);
                     phase.start_sending(prepared, head_only, then);
                 }
-                Phase::Wait(waiting) => match self.wait_step(buffers.response, waiting) {
-                    Ok(sending) => *phase = sending,
-                    Err(micros) => return Io::Pause(micros),
-                },
+                Phase::Wait(waiting) => {
+                    let head_only = waiting.head_only;
+                    let then = After::from(waiting.persistence);
+                    match self.wait_step(buffers.response, waiting) {
+                        Ok(prepared) => phase.start_sending(prepared, head_only, then),
+                        Err(micros) => return Io::Pause(micros),
+                    }
+                }
                 Phase::Send(sending) => match self.send_step(buffers.response, sending) {
                     Some(io) => return io,
                     None if sending.then == After::Close => return Io::End(Ok(())),
@@ -941,7 +942,7 @@ impl<'a, C: Clock> Server<'a, C> {
     /// superseded), or the usual `202` if it is still under way when the
     /// wait is over.
     #[inline(never)]
-    fn wait_step(&self, response: &mut [u8], waiting: &Waiting<'a>) -> Result<Phase<'a>, u32> {
+    fn wait_step(&self, response: &mut [u8], waiting: &Waiting<'a>) -> Result<Prepared<'a>, u32> {
         let status = match waiting.noun.resource.changes() {
             Some(changes) => match wait_step(
                 changes,
@@ -955,12 +956,7 @@ impl<'a, C: Clock> Server<'a, C> {
             },
             None => None,
         };
-        let prepared = self.waited(response, waiting, status);
-        Ok(Phase::send(
-            prepared,
-            waiting.head_only,
-            After::from(waiting.persistence),
-        ))
+        Ok(self.waited(response, waiting, status))
     }
 
     /// The answer to a change waited for, from where it stands at the end
