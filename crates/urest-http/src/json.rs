@@ -112,12 +112,17 @@ impl<'n> Listing<'n> {
 
     /// Every piece, in order.
     pub(crate) fn pieces(self) -> impl Iterator<Item = Piece> + 'n {
-        let first = if self.wrapped {
+        core::iter::successors(self.first(), move |piece| self.after(*piece))
+    }
+
+    /// The first piece, if there is one: what `pieces().next()` gives,
+    /// without working out the second.
+    pub(crate) fn first(&self) -> Option<Piece> {
+        if self.wrapped {
             Some(Piece::Open)
         } else {
             self.noun_from(0)
-        };
-        core::iter::successors(first, move |piece| self.after(*piece))
+        }
     }
 
     pub(crate) fn after(&self, piece: Piece) -> Option<Piece> {

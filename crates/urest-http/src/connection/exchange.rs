@@ -1011,7 +1011,7 @@ impl<'a, C: Clock> Server<'a, C> {
             } => {
                 if first {
                     if !sending.head_only {
-                        sending.next = listing.pieces().next();
+                        sending.next = listing.first();
                     }
                     let head = Outgoing::Response(0..*head_len);
                     return Some(self.write(head, sending.head_only));
