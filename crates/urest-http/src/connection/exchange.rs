@@ -356,8 +356,8 @@ impl<'a, C: Clock> Server<'a, C> {
                     match self.head_step(buffers, unanswered, *waiting_since, since, slot, received)
                     {
                         HeadStep::Next(io) => return io,
-                        HeadStep::Found(mut request) => {
-                            self.begin(buffers, unanswered, &mut request, *peer, slot, phase);
+                        HeadStep::Found(ref mut request) => {
+                            self.begin(buffers, unanswered, request, *peer, slot, phase);
                         }
                         HeadStep::Refused(refusal) => phase.start_refusing(refusal, false),
                         // Never from `head_step`, which reads more instead.
