@@ -496,14 +496,18 @@ fn bearer(value: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
 }
 
+/// A refusal of `problem`, with `headers`. Out of line: the problem is
+/// moved into the verdict here, once, rather than at each refusal.
+#[inline(never)]
+fn refuse<'a>(problem: Problem, headers: AccessHeaders<'a>) -> Verdict<'a> {
+    Verdict::Refuse(Refused { problem, headers })
+}
+
 impl<'a> Access<'a> {
     fn decide(&'a self, head: &Head<'_>, peer: Option<IpAddr>, now: Instant) -> Verdict<'a> {
         let mut headers = AccessHeaders {
             vary_origin: !self.origins.is_empty(),
             ..AccessHeaders::default()
-        };
-        let refuse = |problem: Problem, headers: AccessHeaders<'a>| {
-            Verdict::Refuse(Refused { problem, headers })
         };
 
         // 1. DNS rebinding: the name the request was sent to.

@@ -8,13 +8,12 @@
 
 use urest_core::attributes::{Access, AttributeSpec, Attributes, Kind};
 use urest_core::controller::{ChangeStatus, Changes};
-use urest_core::decimal::Fixed;
+use urest_core::decimal::{digit_count, Fixed};
 use urest_core::json::JsonWriter;
 use urest_core::ramp::Level;
 use urest_core::time::Instant;
 
 use crate::coordination::Coordinate;
-use crate::digits::Digits;
 use crate::response::{allow_for, Bounds};
 use crate::Noun;
 
@@ -113,12 +112,17 @@ impl<'n> Listing<'n> {
 
     /// Every piece, in order.
     pub(crate) fn pieces(self) -> impl Iterator<Item = Piece> + 'n {
-        let first = if self.wrapped {
+        core::iter::successors(self.first(), move |piece| self.after(*piece))
+    }
+
+    /// The first piece, if there is one: what `pieces().next()` gives,
+    /// without working out the second.
+    pub(crate) fn first(&self) -> Option<Piece> {
+        if self.wrapped {
             Some(Piece::Open)
         } else {
             self.noun_from(0)
-        };
-        core::iter::successors(first, move |piece| self.after(*piece))
+        }
     }
 
     pub(crate) fn after(&self, piece: Piece) -> Option<Piece> {
@@ -186,14 +190,13 @@ impl<'n> Listing<'n> {
                         .coordination
                         .lock_info(index, locks.now)
                         .map_or(0, |info| millis_until(info.expires_at, locks.now));
-                    let left = u32::try_from(left).unwrap_or(u32::MAX);
-                    let digits = Digits::new(u64::from(left));
+                    let left = left.min(u64::from(u32::MAX));
                     writer.raw(br#","lock_expires_in_ms":"#);
-                    let pad = LOCK_WIDTH.saturating_sub(digits.as_bytes().len());
+                    let pad = LOCK_WIDTH.saturating_sub(digit_count(left));
                     for _ in 0..pad {
                         writer.raw(b" ");
                     }
-                    writer.raw(digits.as_bytes());
+                    writer.unsigned(left);
                 }
                 writer.raw(br#","attributes":["#);
             }

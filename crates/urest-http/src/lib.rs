@@ -112,7 +112,6 @@ mod config;
 mod connection;
 #[cfg_attr(not(feature = "coordination"), allow(dead_code))]
 mod coordination;
-mod digits;
 mod dispatch;
 mod error;
 mod etag;

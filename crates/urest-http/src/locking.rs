@@ -178,13 +178,17 @@ impl<'a, C: Clock> Server<'a, C> {
                 }
             }
             Method::Delete => {
-                let Some(token) = token else {
-                    return Reply::Problem(match coordination.permit(index, None, now) {
-                        Err(refused) => refused_problem(&refused, noun, request),
-                        Ok(()) => refused_problem(&Refused::NotLocked, noun, request),
-                    });
+                // Without a token, what the rules make of the client stands
+                // in for the release: at best, that it holds no lock. One
+                // refusal for both, so the problem is made in one place.
+                let released = match token {
+                    Some(token) => coordination.release(index, &token, now),
+                    None => Err(coordination
+                        .permit(index, None, now)
+                        .err()
+                        .unwrap_or(Refused::NotLocked)),
                 };
-                match coordination.release(index, &token, now) {
+                match released {
                     Ok(()) => Reply::NoContent,
                     Err(refused) => Reply::Problem(refused_problem(&refused, noun, request)),
                 }

@@ -16,10 +16,9 @@ use crate::access::{
     AccessHeaders, EXPOSED_HEADERS, PREFLIGHT_HEADERS, PREFLIGHT_MAX_AGE, PREFLIGHT_METHODS,
 };
 use crate::buffers::RESPONSE_HEAD_ROOM;
-use crate::digits::Digits;
 use crate::etag;
 use crate::json::{
-    self, millis_up, AcceptedBody, ChangeBody, ChangesBody, IndexLocks, Listing, LockBody,
+    self, millis_until, AcceptedBody, ChangeBody, ChangesBody, IndexLocks, Listing, LockBody,
     Overflow, ProblemBody,
 };
 use crate::Noun;
@@ -244,7 +243,19 @@ impl Piece for str {
 impl Piece for u64 {
     #[inline(never)]
     fn add_to(&self, detail: &mut Detail) {
-        push_cut(detail, Digits::new(*self).as_str());
+        // Written by the response head's writer of digits: one copy of the
+        // writing in the firmware, not two.
+        let mut digits = [0; 20];
+        let mut sink = Sink {
+            out: &mut digits,
+            len: 0,
+            counting: false,
+            overflow: false,
+        };
+        sink.put_decimal(*self);
+        let len = sink.len;
+        let text = digits.get(..len).unwrap_or_default();
+        push_cut(detail, core::str::from_utf8(text).unwrap_or(""));
     }
 }
 
@@ -573,6 +584,8 @@ impl<'n> Reply<'n> {
         match self {
             Reply::State(state, note) => Extra::Etag(Validator::of_attributes(state).0, *note),
             Reply::NotModified { etag } => Extra::Etag(*etag, StateNote::Plain),
+            // Only coordination makes these (see `ResponseHead::emit`).
+            Reply::Lock { .. } if !cfg!(feature = "coordination") => Extra::None,
             Reply::Lock {
                 noun,
                 token,
@@ -621,7 +634,7 @@ impl<'n> Reply<'n> {
                 &LockBody {
                     token: Some(token.to_hex().as_str()),
                     owner: &info.owner,
-                    expires_in_ms: millis_up(info.remaining(*now)),
+                    expires_in_ms: millis_until(info.expires_at, *now),
                 },
                 out,
             ),
@@ -629,7 +642,7 @@ impl<'n> Reply<'n> {
                 &LockBody {
                     token: None,
                     owner: &info.owner,
-                    expires_in_ms: millis_up(info.remaining(*now)),
+                    expires_in_ms: millis_until(info.expires_at, *now),
                 },
                 out,
             ),
@@ -725,7 +738,7 @@ pub(crate) struct LockShown {
 impl LockShown {
     pub(crate) fn new(info: &LockInfo, now: Instant) -> LockShown {
         LockShown {
-            expires_in_ms: u32::try_from(millis_up(info.remaining(now))).unwrap_or(u32::MAX),
+            expires_in_ms: u32::try_from(millis_until(info.expires_at, now)).unwrap_or(u32::MAX),
         }
     }
 }
@@ -963,7 +976,12 @@ fn put_etag(w: &mut Sink<'_>, etag: u64) {
 fn put_segment(w: &mut Sink<'_>, segment: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &byte in segment.as_bytes() {
-        let plain = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&byte);
+        // `&'()*+,-.` are one run of ASCII.
+        let plain = byte.is_ascii_alphanumeric()
+            || matches!(
+                byte,
+                b'!' | b'$' | b'&'..=b'.' | b':' | b';' | b'=' | b'@' | b'_' | b'~'
+            );
         if plain {
             w.put(&[byte]);
         } else {
@@ -1339,7 +1357,7 @@ mod tests {
         let mut power = 1u64;
         for _ in 0..20 {
             for number in [power - 1, power, power + 1, u64::MAX] {
-                let digits = Digits::new(number);
+                let digits = number.to_string();
                 let mut out = [0u8; 24];
                 let mut sink = Sink {
                     out: &mut out,

@@ -67,21 +67,22 @@ fn route_in_general<'n>(target: &[u8], nouns: &'n [Noun<'n>]) -> Route<'n> {
     if let Some(noun) = nouns.iter().find(|noun| names_match(trimmed, noun.name)) {
         return Route::Noun(noun);
     }
-    let mut segments = trimmed.splitn(3, |&byte| byte == b'/');
-    let name = segments.next().unwrap_or_default();
+    // The whole path was tried above: only a path with a part below the
+    // noun's name is left.
+    let Some(slash) = trimmed.iter().position(|&byte| byte == b'/') else {
+        return Route::Unknown;
+    };
+    let (name, below) = trimmed.split_at(slash);
     let Some(noun) = nouns.iter().find(|noun| names_match(name, noun.name)) else {
         return Route::Unknown;
     };
-    match (segments.next(), segments.next()) {
-        // The whole path was tried above.
-        (None, _) => Route::Unknown,
-        (Some(b"changes"), None) => Route::Changes { noun },
-        (Some(b"lock"), None) => Route::Lock { noun },
-        (Some(b"changes"), Some(ticket)) => match parse_ticket(ticket) {
+    match below {
+        b"/changes" => Route::Changes { noun },
+        b"/lock" => Route::Lock { noun },
+        _ => match below.strip_prefix(b"/changes/").and_then(parse_ticket) {
             Some(ticket) => Route::Change { noun, ticket },
             None => Route::Unknown,
         },
-        _ => Route::Unknown,
     }
 }
 

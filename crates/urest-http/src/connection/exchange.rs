@@ -183,20 +183,28 @@ struct Sending<'a> {
 }
 
 impl<'a> Phase<'a> {
-    fn send(prepared: Prepared<'a>, head_only: bool, then: After) -> Self {
-        Phase::Send(Sending {
+    /// Become sending `refusal`, then closing: what follows on the
+    /// connection can no longer be told apart from the refused request.
+    // Inline: a name for the call, which left to the compiler cost the
+    // common path three instructions on the host.
+    #[inline(always)]
+    fn start_refusing(&mut self, refusal: Prepared<'a>, head_only: bool) {
+        self.start_sending(refusal, head_only, After::Close);
+    }
+
+    /// Become sending `prepared`, then going on as `then` says, in place
+    /// (a phase is moved by a call to `memcpy`). Out of line:
+    /// the machine starts a response in half a dozen places, each a copy
+    /// of the making of the phase.
+    #[inline(never)]
+    fn start_sending(&mut self, prepared: Prepared<'a>, head_only: bool, then: After) {
+        *self = Phase::Send(Sending {
             prepared,
             head_only,
             begun: false,
             next: None,
             then,
-        })
-    }
-
-    /// Send `refusal`, then close: what follows on the connection can no
-    /// longer be told apart from the refused request.
-    fn refuse(refusal: Prepared<'a>, head_only: bool) -> Self {
-        Phase::send(refusal, head_only, After::Close)
+        });
     }
 }
 
@@ -217,6 +225,7 @@ impl After {
 }
 
 /// A request whose head is in, before its body is read.
+#[derive(Clone)]
 struct Started {
     framing: Framing,
     /// When its first byte was seen (or, if it was pipelined, when its turn came).
@@ -291,12 +300,8 @@ enum HeadStep<'n> {
     Found(Started),
     /// A head that can never be valid, or one that did not arrive in time.
     Refused(Prepared<'n>),
-}
-
-/// What the bytes received so far hold.
-enum HeadSearch<'n> {
-    Found(Started),
-    Refused(Prepared<'n>),
+    /// Not enough of a head yet: only [`Server::look_for_head`] says this,
+    /// and the head phase then reads more.
     Incomplete,
 }
 
@@ -351,10 +356,12 @@ impl<'a, C: Clock> Server<'a, C> {
                     match self.head_step(buffers, unanswered, *waiting_since, since, slot, received)
                     {
                         HeadStep::Next(io) => return io,
-                        HeadStep::Found(request) => {
-                            *phase = self.begin(buffers, unanswered, request, *peer, slot);
+                        HeadStep::Found(ref mut request) => {
+                            self.begin(buffers, unanswered, request, *peer, slot, phase);
                         }
-                        HeadStep::Refused(refusal) => *phase = Phase::refuse(refusal, false),
+                        HeadStep::Refused(refusal) => phase.start_refusing(refusal, false),
+                        // Never from `head_step`, which reads more instead.
+                        HeadStep::Incomplete => {}
                     }
                 }
                 Phase::Body {
@@ -372,7 +379,7 @@ impl<'a, C: Clock> Server<'a, C> {
                         }
                         Some(Received::TimedOut | Received::MakeWay) => {
                             let refusal = self.body_timed_out(buffers, request, true);
-                            *phase = Phase::refuse(refusal, head_only);
+                            phase.start_refusing(refusal, head_only);
                             continue;
                         }
                         None => {}
@@ -398,12 +405,12 @@ impl<'a, C: Clock> Server<'a, C> {
                     if unanswered.len() == 0 {
                         *unanswered = Unanswered::default();
                     }
-                    *phase = match answer {
+                    match answer {
                         Answer::Ready(prepared, persistence) => {
-                            Phase::send(prepared, head_only, After::from(persistence))
+                            phase.start_sending(prepared, head_only, After::from(persistence));
                         }
-                        Answer::Wait(waiting) => Phase::Wait(waiting),
-                    };
+                        Answer::Wait(waiting) => *phase = Phase::Wait(waiting),
+                    }
                 }
                 Phase::Drain {
                     request,
@@ -426,7 +433,7 @@ impl<'a, C: Clock> Server<'a, C> {
                         Some(Received::TimedOut | Received::MakeWay) => {
                             // Its head was shown to the observer before the drain.
                             let refusal = self.body_timed_out(buffers, request, false);
-                            *phase = Phase::refuse(refusal, head_only);
+                            phase.start_refusing(refusal, head_only);
                             continue;
                         }
                         None => {}
@@ -450,12 +457,17 @@ impl<'a, C: Clock> Server<'a, C> {
                         head_only,
                         request.persistence,
                     );
-                    *phase = Phase::send(prepared, head_only, After::from(request.persistence));
+                    let then = After::from(request.persistence);
+                    phase.start_sending(prepared, head_only, then);
                 }
-                Phase::Wait(waiting) => match self.wait_step(buffers.response, waiting) {
-                    Ok(sending) => *phase = sending,
-                    Err(micros) => return Io::Pause(micros),
-                },
+                Phase::Wait(waiting) => {
+                    let head_only = waiting.head_only;
+                    let then = After::from(waiting.persistence);
+                    match self.wait_step(buffers.response, waiting) {
+                        Ok(prepared) => phase.start_sending(prepared, head_only, then),
+                        Err(micros) => return Io::Pause(micros),
+                    }
+                }
                 Phase::Send(sending) => match self.send_step(buffers.response, sending) {
                     Some(io) => return io,
                     None if sending.then == After::Close => return Io::End(Ok(())),
@@ -502,9 +514,8 @@ impl<'a, C: Clock> Server<'a, C> {
         }
         let since_or_now = since.unwrap_or(waiting_since);
         match self.look_for_head(buffers, unanswered, since_or_now) {
-            HeadSearch::Found(request) => return HeadStep::Found(request),
-            HeadSearch::Refused(refusal) => return HeadStep::Refused(refusal),
-            HeadSearch::Incomplete => {}
+            HeadStep::Incomplete => {}
+            found_or_refused => return found_or_refused,
         }
         let deadline = match *since {
             Some(since) => later(since, self.config.head_allowance()),
@@ -524,16 +535,18 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     /// A request whose head is in: screened, framed, and then its body
-    /// read, drained or refused.
+    /// read, drained or refused, the phase for that written in `phase`
+    /// (not returned: a phase is moved by a call to `memcpy`).
     #[inline]
     fn begin(
         &self,
         buffers: &mut Buffers<'_>,
         unanswered: &mut Unanswered,
-        mut request: Started,
+        request: &mut Started,
         peer: Option<IpAddr>,
         slot: &dyn SlotReport,
-    ) -> Phase<'a> {
+        phase: &mut Phase<'a>,
+    ) {
         // The rest of a request that has not arrived whole is read after
         // it, with all the room the buffer has. The head's spans count
         // from its start, so they hold wherever it lies.
@@ -549,24 +562,32 @@ impl<'a, C: Clock> Server<'a, C> {
             request.persistence = Persistence::Close;
         }
         let head_only = request.head_only();
-        let admitted = match self.screen(buffers, &request, peer) {
+        let admitted = match self.screen(buffers, request, peer) {
             Ok(admitted) => admitted,
-            Err(refusal) => return Phase::refuse(refusal, head_only),
+            Err(refusal) => {
+                phase.start_refusing(refusal, head_only);
+                return;
+            }
         };
-        let body_len = match self.body_length(&request, buffers) {
+        let body_len = match self.body_length(request, buffers) {
             Ok(len) => len,
-            Err(refusal) => return Phase::refuse(refusal, head_only),
+            Err(refusal) => {
+                phase.start_refusing(refusal, head_only);
+                return;
+            }
         };
         let room = buffers.request.len().saturating_sub(request.at);
         match request.framing.head_len.checked_add(body_len) {
-            Some(needed) if needed <= room => Phase::Body {
-                go_ahead: filled < needed && request.framing.expects_continue,
-                request,
-                admitted,
-                filled,
-                needed,
-            },
-            _ => self.refuse_large_body(buffers, filled, request, body_len),
+            Some(needed) if needed <= room => {
+                *phase = Phase::Body {
+                    go_ahead: filled < needed && request.framing.expects_continue,
+                    request: request.clone(),
+                    admitted,
+                    filled,
+                    needed,
+                };
+            }
+            _ => self.refuse_large_body(buffers, filled, request, body_len, phase),
         }
     }
 
@@ -665,14 +686,17 @@ impl<'a, C: Clock> Server<'a, C> {
     }
 
     /// Whether the unanswered bytes of the request buffer hold a whole
-    /// head, one that can never be valid, or not enough yet.
+    /// head ([`HeadStep::Found`]), one that can never be valid
+    /// ([`HeadStep::Refused`]), or not enough yet. In the terms
+    /// of the head phase, so that a head found is built where the phase
+    /// takes it, not moved there.
     #[inline(never)]
     fn look_for_head(
         &self,
         buffers: &mut Buffers<'_>,
         unanswered: &Unanswered,
         since: Instant,
-    ) -> HeadSearch<'a> {
+    ) -> HeadStep<'a> {
         let received = buffers
             .request
             .get(unanswered.start..unanswered.end)
@@ -684,7 +708,7 @@ impl<'a, C: Clock> Server<'a, C> {
                     (true, 0) => Persistence::KeepAliveConfirmed,
                     (true, _) => Persistence::KeepAlive,
                 };
-                HeadSearch::Found(Started {
+                HeadStep::Found(Started {
                     framing,
                     since,
                     persistence,
@@ -693,9 +717,9 @@ impl<'a, C: Clock> Server<'a, C> {
             }
             // A head is too long only once it fills the whole buffer.
             Examined::Partial if unanswered.start > 0 || unanswered.end < buffers.request.len() => {
-                HeadSearch::Incomplete
+                HeadStep::Incomplete
             }
-            refused => HeadSearch::Refused(self.refuse_head(refused, buffers)),
+            refused => HeadStep::Refused(self.refuse_head(refused, buffers)),
         }
     }
 
@@ -738,9 +762,10 @@ impl<'a, C: Clock> Server<'a, C> {
         &self,
         buffers: &mut Buffers<'_>,
         filled: usize,
-        request: Started,
+        request: &Started,
         body_len: usize,
-    ) -> Phase<'a> {
+        phase: &mut Phase<'a>,
+    ) {
         let head_len = request.framing.head_len;
         let head_only = request.head_only();
         let arrived = filled.saturating_sub(head_len);
@@ -751,8 +776,9 @@ impl<'a, C: Clock> Server<'a, C> {
         let waiting_for_go_ahead = request.framing.expects_continue && arrived == 0;
         if waiting_for_go_ahead || unread > MAX_DRAIN {
             let refusal =
-                self.refuse_started(buffers, &request, too_large(buffers, &request, body_len));
-            return Phase::refuse(refusal, head_only);
+                self.refuse_started(buffers, request, too_large(buffers, request, body_len));
+            phase.start_refusing(refusal, head_only);
+            return;
         }
         self.observe_head(request.head(buffers.request));
         let room = buffers
@@ -761,13 +787,13 @@ impl<'a, C: Clock> Server<'a, C> {
             .saturating_sub(request.at.saturating_add(head_len));
         // The request is refused whole: its bytes make room for the rest of
         // its body, and what follows the body is the next request.
-        Phase::Drain {
-            request,
+        *phase = Phase::Drain {
+            request: request.clone(),
             unread,
             filled: 0,
             room,
             body_len,
-        }
+        };
     }
 
     /// The `408` for a request whose head is in and whose body did not
@@ -916,7 +942,7 @@ impl<'a, C: Clock> Server<'a, C> {
     /// superseded), or the usual `202` if it is still under way when the
     /// wait is over.
     #[inline(never)]
-    fn wait_step(&self, response: &mut [u8], waiting: &Waiting<'a>) -> Result<Phase<'a>, u32> {
+    fn wait_step(&self, response: &mut [u8], waiting: &Waiting<'a>) -> Result<Prepared<'a>, u32> {
         let status = match waiting.noun.resource.changes() {
             Some(changes) => match wait_step(
                 changes,
@@ -930,12 +956,7 @@ impl<'a, C: Clock> Server<'a, C> {
             },
             None => None,
         };
-        let prepared = self.waited(response, waiting, status);
-        Ok(Phase::send(
-            prepared,
-            waiting.head_only,
-            After::from(waiting.persistence),
-        ))
+        Ok(self.waited(response, waiting, status))
     }
 
     /// The answer to a change waited for, from where it stands at the end
@@ -973,7 +994,9 @@ impl<'a, C: Clock> Server<'a, C> {
                 if first {
                     return Some(self.write(Outgoing::Response(sent.clone()), true));
                 }
-                if *secret {
+                // Only coordination hands out lock tokens: saying so leaves
+                // the scrubbing out of the firmware without it.
+                if cfg!(feature = "coordination") && *secret {
                     // Observers log what they see: they never see a token,
                     // and it does not linger in the buffer either.
                     scrub_lock_token(response.get_mut(sent.clone()).unwrap_or_default());
@@ -988,7 +1011,7 @@ impl<'a, C: Clock> Server<'a, C> {
             } => {
                 if first {
                     if !sending.head_only {
-                        sending.next = listing.pieces().next();
+                        sending.next = listing.first();
                     }
                     let head = Outgoing::Response(0..*head_len);
                     return Some(self.write(head, sending.head_only));
@@ -1095,8 +1118,9 @@ impl<'a, C: Clock> Server<'a, C> {
                 let len = listing.write_piece(piece, response)?;
                 Ok::<_, Overflow>(total.saturating_add(len))
             });
-            let head = body_len.map(|body_len| reply.head_with(body_len, persistence, access));
-            if let Ok(head_len) = head.and_then(|head| head.write(response)) {
+            let head_len = body_len
+                .and_then(|body_len| write_head(reply, body_len, persistence, access, response));
+            if let Ok(head_len) = head_len {
                 return Prepared::Pieces {
                     listing,
                     head_len,
@@ -1127,6 +1151,23 @@ impl<'a, C: Clock> Server<'a, C> {
             Err(Overflow) => Prepared::Unsendable,
         }
     }
+}
+
+/// Write the head of `reply`, with a body of `body_len` bytes, at the start
+/// of `response`, for a listing sent in pieces. Out of line: made in
+/// `prepare_with` itself, the head was a second inlined copy of what
+/// `compose_with` makes, and took a hundred bytes more.
+#[inline(never)]
+fn write_head(
+    reply: &Reply<'_>,
+    body_len: usize,
+    persistence: Persistence,
+    access: AccessHeaders<'_>,
+    response: &mut [u8],
+) -> Result<usize, Overflow> {
+    reply
+        .head_with(body_len, persistence, access)
+        .write(response)
 }
 
 /// Tell `observer` of the request whose head and body these are, the head
