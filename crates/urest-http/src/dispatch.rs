@@ -58,6 +58,10 @@ impl Incoming<'_> {
 impl<'a, C: Clock> Server<'a, C> {
     /// Answer one request. `scratch` unescapes JSON strings of the body.
     pub(crate) fn dispatch(&self, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
+        // One instant per request, so the verb and the state it reports
+        // agree; read once here for every route that needs it, where a
+        // read in each was a copy of the clock's code per route.
+        let now = self.clock.now();
         match route(request.target_bytes(), self.nouns) {
             Route::Index => match request.framing.method {
                 Method::Get | Method::Head => Reply::Index(self.index_locks()),
@@ -77,13 +81,10 @@ impl<'a, C: Clock> Server<'a, C> {
                 request.target(),
                 "\"; GET / lists the nouns"
             )),
-            Route::Noun(noun) => self.on_noun(noun, request, scratch),
+            Route::Noun(noun) => self.on_noun(noun, request, scratch, now),
             Route::Changes { noun } => match request.framing.method {
                 Method::Get | Method::Head => match noun.resource.changes() {
-                    Some(_) => Reply::Changes {
-                        noun,
-                        now: self.clock.now(),
-                    },
+                    Some(_) => Reply::Changes { noun, now },
                     None => Reply::Problem(keeps_no_changes(noun)),
                 },
                 Method::Options => Reply::Options {
@@ -91,18 +92,23 @@ impl<'a, C: Clock> Server<'a, C> {
                 },
                 _ => Reply::Problem(not_allowed(request, ALLOW_CHANGES)),
             },
-            Route::Change { noun, ticket } => self.on_change(noun, ticket, request),
+            Route::Change { noun, ticket } => self.on_change(noun, ticket, request, now),
             Route::Lock { noun } => self.on_lock(noun, request, scratch),
         }
     }
 
     /// `/{noun}/changes/{ticket}`: look a change up, or cancel it.
     #[inline(never)]
-    fn on_change(&self, noun: &'a Noun<'a>, ticket: u32, request: &Incoming<'_>) -> Reply<'a> {
+    fn on_change(
+        &self,
+        noun: &'a Noun<'a>,
+        ticket: u32,
+        request: &Incoming<'_>,
+        now: Instant,
+    ) -> Reply<'a> {
         let Some(changes) = noun.resource.changes() else {
             return Reply::Problem(keeps_no_changes(noun));
         };
-        let now = self.clock.now();
         let number = Ticket::from_number(ticket);
         // A change looked up and not found is refused as one that cannot
         // be cancelled because it is unknown: one refusal, built once.
@@ -187,15 +193,19 @@ impl<'a, C: Clock> Server<'a, C> {
         Some(Reply::Problem(Problem::saying(412, failed)))
     }
 
-    fn on_noun(&self, noun: &'a Noun<'a>, request: &Incoming<'_>, scratch: &mut [u8]) -> Reply<'a> {
+    fn on_noun(
+        &self,
+        noun: &'a Noun<'a>,
+        request: &Incoming<'_>,
+        scratch: &mut [u8],
+        now: Instant,
+    ) -> Reply<'a> {
         let resource = noun.resource;
         // Once per request: a noun may take a lock to describe itself.
         let description = resource.describe();
         if !supports(description.verbs, request.framing.method) {
             return Reply::Problem(not_allowed(request, allow_for(description.verbs)));
         }
-        // One instant per request, so the verb and the state it reports agree.
-        let now = self.clock.now();
         if request.framing.method == Method::Options {
             return Reply::Description(noun);
         }
