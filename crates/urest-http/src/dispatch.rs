@@ -343,12 +343,7 @@ fn replayed(resource: &dyn Resource, outcome: Outcome, now: Instant) -> Outcome 
         Some(change) => Outcome::Accepted {
             ticket,
             position: change.position,
-            // `now + change.eta(now)`, without a `Duration` made and added
-            // back (64-bit divisions and multiplications on a Cortex-M0).
-            completes_at: match change.status.is_finished() {
-                true => now,
-                false => change.completes_at.max(now),
-            },
+            completes_at: change.expected_at(now),
         },
         None => Outcome::Accepted {
             ticket,

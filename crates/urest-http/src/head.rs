@@ -1039,26 +1039,30 @@ mod tests {
         let tokens: std::vec::Vec<u8> = (0..=255u8)
             .filter(|&byte| ByteClass::TOKEN.holds(byte))
             .collect();
-        for lower in [
-            &b"expect"[..],
-            b"if-match",
-            b"content-type",
-            b"idempotency-key",
-            b"transfer-encoding",
-        ] {
-            assert!(is_name(lower, lower));
-            assert!(is_name(&lower.to_ascii_uppercase(), lower));
-            assert!(!is_name(&lower[1..], lower));
-            for at in 0..lower.len() {
-                for &byte in &tokens {
-                    let mut name = lower.to_vec();
-                    name[at] = byte;
-                    assert_eq!(
-                        is_name(&name, lower),
-                        name.eq_ignore_ascii_case(lower),
-                        "{:?}",
-                        std::string::String::from_utf8_lossy(&name)
-                    );
+        // The word-wise comparison of the framing headers and the
+        // byte-wise one of the rarer headers alike.
+        for compare in [is_name, is_rarer_name] {
+            for lower in [
+                &b"expect"[..],
+                b"if-match",
+                b"content-type",
+                b"idempotency-key",
+                b"transfer-encoding",
+            ] {
+                assert!(compare(lower, lower));
+                assert!(compare(&lower.to_ascii_uppercase(), lower));
+                assert!(!compare(&lower[1..], lower));
+                for at in 0..lower.len() {
+                    for &byte in &tokens {
+                        let mut name = lower.to_vec();
+                        name[at] = byte;
+                        assert_eq!(
+                            compare(&name, lower),
+                            name.eq_ignore_ascii_case(lower),
+                            "{:?}",
+                            std::string::String::from_utf8_lossy(&name)
+                        );
+                    }
                 }
             }
         }

@@ -309,11 +309,7 @@ impl ChangeBody {
             ticket: change.ticket.number(),
             status: change.status.name(),
             position: change.position,
-            // `change.eta(now)` in milliseconds, rounded up.
-            eta_ms: match change.status.is_finished() {
-                true => 0,
-                false => millis_until(change.completes_at, now),
-            },
+            eta_ms: millis_until(change.expected_at(now), now),
             target: change.target,
         }
     }

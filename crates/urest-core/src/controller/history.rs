@@ -111,10 +111,37 @@ impl ChangeStatus {
     /// Time from `now` until the change is expected to complete (zero once
     /// finished): the `eta_ms` a client sees.
     pub fn eta(&self, now: Instant) -> Duration {
+        self.expected_at(now).duration_since(now)
+    }
+
+    /// When, seen from `now`, the change is expected to complete: `now`
+    /// once it is finished or overdue. [`eta`](Self::eta) as an instant,
+    /// for a caller that wants it in milliseconds or as a time without a
+    /// `Duration` made (a 64-bit division on a Cortex-M0).
+    ///
+    /// ```
+    /// use urest_core::controller::{ChangeStatus, Status, Ticket};
+    /// use urest_core::time::Instant;
+    ///
+    /// let mut change = ChangeStatus {
+    ///     ticket: Ticket::from_number(1),
+    ///     status: Status::Running,
+    ///     target: 0,
+    ///     position: 0,
+    ///     accepted_at: Instant::ZERO,
+    ///     completes_at: Instant::from_millis(3_000),
+    /// };
+    /// let now = Instant::from_millis(1_000);
+    /// assert_eq!(change.expected_at(now), Instant::from_millis(3_000));
+    /// change.status = Status::Cancelled;
+    /// assert_eq!(change.expected_at(now), now);
+    /// ```
+    #[inline]
+    pub fn expected_at(&self, now: Instant) -> Instant {
         if self.status.is_finished() {
-            return Duration::ZERO;
+            return now;
         }
-        self.completes_at.duration_since(now)
+        self.completes_at.max(now)
     }
 }
 
