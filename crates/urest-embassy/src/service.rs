@@ -25,7 +25,7 @@ use {
 };
 
 use crate::clock::{socket_timeout, EmbassyClock};
-use crate::logging::{debug, debug_log, info, warning};
+use crate::logging::{debug_log, info, warning};
 use crate::slots::{LastRequest, Occupancy, SlotGate, MAX_SLOTS};
 
 /// The port a [`Service`] listens on unless told otherwise.
@@ -348,14 +348,11 @@ impl<'a> Service<'a> {
             let mut socket = TcpSocket::new(stack, &mut receive, &mut transmit);
             socket.set_timeout(Some(silence));
             if let Err(error) = socket.accept(self.port.get()).await {
-                warning!("urest: accepting a connection failed: {:?}", debug(&error));
+                warning!("urest: accepting a connection failed: {:?}", error);
                 continue;
             }
             let slot = self.gate.occupy(index);
-            debug_log!(
-                "urest: connection from {:?}",
-                debug(&socket.remote_endpoint())
-            );
+            debug_log!("urest: connection from {:?}", socket.remote_endpoint());
             let mut buffers = Buffers::new(&mut request, &mut response);
             let peer = socket.remote_endpoint().map(|peer| peer.addr.into());
             if let Err(error) = self
@@ -363,7 +360,7 @@ impl<'a> Service<'a> {
                 .serve_in(peer, &mut socket, &mut Delay, &mut buffers, &slot)
                 .await
             {
-                debug_log!("urest: connection ended: {:?}", debug(&error));
+                debug_log!("urest: connection ended: {:?}", error);
             }
             // The connection is served: the slot's capacity is free for a
             // waiting client while this socket closes, which can take as
@@ -421,7 +418,7 @@ impl<'a> Service<'a> {
             let peer = socket.remote_endpoint().map(|peer| peer.addr.into());
             debug_log!(
                 "urest: all slots busy, {:?} waits",
-                debug(&socket.remote_endpoint())
+                socket.remote_endpoint()
             );
             let slot_freed = match self.gate.arrive() {
                 Admission::Serve(_) => true,
@@ -438,12 +435,12 @@ impl<'a> Service<'a> {
                     .serve_in(peer, &mut socket, &mut Delay, &mut buffers, &LastRequest)
                     .await
                 {
-                    debug_log!("urest: connection ended: {:?}", debug(&error));
+                    debug_log!("urest: connection ended: {:?}", error);
                 }
             } else {
                 info!(
                     "urest: {:?} waited too long for a slot; answering 503",
-                    debug(&socket.remote_endpoint())
+                    socket.remote_endpoint()
                 );
                 answer_unavailable(&mut socket, &mut response).await;
             }

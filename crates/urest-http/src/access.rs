@@ -490,9 +490,12 @@ fn changes(method: Method) -> bool {
 /// The secret of an `Authorization: Bearer <secret>` value, or `None` for
 /// another scheme or an empty token.
 fn bearer(value: &str) -> Option<&str> {
-    let value = value.trim();
+    // ASCII trimming, here and wherever a header value is trimmed: HTTP's
+    // optional whitespace is spaces and tabs, never Unicode's wider set
+    // (a no-break space is part of a value, not around it).
+    let value = value.trim_ascii();
     let (scheme, rest) = value.split_once([' ', '\t'])?;
-    let secret = rest.trim();
+    let secret = rest.trim_ascii();
     (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
 }
 
@@ -554,7 +557,7 @@ impl<'a> Access<'a> {
             let own = head
                 .value("host")
                 .or(authority)
-                .is_some_and(|host| is_own_origin(origin, host.trim()));
+                .is_some_and(|host| is_own_origin(origin, host.trim_ascii()));
             if !own {
                 return refuse(cross_origin(origin), headers);
             }
@@ -747,6 +750,9 @@ mod tests {
         assert_eq!(bearer("Bearer"), None);
         assert_eq!(bearer("Bearer "), None);
         assert_eq!(bearer(""), None);
+        // Only spaces and tabs surround a value: a no-break space is part
+        // of the token (which then matches no secret).
+        assert_eq!(bearer("Bearer abc\u{a0}"), Some("abc\u{a0}"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use core::fmt;
 /// assert_eq!(error.to_string(), "connection failed: \"reset by peer\"");
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ConnectionError<E> {
     /// The stream reported an error.
     Io(E),
