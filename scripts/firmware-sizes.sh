@@ -8,8 +8,15 @@
 # RAM); static RAM = data + bss. Stacks and the heap-free task pools are in
 # bss; the stack itself is what RAM is left.
 #
-# Needs llvm-size: from rustup's llvm-tools component (installed here if
-# missing), or llvm-size / arm-none-eabi-size on the PATH.
+# The last column names the `core::fmt` functions a firmware has and its
+# baseline lacks, with their bytes: formatting that urest brings in. A
+# firmware that logs through defmt should need none; the boards' panic
+# handler (panic-probe with print-defmt) prints panic messages, so a panic
+# reachable in urest's code links the formatting its message needs (the
+# size probe, with panic-halt, cannot show this).
+#
+# Needs llvm-size and llvm-nm: from rustup's llvm-tools component (installed
+# here if missing), or llvm-size / arm-none-eabi-size and nm on the PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -27,6 +34,14 @@ for tool in "$sysroot_size" llvm-size arm-none-eabi-size; do
   fi
 done
 [[ -n "$size_tool" ]] || { echo "no llvm-size found" >&2; exit 1; }
+nm_tool=""
+for tool in "$(dirname "$sysroot_size")/llvm-nm" llvm-nm arm-none-eabi-nm nm; do
+  if command -v "$tool" >/dev/null 2>&1; then
+    nm_tool="$tool"
+    break
+  fi
+done
+[[ -n "$nm_tool" ]] || { echo "no llvm-nm or nm found" >&2; exit 1; }
 
 # firmware folder, target, binary name
 boards=(
@@ -51,19 +66,47 @@ sizes() {
   "$size_tool" "$1" | awk 'NR == 2 { print $1, $2, $3 }'
 }
 
-printf '| firmware | flash with urest | flash without | urest flash | RAM with urest | RAM without | urest RAM |\n'
-printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+# The `core::fmt` functions of an ELF, one per line: name, a tab, size in
+# bytes.
+formatting() {
+  "$nm_tool" --demangle --print-size "$1" |
+    while read -r _ size kind name; do
+      if [[ "$kind" == [tT] && "$name" == *core::fmt* ]]; then
+        printf '%s\t%d\n' "$name" "$((16#$size))"
+      fi
+    done |
+    sort -u
+}
+
+printf '| firmware | flash with urest | flash without | urest flash | RAM with urest | RAM without | urest RAM | core::fmt urest adds |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+added_formatting=""
 for entry in "${boards[@]}"; do
   read -r dir target binary <<<"$entry"
   elf="$CARGO_TARGET_DIR/$target/release/$binary"
   (cd "$dir" && cargo build --release --locked --quiet --features baseline)
   read -r b_text b_data b_bss <<<"$(sizes "$elf")"
+  base_formatting="$(formatting "$elf")"
   (cd "$dir" && cargo build --release --locked --quiet)
   read -r f_text f_data f_bss <<<"$(sizes "$elf")"
+  # Functions (name and size) the firmware has and its baseline lacks.
+  added="$(comm -13 <(printf '%s\n' "$base_formatting") <(formatting "$elf"))"
+  added_bytes=0
+  while IFS=$'\t' read -r _ bytes; do
+    added_bytes=$((added_bytes + ${bytes:-0}))
+  done <<<"$added"
+  if [[ -n "$added" ]]; then
+    added_formatting+="${dir#examples/}:"$'\n'"$(sed 's/^/    /' <<<"$added")"$'\n'
+  fi
   flash=$((f_text + f_data))
   base_flash=$((b_text + b_data))
   ram=$((f_data + f_bss))
   base_ram=$((b_data + b_bss))
-  printf '| %s | %d | %d | %d | %d | %d | %d |\n' "${dir#examples/}" \
-    "$flash" "$base_flash" $((flash - base_flash)) "$ram" "$base_ram" $((ram - base_ram))
+  printf '| %s | %d | %d | %d | %d | %d | %d | %d |\n' "${dir#examples/}" \
+    "$flash" "$base_flash" $((flash - base_flash)) "$ram" "$base_ram" $((ram - base_ram)) \
+    "$added_bytes"
 done
+if [[ -n "$added_formatting" ]]; then
+  printf '\n`core::fmt` functions each firmware has and its baseline lacks (bytes):\n%s' \
+    "$added_formatting"
+fi
