@@ -8,8 +8,9 @@
 # RAM); static RAM = data + bss. Stacks and the heap-free task pools are in
 # bss; the stack itself is what RAM is left.
 #
-# The last column names the `core::fmt` functions a firmware has and its
-# baseline lacks, with their bytes: formatting that urest brings in. A
+# The last column is the bytes of the `core::fmt` functions a firmware has
+# and its baseline lacks, listed by name after the table: the formatting
+# urest brings in. A
 # firmware that logs through defmt should need none; the boards' panic
 # handler (panic-probe with print-defmt) prints panic messages, so a panic
 # reachable in urest's code links the formatting its message needs (the
