@@ -19,6 +19,9 @@
 #   the compiler inlines into the probe's join and block_on, count too),
 #   and the read-only data, nearly all of it urest's (strings of problem
 #   details, attribute docs, header names, tables).
+# - urest-http's features, compiled in and unused: the probe's flash with
+#   each of access, coordination and observe turned on alone, and all three,
+#   against none.
 #
 # Needs valgrind (installed with apt-get if missing), llvm-size or size, nm,
 # and the thumbv6m-none-eabi target; cargo-bloat is installed if missing, and
@@ -125,3 +128,24 @@ nm_tool="$(command -v nm || command -v llvm-nm)"
     close("sort -rn")
     printf "text %d + rodata %d = %d bytes (%.1f KiB)\n", total, rodata, total + rodata, (total + rodata) / 1024
   }'
+
+echo "== urest-http's features, compiled in and unused (size probe flash, one at a time)"
+# What a firmware that never calls with_access, with_coordination or
+# with_observer pays for leaving the default features on. A firmware that
+# uses a feature pays more (its calls, tables and log lines): see
+# docs/performance.md, "What each feature costs".
+probe_flash() {
+  "$size_tool" -A "$probe" |
+    awk '$1 == ".text" || $1 == ".vector_table" || $1 == ".rodata" || $1 == ".data" { sum += $2 } END { print sum }'
+}
+features_target="$firmware_target/features"
+probe="$features_target/thumbv6m-none-eabi/release/urest-size-probe"
+(cd examples/size-probe && CARGO_TARGET_DIR="$features_target" cargo build --release --locked --quiet)
+none="$(probe_flash)"
+echo "none: $none bytes"
+for feature in access coordination observe; do
+  (cd examples/size-probe && CARGO_TARGET_DIR="$features_target" cargo build --release --locked --quiet --features "urest-http/$feature")
+  echo "$feature: +$(($(probe_flash) - none)) bytes"
+done
+(cd examples/size-probe && CARGO_TARGET_DIR="$features_target" cargo build --release --locked --quiet --features linked-unused)
+echo "all three: +$(($(probe_flash) - none)) bytes"
