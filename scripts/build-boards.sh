@@ -56,3 +56,12 @@ for dir in "${firmware[@]}"; do
     CARGO_TARGET_DIR="$FIRMWARE_TARGET_DIR" cargo build --release --locked
   )
 done
+
+# The size probe's measuring features (scripts/measure.sh builds it with
+# each): linted here so they build when measured.
+echo "== firmware examples/size-probe with its measuring features (clippy)"
+(
+  cd examples/size-probe
+  CARGO_TARGET_DIR="$FIRMWARE_TARGET_DIR" cargo clippy --release --locked \
+    --features linked-unused,access-in-use,coordination-in-use -- -D warnings
+)

@@ -19,9 +19,10 @@
 #   the compiler inlines into the probe's join and block_on, count too),
 #   and the read-only data, nearly all of it urest's (strings of problem
 #   details, attribute docs, header names, tables).
-# - urest-http's features, compiled in and unused: the probe's flash with
-#   each of access, coordination and observe turned on alone, and all three,
-#   against none.
+# - urest-http's features: the probe's flash with each of access,
+#   coordination and observe compiled in alone, and all three, against
+#   none; then with access or coordination in use (the probe calls
+#   with_access or with_coordination).
 #
 # Needs valgrind (installed with apt-get if missing), llvm-size or size, nm,
 # and the thumbv6m-none-eabi target; cargo-bloat is installed if missing, and
@@ -129,11 +130,12 @@ nm_tool="$(command -v nm || command -v llvm-nm)"
     printf "text %d + rodata %d = %d bytes (%.1f KiB)\n", total, rodata, total + rodata, (total + rodata) / 1024
   }'
 
-echo "== urest-http's features, compiled in and unused (size probe flash, one at a time)"
-# What a firmware that never calls with_access, with_coordination or
-# with_observer pays for leaving the default features on. A firmware that
-# uses a feature pays more (its calls, tables and log lines): see
-# docs/performance.md, "What each feature costs".
+echo "== urest-http's features (size probe flash, one at a time, against none)"
+# Compiled in and unused: what a firmware that never calls with_access,
+# with_coordination or with_observer pays for leaving the default features
+# on. In use: the probe calls with_access or with_coordination; a board
+# adds its entropy source and log lines (docs/performance.md, "What each
+# feature costs").
 probe_flash() {
   "$size_tool" -A "$probe" |
     awk '$1 == ".text" || $1 == ".vector_table" || $1 == ".rodata" || $1 == ".data" { sum += $2 } END { print sum }'
@@ -149,3 +151,7 @@ for feature in access coordination observe; do
 done
 (cd examples/size-probe && CARGO_TARGET_DIR="$features_target" cargo build --release --locked --quiet --features linked-unused)
 echo "all three: +$(($(probe_flash) - none)) bytes"
+for feature in access coordination; do
+  (cd examples/size-probe && CARGO_TARGET_DIR="$features_target" cargo build --release --locked --quiet --features "$feature-in-use")
+  echo "$feature in use: +$(($(probe_flash) - none)) bytes"
+done

@@ -125,6 +125,25 @@ impl Write for Wire {
     }
 }
 
+/// Lock tokens from a register the probe reads, standing in for a board's
+/// random number generator: the code that draws and checks them is what is
+/// measured, not their quality.
+#[cfg(feature = "coordination-in-use")]
+struct Rng;
+
+#[cfg(feature = "coordination-in-use")]
+impl urest_core::coord::Entropy for Rng {
+    fn fill(&mut self, bytes: &mut [u8]) -> Result<(), urest_core::coord::EntropyError> {
+        for byte in bytes {
+            *byte = unsafe { read_volatile(RNG_DATA) } as u8;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "coordination-in-use")]
+const RNG_DATA: *const u32 = 0x4001_0000 as *const u32;
+
 const REQUEST: usize = 1024;
 const RESPONSE: usize = 1024;
 
@@ -140,6 +159,25 @@ fn main() -> ! {
         PwmLed::new(Pwm, RampConfig::FIFO_TEN_SECOND_FADE);
     let nouns = [Noun::new("led0", &led), Noun::new("green_led0", &fade)];
     let server = Server::new(&nouns, Ticks, Config::default());
+    #[cfg(feature = "access-in-use")]
+    static TOKENS: [urest_http::Token<'static>; 1] = [urest_http::Token::change("probe")];
+    #[cfg(feature = "access-in-use")]
+    static ACCESS: urest_http::Access<'static> = urest_http::Access::new()
+        .with_tokens(&TOKENS)
+        .with_hosts(&["probe.lan"]);
+    #[cfg(feature = "access-in-use")]
+    let server = server.with_access(&ACCESS);
+    #[cfg(feature = "coordination-in-use")]
+    let coordination: urest_http::Coordination<Rng, 2> =
+        match urest_http::Coordination::new(Rng, Default::default()) {
+            Ok(coordination) => coordination,
+            Err(_) => cortex_m::asm::udf(),
+        };
+    #[cfg(feature = "coordination-in-use")]
+    let server = match server.with_coordination(&coordination) {
+        Ok(server) => server,
+        Err(_) => cortex_m::asm::udf(),
+    };
 
     let [a, b, c, d] = BUFFERS;
     let (a_request, a_response) = a.split_at_mut(REQUEST);
