@@ -490,10 +490,10 @@ fn changes(method: Method) -> bool {
 /// The secret of an `Authorization: Bearer <secret>` value, or `None` for
 /// another scheme or an empty token.
 fn bearer(value: &str) -> Option<&str> {
-    // ASCII trimming, here and wherever a header value is trimmed: HTTP's
-    // optional whitespace is spaces and tabs, never Unicode's wider set
-    // (a no-break space is part of a value, not around it).
-    let value = value.trim_ascii();
+    // The head parser hands header values over without the spaces and tabs
+    // around them; those between scheme and token go here. ASCII only:
+    // HTTP's optional whitespace is spaces and tabs, never Unicode's wider
+    // set (a no-break space is part of a token, not around it).
     let (scheme, rest) = value.split_once([' ', '\t'])?;
     let secret = rest.trim_ascii();
     (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
@@ -557,7 +557,7 @@ impl<'a> Access<'a> {
             let own = head
                 .value("host")
                 .or(authority)
-                .is_some_and(|host| is_own_origin(origin, host.trim_ascii()));
+                .is_some_and(|host| is_own_origin(origin, host));
             if !own {
                 return refuse(cross_origin(origin), headers);
             }

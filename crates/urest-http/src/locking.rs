@@ -46,7 +46,8 @@ pub(crate) fn lock_token(request: &Incoming<'_>) -> Option<LockToken> {
     if !cfg!(feature = "coordination") {
         return None;
     }
-    let text = request.framing.lock_token?.text(request.head).trim_ascii();
+    // Without the spaces around it: the head parser leaves them out.
+    let text = request.framing.lock_token?.text(request.head);
     let text = text
         .strip_prefix('<')
         .and_then(|inner| inner.strip_suffix('>'))
@@ -61,11 +62,7 @@ pub(crate) fn idempotency_key<'r>(request: &Incoming<'r>) -> Option<&'r str> {
     if !cfg!(feature = "coordination") {
         return None;
     }
-    let text = request
-        .framing
-        .idempotency_key?
-        .text(request.head)
-        .trim_ascii();
+    let text = request.framing.idempotency_key?.text(request.head);
     Some(
         text.strip_prefix('"')
             .and_then(|inner| inner.strip_suffix('"'))

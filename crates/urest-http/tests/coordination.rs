@@ -80,7 +80,8 @@ fn a_lock_is_granted_shown_renewed_and_released() {
             .request(with_headers(
                 "POST",
                 "/led/lock",
-                &format!("Lock-Token: <{token}>\r\n"),
+                // Spaces and tabs around the value are no part of it.
+                &format!("Lock-Token: \t <{token}> \t\r\n"),
                 "",
             ))
             .await;
@@ -247,7 +248,7 @@ fn a_toggle_retried_with_one_key_toggles_once() {
     let rig = Rig::new(Policy::Fifo);
     let coord = coordination(CoordConfig::default());
     let server = coordinated(&rig, coord, Config::default());
-    let keyed = "Idempotency-Key: \"8e03978e-40d5-43e8\"\r\n";
+    let keyed = "Idempotency-Key:  \"8e03978e-40d5-43e8\"\t\r\n";
     let (_, (first, retries, other_body)) = rig.serve(&server, async |client| {
         let toggle = with_headers("POST", "/led", keyed, "");
         let first = client.request(&toggle).await;
