@@ -53,7 +53,11 @@ done
 
 echo "== size probe (thumbv6m-none-eabi, release: two nouns, four slots)"
 probe="$firmware_target/thumbv6m-none-eabi/release/urest-size-probe"
-(cd examples/size-probe && CARGO_TARGET_DIR="$firmware_target" cargo build --release --locked --quiet)
+# Build the probe, with the cargo arguments given (features).
+build_probe() {
+  (cd examples/size-probe && CARGO_TARGET_DIR="$firmware_target" cargo build --release --locked --quiet "$@")
+}
+build_probe
 size_tool=""
 for tool in llvm-size arm-none-eabi-size size; do
   if command -v "$tool" >/dev/null 2>&1; then
@@ -69,7 +73,11 @@ vectors="$(section .vector_table)"
 rodata="$(section .rodata)"
 data="$(section .data)"
 bss="$(section .bss)"
-echo "text $text (+ $vectors vector table), rodata $rodata: flash $((text + vectors + rodata + data)) bytes"
+# Flash: what is stored in it (initialised data included).
+flash() {
+  echo $(($(section .text) + $(section .vector_table) + $(section .rodata) + $(section .data)))
+}
+echo "text $text (+ $vectors vector table), rodata $rodata: flash $(flash) bytes"
 echo "data $data, bss $bss (the four slots' buffers: 4 x 2,048)"
 # The serve future of one slot, from the compiler's type layouts (a -Z
 # flag, allowed on stable by RUSTC_BOOTSTRAP, for this measurement only).
@@ -135,23 +143,17 @@ echo "== urest-http's features (size probe flash, one at a time, against none)"
 # with_coordination or with_observer pays for leaving the default features
 # on. In use: the probe calls with_access or with_coordination; a board
 # adds its entropy source and log lines (docs/performance.md, "What each
-# feature costs").
-probe_flash() {
-  "$size_tool" -A "$probe" |
-    awk '$1 == ".text" || $1 == ".vector_table" || $1 == ".rodata" || $1 == ".data" { sum += $2 } END { print sum }'
-}
-features_target="$firmware_target/features"
-probe="$features_target/thumbv6m-none-eabi/release/urest-size-probe"
-(cd examples/size-probe && CARGO_TARGET_DIR="$features_target" cargo build --release --locked --quiet)
-none="$(probe_flash)"
+# feature costs"). Last in this script: it leaves the probe built with other
+# features.
+none="$(flash)"
 echo "none: $none bytes"
 for feature in access coordination observe; do
-  (cd examples/size-probe && CARGO_TARGET_DIR="$features_target" cargo build --release --locked --quiet --features "urest-http/$feature")
-  echo "$feature: +$(($(probe_flash) - none)) bytes"
+  build_probe --features "urest-http/$feature"
+  echo "$feature: +$(($(flash) - none)) bytes"
 done
-(cd examples/size-probe && CARGO_TARGET_DIR="$features_target" cargo build --release --locked --quiet --features linked-unused)
-echo "all three: +$(($(probe_flash) - none)) bytes"
+build_probe --features linked-unused
+echo "all three: +$(($(flash) - none)) bytes"
 for feature in access coordination; do
-  (cd examples/size-probe && CARGO_TARGET_DIR="$features_target" cargo build --release --locked --quiet --features "$feature-in-use")
-  echo "$feature in use: +$(($(probe_flash) - none)) bytes"
+  build_probe --features "$feature-in-use"
+  echo "$feature in use: +$(($(flash) - none)) bytes"
 done
