@@ -134,15 +134,13 @@ struct Rng;
 #[cfg(feature = "coordination-in-use")]
 impl urest_core::coord::Entropy for Rng {
     fn fill(&mut self, bytes: &mut [u8]) -> Result<(), urest_core::coord::EntropyError> {
+        const RNG_DATA: *const u32 = 0x4001_0000 as *const u32;
         for byte in bytes {
             *byte = unsafe { read_volatile(RNG_DATA) } as u8;
         }
         Ok(())
     }
 }
-
-#[cfg(feature = "coordination-in-use")]
-const RNG_DATA: *const u32 = 0x4001_0000 as *const u32;
 
 const REQUEST: usize = 1024;
 const RESPONSE: usize = 1024;
@@ -160,13 +158,13 @@ fn main() -> ! {
     let nouns = [Noun::new("led0", &led), Noun::new("green_led0", &fade)];
     let server = Server::new(&nouns, Ticks, Config::default());
     #[cfg(feature = "access-in-use")]
-    static TOKENS: [urest_http::Token<'static>; 1] = [urest_http::Token::change("probe")];
-    #[cfg(feature = "access-in-use")]
-    static ACCESS: urest_http::Access<'static> = urest_http::Access::new()
-        .with_tokens(&TOKENS)
-        .with_hosts(&["probe.lan"]);
-    #[cfg(feature = "access-in-use")]
-    let server = server.with_access(&ACCESS);
+    let server = {
+        static TOKENS: [urest_http::Token<'static>; 1] = [urest_http::Token::change("probe")];
+        static ACCESS: urest_http::Access<'static> = urest_http::Access::new()
+            .with_tokens(&TOKENS)
+            .with_hosts(&["probe.lan"]);
+        server.with_access(&ACCESS)
+    };
     #[cfg(feature = "coordination-in-use")]
     let coordination: urest_http::Coordination<Rng, 2> =
         match urest_http::Coordination::new(Rng, Default::default()) {
