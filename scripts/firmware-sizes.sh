@@ -10,14 +10,14 @@
 #
 # The last column is the bytes of the `core::fmt` functions a firmware has
 # and its baseline lacks, listed by name after the table: the formatting
-# urest brings in. A
-# firmware that logs through defmt should need none; the boards' panic
-# handler (panic-probe with print-defmt) prints panic messages, so a panic
-# reachable in urest's code links the formatting its message needs (the
-# size probe, with panic-halt, cannot show this).
+# urest brings in. A firmware that logs through defmt should need none; the
+# boards' panic handler (panic-probe with print-defmt) prints panic
+# messages, so a panic reachable in urest's code links the formatting its
+# message needs (the size probe, with panic-halt, cannot show this).
 #
-# Needs llvm-size and llvm-nm: from rustup's llvm-tools component (installed
-# here if missing), or llvm-size / arm-none-eabi-size and nm on the PATH.
+# Needs llvm-size (from rustup's llvm-tools component, installed here if
+# missing, or llvm-size / arm-none-eabi-size on the PATH) and nm (GNU's, or
+# llvm-nm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -35,8 +35,10 @@ for tool in "$sysroot_size" llvm-size arm-none-eabi-size; do
   fi
 done
 [[ -n "$size_tool" ]] || { echo "no llvm-size found" >&2; exit 1; }
+# GNU nm first, as in scripts/measure.sh: it demangles Rust names whole,
+# where an llvm-nm may leave them half mangled (and `core::fmt` unseen).
 nm_tool=""
-for tool in "$(dirname "$sysroot_size")/llvm-nm" llvm-nm arm-none-eabi-nm nm; do
+for tool in nm "$(dirname "$sysroot_size")/llvm-nm" llvm-nm; do
   if command -v "$tool" >/dev/null 2>&1; then
     nm_tool="$tool"
     break
