@@ -74,7 +74,8 @@ sizes() {
 formatting() {
   "$nm_tool" --demangle --print-size "$1" |
     while read -r _ size kind name; do
-      if [[ "$kind" == [tT] && "$name" == *core::fmt* ]]; then
+      # `core..fmt`: a name an llvm-nm left half mangled.
+      if [[ "$kind" == [tT] && ("$name" == *core::fmt* || "$name" == *core..fmt*) ]]; then
         printf '%s\t%d\n' "$name" "$((16#$size))"
       fi
     done |
